@@ -1,0 +1,121 @@
+//! The authenticated caller, from `Authorization: Bearer <access token>`, and `Require<R>`, the
+//! role guard every protected route takes as an argument.
+
+use std::future::{ready, Ready};
+use std::marker::PhantomData;
+
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{web, FromRequest, HttpRequest};
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::Role;
+use crate::error::AppError;
+use crate::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthUser {
+    pub id: Uuid,
+    pub role: Role,
+}
+
+impl FromRequest for AuthUser {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req))
+    }
+}
+
+fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal("application state missing"))?;
+    let header = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(AppError::Unauthorized)?;
+    let (scheme, token) = header.split_once(' ').ok_or(AppError::Unauthorized)?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.len() > 4096 {
+        return Err(AppError::Unauthorized);
+    }
+    let claims = state
+        .tokens
+        .verify_access(token.trim(), Utc::now())
+        .ok_or(AppError::Unauthorized)?;
+    Ok(AuthUser {
+        id: claims.sub,
+        role: claims.role,
+    })
+}
+
+/// A set of roles allowed on a route.
+pub trait Roles {
+    const ALLOWED: &'static [Role];
+}
+
+/// The caller, guaranteed to have one of `R::ALLOWED`; otherwise 401 (no valid token) or 403.
+pub struct Require<R: Roles> {
+    pub user: AuthUser,
+    _roles: PhantomData<R>,
+}
+
+impl<R: Roles> std::ops::Deref for Require<R> {
+    type Target = AuthUser;
+    fn deref(&self) -> &AuthUser {
+        &self.user
+    }
+}
+
+impl<R: Roles> FromRequest for Require<R> {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).and_then(|user| {
+            if R::ALLOWED.contains(&user.role) {
+                Ok(Require {
+                    user,
+                    _roles: PhantomData,
+                })
+            } else {
+                Err(AppError::Forbidden)
+            }
+        }))
+    }
+}
+
+/// Role sets used by the routes.
+pub mod roles {
+    use super::{Role, Roles};
+
+    pub struct Anyone;
+    impl Roles for Anyone {
+        const ALLOWED: &'static [Role] = &Role::ALL;
+    }
+
+    pub struct Admin;
+    impl Roles for Admin {
+        const ALLOWED: &'static [Role] = &[Role::Admin];
+    }
+
+    pub struct Mentor;
+    impl Roles for Mentor {
+        const ALLOWED: &'static [Role] = &[Role::Mentor];
+    }
+
+    /// Coordinators (scoped to their USHT) and admins.
+    pub struct Staff;
+    impl Roles for Staff {
+        const ALLOWED: &'static [Role] = &[Role::Coordinator, Role::Admin];
+    }
+
+    /// Facilitators (scoped to their series) and admins.
+    pub struct Facilitation;
+    impl Roles for Facilitation {
+        const ALLOWED: &'static [Role] = &[Role::Facilitator, Role::Admin];
+    }
+}

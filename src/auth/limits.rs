@@ -1,0 +1,76 @@
+//! Per-IP rate limits kept in memory (each instance limits what it serves). The per-account
+//! login lock is in the database instead (see `service::login`), so it holds across instances.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::num::NonZeroU32;
+
+use actix_web::HttpRequest;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use crate::error::AppError;
+
+pub struct IpLimiter {
+    limiter: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl IpLimiter {
+    pub fn per_minute(requests: u32) -> Self {
+        let quota = Quota::per_minute(NonZeroU32::new(requests.max(1)).expect("non-zero"));
+        Self {
+            limiter: RateLimiter::keyed(quota),
+        }
+    }
+
+    pub fn check(&self, ip: IpAddr) -> Result<(), AppError> {
+        self.limiter.check_key(&ip).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            tracing::warn!(target: "security", event = "rate_limited", %ip, "per-IP limit reached");
+            AppError::RateLimited {
+                retry_after_secs: wait.as_secs().max(1),
+            }
+        })
+    }
+
+    /// Forgets addresses whose budget is full again; called now and then by the worker.
+    pub fn forget_idle(&self) {
+        self.limiter.retain_recent();
+        self.limiter.shrink_to_fit();
+    }
+}
+
+/// The client's address: the peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
+pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> IpAddr {
+    if trust_forwarded_for {
+        if let Some(ip) = req.connection_info().realip_remote_addr().and_then(|addr| {
+            addr.parse::<IpAddr>()
+                .ok()
+                .or_else(|| addr.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+        }) {
+            return ip;
+        }
+    }
+    req.peer_addr()
+        .map(|addr| addr.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_past_the_quota_per_address() {
+        let limiter = IpLimiter::per_minute(3);
+        let a: IpAddr = "10.0.0.1".parse().unwrap();
+        let b: IpAddr = "10.0.0.2".parse().unwrap();
+        for _ in 0..3 {
+            limiter.check(a).unwrap();
+        }
+        match limiter.check(a) {
+            Err(AppError::RateLimited { retry_after_secs }) => assert!(retry_after_secs >= 1),
+            other => panic!("expected rate limit, got {other:?}"),
+        }
+        limiter.check(b).unwrap();
+    }
+}

@@ -1,0 +1,218 @@
+//! Password hashing (argon2id, m=19456 KiB, t=2, p=1) on blocking threads behind a semaphore,
+//! a dummy hash so unknown emails cost the same as known ones, and the password policy.
+
+use std::sync::Arc;
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::Semaphore;
+
+use crate::error::{AppError, FieldError};
+
+pub const MIN_LENGTH: usize = 12;
+pub const MAX_LENGTH: usize = 128;
+
+#[derive(Clone)]
+pub struct PasswordHasher {
+    permits: Arc<Semaphore>,
+    dummy_hash: Arc<str>,
+}
+
+/// The outcome of checking a password against a stored hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub valid: bool,
+    /// Set when the password was right but the hash used other parameters: store this one.
+    pub rehashed: Option<String>,
+}
+
+fn argon2() -> Argon2<'static> {
+    let params = Params::new(19_456, 2, 1, None).expect("valid argon2 parameters");
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+fn hash_now(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| AppError::internal(format!("hashing failed: {e}")))
+}
+
+fn verify_now(stored: &str, password: &str) -> Verified {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return Verified {
+            valid: false,
+            rehashed: None,
+        };
+    };
+    // Verifying with the hash's own parameters; we compare them to ours afterwards.
+    let valid = Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok();
+    let current = argon2();
+    let outdated = parsed.algorithm != argon2::ARGON2ID_IDENT
+        || Params::try_from(&parsed).ok().as_ref() != Some(current.params());
+    let rehashed = if valid && outdated {
+        hash_now(password).ok()
+    } else {
+        None
+    };
+    Verified { valid, rehashed }
+}
+
+impl PasswordHasher {
+    pub fn new(concurrency: usize) -> Self {
+        let dummy =
+            hash_now("a password nobody has, used to spend the same time").expect("dummy hash");
+        Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            dummy_hash: dummy.into(),
+        }
+    }
+
+    pub async fn hash(&self, password: &SecretString) -> Result<String, AppError> {
+        let password = password.expose_secret().to_owned();
+        self.run(move || hash_now(&password)).await?
+    }
+
+    /// Checks `password` against `stored`, or against the dummy hash when there is no account,
+    /// so both take the same time.
+    pub async fn verify(
+        &self,
+        stored: Option<&str>,
+        password: &SecretString,
+    ) -> Result<Verified, AppError> {
+        let (hash, real) = match stored {
+            Some(hash) => (hash.to_owned(), true),
+            None => (self.dummy_hash.to_string(), false),
+        };
+        let password = password.expose_secret().to_owned();
+        let verified = self.run(move || verify_now(&hash, &password)).await?;
+        Ok(if real {
+            verified
+        } else {
+            Verified {
+                valid: false,
+                rehashed: None,
+            }
+        })
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| AppError::internal("password hasher closed"))?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| AppError::internal(format!("hashing task failed: {e}")))
+    }
+}
+
+/// The policy: 12–128 characters, and not a common or trivially guessable password.
+/// zxcvbn carries a list of 30,000 common passwords (plus names and words); a password that is
+/// nothing but one of them, or that zxcvbn rates as guessable within a million guesses, is refused.
+pub fn check_policy(field: &str, password: &str, context: &[&str]) -> Result<(), AppError> {
+    let length = password.chars().count();
+    let problem = if length < MIN_LENGTH {
+        Some(format!("must be at least {MIN_LENGTH} characters"))
+    } else if length > MAX_LENGTH {
+        Some(format!("must be at most {MAX_LENGTH} characters"))
+    } else if is_common(password, context) {
+        Some("is too common or easy to guess; choose a longer phrase of your own".to_owned())
+    } else {
+        None
+    };
+    match problem {
+        Some(message) => Err(AppError::Validation(vec![FieldError::new(field, message)])),
+        None => Ok(()),
+    }
+}
+
+fn is_common(password: &str, context: &[&str]) -> bool {
+    use zxcvbn::feedback::Warning;
+    let entropy = zxcvbn::zxcvbn(password, context);
+    // Score 0–1: fewer than a million guesses, whatever the length.
+    if entropy.score() <= zxcvbn::Score::One {
+        return true;
+    }
+    // The whole password is one entry of the common-password list.
+    matches!(
+        entropy.feedback().and_then(|f| f.warning()),
+        Some(
+            Warning::ThisIsATop10Password
+                | Warning::ThisIsATop100Password
+                | Warning::ThisIsACommonPassword
+        )
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_phc_with_the_agreed_parameters() {
+        let hash = hash_now("korrekt hest batteri stift").unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(verify_now(&hash, "korrekt hest batteri stift").valid);
+        assert!(!verify_now(&hash, "feil passord her").valid);
+    }
+
+    #[test]
+    fn outdated_parameters_are_rehashed_on_success() {
+        let weak = Argon2::new(
+            Algorithm::Argon2id,
+            Version::V0x13,
+            Params::new(8, 1, 1, None).unwrap(),
+        );
+        let salt = SaltString::generate(&mut OsRng);
+        let old = weak
+            .hash_password(b"en lang og god setning", &salt)
+            .unwrap()
+            .to_string();
+        let verified = verify_now(&old, "en lang og god setning");
+        assert!(verified.valid);
+        assert!(verified.rehashed.unwrap().contains("m=19456,t=2,p=1"));
+        assert_eq!(verify_now(&old, "galt").rehashed, None);
+    }
+
+    #[test]
+    fn policy_refuses_short_long_and_common() {
+        assert!(check_policy("password", "kort", &[]).is_err());
+        assert!(check_policy("password", &"a".repeat(129), &[]).is_err());
+        for common in [
+            "password1234",
+            "qwertyuiop12",
+            "123456789012",
+            "aaaaaaaaaaaa",
+            "1qaz2wsx3edc",
+        ] {
+            assert!(
+                check_policy("password", common, &[]).is_err(),
+                "{common} was accepted"
+            );
+        }
+        assert!(check_policy("password", "Sykehjemmet i Asker har god kaffe", &[]).is_ok());
+    }
+
+    #[test]
+    fn policy_refuses_the_users_own_email_as_password() {
+        assert!(check_policy(
+            "password",
+            "kari.nordmann@asker.kommune.no",
+            &["kari.nordmann@asker.kommune.no"]
+        )
+        .is_err());
+    }
+}

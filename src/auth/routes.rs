@@ -1,0 +1,307 @@
+//! HTTP for sign-in and the caller's own account (`/auth/*`, `/me`).
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use secrecy::SecretString;
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::extractor::roles;
+use super::limits::client_ip;
+use super::service::{self, TokenPair};
+use super::store::{self, ProfileChanges, User};
+use super::{Require, Role};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::json::Json;
+use crate::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/auth/login").route(web::post().to(login)))
+        .service(web::resource("/auth/refresh").route(web::post().to(refresh)))
+        .service(web::resource("/auth/logout").route(web::post().to(logout)))
+        .service(web::resource("/auth/verify-email").route(web::post().to(verify_email)))
+        .service(web::resource("/auth/password-reset").route(web::post().to(password_reset)))
+        .service(
+            web::resource("/auth/password-reset/confirm")
+                .route(web::post().to(password_reset_confirm)),
+        )
+        .service(
+            web::resource("/me")
+                .route(web::get().to(get_me))
+                .route(web::patch().to(patch_me)),
+        );
+}
+
+/// Applies the per-IP limit of the auth endpoints; returns the address for logging.
+fn limit_auth(state: &AppState, req: &HttpRequest) -> AppResult<String> {
+    let ip = client_ip(req, state.config.trust_forwarded_for);
+    state.auth_limiter.check(ip)?;
+    Ok(ip.to_string())
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[validate(length(min = 1, max = 254, message = "must be 1 to 254 characters"))]
+    pub email: String,
+    #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters"))]
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 401, description = "Wrong email or password (the same answer for unknown emails)", body = Problem),
+        (status = 422, description = "Invalid body", body = Problem),
+        (status = 429, description = "Too many attempts for this account or from this address; see Retry-After", body = Problem)))]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<LoginRequest>,
+) -> AppResult<HttpResponse> {
+    let ip = limit_auth(&state, &req)?;
+    let password = SecretString::from(body.password.clone());
+    let pair = service::login(&state, &body.email, &password, &ip).await?;
+    Ok(HttpResponse::Ok().json(pair))
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    #[validate(length(min = 1, max = 512, message = "must be 1 to 512 characters"))]
+    pub refresh_token: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair; the old refresh token is spent", body = TokenPair),
+        (status = 401, description = "Unknown, expired, revoked or reused token (reuse revokes the whole family)", body = Problem),
+        (status = 429, description = "Too many requests from this address", body = Problem)))]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<RefreshRequest>,
+) -> AppResult<HttpResponse> {
+    limit_auth(&state, &req)?;
+    let pair = service::refresh(&state, &body.refresh_token).await?;
+    Ok(HttpResponse::Ok().json(pair))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", request_body = RefreshRequest,
+    responses((status = 204, description = "The session (the token's family) is ended")))]
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<RefreshRequest>,
+) -> AppResult<HttpResponse> {
+    limit_auth(&state, &req)?;
+    service::logout(&state, &body.refresh_token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    #[validate(length(min = 1, max = 512, message = "must be 1 to 512 characters"))]
+    pub token: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "auth", request_body = TokenRequest,
+    responses(
+        (status = 204, description = "The address is confirmed"),
+        (status = 422, description = "The token is invalid, used or expired", body = Problem)))]
+pub async fn verify_email(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<TokenRequest>,
+) -> AppResult<HttpResponse> {
+    limit_auth(&state, &req)?;
+    service::verify_email(&state, &body.token).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetRequest {
+    #[validate(length(min = 1, max = 254, message = "must be 1 to 254 characters"))]
+    pub email: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "auth", request_body = PasswordResetRequest,
+    responses((status = 202, description = "If the address has an account, a reset link is on its way (valid one hour)")))]
+pub async fn password_reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<PasswordResetRequest>,
+) -> AppResult<HttpResponse> {
+    limit_auth(&state, &req)?;
+    service::request_password_reset(&state, &body.email).await?;
+    Ok(HttpResponse::Accepted().finish())
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetConfirm {
+    #[validate(length(min = 1, max = 512, message = "must be 1 to 512 characters"))]
+    pub token: String,
+    #[validate(length(max = 1024, message = "must be at most 128 characters"))]
+    #[schema(format = Password, min_length = 12, max_length = 128)]
+    pub password: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "auth", request_body = PasswordResetConfirm,
+    responses(
+        (status = 204, description = "Password changed; every session of the account is ended"),
+        (status = 422, description = "Invalid token, or the password breaks the policy", body = Problem)))]
+pub async fn password_reset_confirm(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<PasswordResetConfirm>,
+) -> AppResult<HttpResponse> {
+    limit_auth(&state, &req)?;
+    let password = SecretString::from(body.password.clone());
+    service::confirm_password_reset(&state, &body.token, &password).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Where a mentor belongs.
+#[derive(Debug, Serialize, ToSchema, Clone)]
+pub struct MunicipalitySummary {
+    pub id: Uuid,
+    /// The 4-digit kommunenummer.
+    pub number: String,
+    pub name: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MeResponse {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub municipality: Option<MunicipalitySummary>,
+    pub workplace: Option<String>,
+    pub leader_name: Option<String>,
+    pub leader_email: Option<String>,
+    pub email_verified: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl MeResponse {
+    fn new(user: User, municipality: Option<MunicipalitySummary>) -> Self {
+        MeResponse {
+            id: user.id,
+            email: user.email,
+            name: user.name,
+            role: user.role,
+            municipality,
+            workplace: user.workplace,
+            leader_name: user.leader_name,
+            leader_email: user.leader_email,
+            email_verified: user.email_verified_at.is_some(),
+            created_at: user.created_at,
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/me", tag = "me", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's profile", body = MeResponse),
+        (status = 401, description = "No valid access token", body = Problem)))]
+pub async fn get_me(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let user = store::find_user(&mut conn, caller.id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    Ok(HttpResponse::Ok().json(MeResponse::new(user, None)))
+}
+
+/// Distinguishes a missing field (leave as it is) from `null` (clear it).
+fn double_option<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateMe {
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub name: Option<String>,
+    /// The unit the mentor works in; `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 200, message = "must be at most 200 characters"))]
+    #[schema(value_type = Option<String>)]
+    pub workplace: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 200, message = "must be at most 200 characters"))]
+    #[schema(value_type = Option<String>)]
+    pub leader_name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(
+        email(message = "is not a valid email address"),
+        length(max = 254, message = "must be at most 254 characters")
+    )]
+    #[schema(value_type = Option<String>)]
+    pub leader_email: Option<Option<String>>,
+}
+
+/// Trims; an empty string clears the field.
+fn cleaned(value: &Option<Option<String>>) -> Option<Option<String>> {
+    value.as_ref().map(|inner| {
+        inner
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    })
+}
+
+#[utoipa::path(patch, path = "/api/v1/me", tag = "me", security(("bearer" = [])), request_body = UpdateMe,
+    responses(
+        (status = 200, description = "The updated profile", body = MeResponse),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 422, description = "Invalid fields", body = Problem)))]
+pub async fn patch_me(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+    body: Json<UpdateMe>,
+) -> AppResult<HttpResponse> {
+    let name = match &body.name {
+        Some(name) if name.trim().is_empty() => {
+            return Err(AppError::field("name", "must not be blank"))
+        }
+        Some(name) => Some(name.trim().to_owned()),
+        None => None,
+    };
+    let changes = ProfileChanges {
+        name,
+        workplace: cleaned(&body.workplace),
+        leader_name: cleaned(&body.leader_name),
+        leader_email: cleaned(&body.leader_email),
+    };
+    let mut conn = state.pool.get().await?;
+    let unchanged = changes.name.is_none()
+        && changes.workplace.is_none()
+        && changes.leader_name.is_none()
+        && changes.leader_email.is_none();
+    let user = if unchanged {
+        store::find_user(&mut conn, caller.id).await?
+    } else {
+        store::update_profile(&mut conn, caller.id, &changes)
+            .await
+            .map(Some)
+            .or_else(|e| match e {
+                AppError::NotFound => Ok(None),
+                other => Err(other),
+            })?
+    }
+    .ok_or(AppError::Unauthorized)?;
+    Ok(HttpResponse::Ok().json(MeResponse::new(user, None)))
+}

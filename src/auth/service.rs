@@ -1,0 +1,328 @@
+//! Sign-in, token rotation, password reset and email verification.
+
+use chrono::{DateTime, Utc};
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use secrecy::SecretString;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::store::{self, TokenPurpose, User};
+use super::tokens::{hash_token, new_opaque_token};
+use super::Role;
+use crate::error::{AppError, AppResult};
+use crate::mail::{self, templates, NewMail};
+use crate::AppState;
+
+/// How long a password-reset or email-verification link works.
+pub const EMAIL_TOKEN_TTL: chrono::Duration = chrono::Duration::hours(1);
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+}
+
+/// The normal form an email is compared and stored in.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Starts a session for a user: a new refresh-token family and an access token.
+pub async fn start_session(
+    conn: &mut AsyncPgConnection,
+    state: &AppState,
+    user_id: Uuid,
+    role: Role,
+) -> AppResult<TokenPair> {
+    issue_pair(conn, state, user_id, role, Uuid::new_v4(), Utc::now()).await
+}
+
+async fn issue_pair(
+    conn: &mut AsyncPgConnection,
+    state: &AppState,
+    user_id: Uuid,
+    role: Role,
+    family_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<TokenPair> {
+    let refresh = new_opaque_token();
+    let refresh_ttl =
+        chrono::Duration::from_std(state.tokens.refresh_ttl).unwrap_or(chrono::Duration::days(30));
+    store::insert_refresh_token(conn, user_id, family_id, &refresh.hash, now + refresh_ttl).await?;
+    Ok(TokenPair {
+        access_token: state.tokens.issue_access(user_id, role, now),
+        refresh_token: refresh.plain,
+        token_type: "Bearer",
+        expires_in: state.tokens.access_ttl.as_secs(),
+    })
+}
+
+/// Checks email and password. Unknown emails take the same time (dummy hash) and get the same
+/// answer; an email with too many recent failures is locked, known or not.
+pub async fn login(
+    state: &AppState,
+    email: &str,
+    password: &SecretString,
+    ip: &str,
+) -> AppResult<TokenPair> {
+    let email = normalize_email(email);
+    let now = Utc::now();
+    let limits = &state.config.limits;
+    let window = chrono::Duration::from_std(limits.login_failure_window)
+        .unwrap_or(chrono::Duration::minutes(15));
+    let mut conn = state.pool.get().await?;
+
+    // Count and provisionally record this attempt under a per-email lock, so that no more than
+    // `login_max_failures` attempts per window ever reach the password check.
+    let attempt_id = {
+        let email = email.clone();
+        let ip = ip.to_owned();
+        let max = i64::from(limits.login_max_failures);
+        conn.transaction::<i64, AppError, _>(|conn| {
+            async move {
+                store::lock_login_email(conn, &email).await?;
+                let (failures, oldest) = store::failures_since(conn, &email, now - window).await?;
+                if failures >= max {
+                    let unlock_at = oldest.unwrap_or(now) + window;
+                    let retry_after_secs = (unlock_at - now).num_seconds().max(1) as u64;
+                    tracing::warn!(target: "security", event = "login_locked", %ip, failures, "sign-in refused: account locked");
+                    return Err(AppError::RateLimited { retry_after_secs });
+                }
+                store::record_failure(conn, &email, &ip).await
+            }
+            .scope_boxed()
+        })
+        .await?
+    };
+
+    let user = store::find_user_by_email(&mut conn, &email).await?;
+    let verified = state
+        .passwords
+        .verify(
+            user.as_ref().and_then(|u| u.password_hash.as_deref()),
+            password,
+        )
+        .await?;
+    let user = match user {
+        Some(user) if verified.valid => user,
+        _ => {
+            tracing::warn!(target: "security", event = "login_failed", %ip, known = false, "sign-in failed");
+            return Err(AppError::Unauthorized);
+        }
+    };
+    store::forget_failure(&mut conn, attempt_id).await?;
+    store::clear_failures(&mut conn, &email).await?;
+    if let Some(rehashed) = &verified.rehashed {
+        store::set_password_hash(&mut conn, user.id, rehashed).await?;
+        tracing::info!(user_id = %user.id, "password rehashed with current parameters");
+    }
+    store::touch_last_active(&mut conn, user.id).await?;
+    tracing::info!(target: "security", event = "login", user_id = %user.id, %ip, "signed in");
+    issue_pair(&mut conn, state, user.id, user.role, Uuid::new_v4(), now).await
+}
+
+/// Rotates a refresh token. A token that was already used is a replay: the whole family is
+/// revoked, so a stolen token stops working for the thief and the owner alike.
+pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<TokenPair> {
+    let hash = hash_token(refresh_token);
+    let mut conn = state.pool.get().await?;
+    let now = Utc::now();
+    let issued = conn
+        .transaction::<Option<TokenPair>, AppError, _>(|conn| {
+            async move {
+                let Some((user_id, family_id)) = store::consume_refresh_token(conn, &hash).await?
+                else {
+                    return Ok(None);
+                };
+                let user = store::find_user(conn, user_id)
+                    .await?
+                    .ok_or(AppError::Unauthorized)?;
+                if user.password_hash.is_none() {
+                    return Err(AppError::Unauthorized);
+                }
+                store::touch_last_active(conn, user_id).await?;
+                issue_pair(conn, state, user.id, user.role, family_id, now)
+                    .await
+                    .map(Some)
+            }
+            .scope_boxed()
+        })
+        .await?;
+    if let Some(pair) = issued {
+        return Ok(pair);
+    }
+    let hash = hash_token(refresh_token);
+    if let Some((user_id, family_id)) = store::used_token_family(&mut conn, &hash).await? {
+        let revoked = store::revoke_family(&mut conn, family_id).await?;
+        tracing::warn!(target: "security", event = "refresh_token_reuse", %user_id, %family_id, revoked, "refresh token replayed; family revoked");
+    }
+    Err(AppError::Unauthorized)
+}
+
+/// Ends the session the refresh token belongs to. Unknown tokens are accepted silently.
+pub async fn logout(state: &AppState, refresh_token: &str) -> AppResult<()> {
+    let mut conn = state.pool.get().await?;
+    if let Some(family_id) = store::family_of(&mut conn, &hash_token(refresh_token)).await? {
+        store::revoke_family(&mut conn, family_id).await?;
+    }
+    Ok(())
+}
+
+/// Emails a reset link when the account exists; the caller answers 202 either way.
+pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<()> {
+    let email = normalize_email(email);
+    let mut conn = state.pool.get().await?;
+    conn.transaction::<(), AppError, _>(|conn| {
+        async move {
+            let Some(user) = store::find_user_by_email(conn, &email).await? else {
+                return Ok(());
+            };
+            if user.password_hash.is_none() && user.email_verified_at.is_none() {
+                // Invited people who never accepted set their password through the invitation.
+                return Ok(());
+            }
+            store::void_auth_tokens(conn, user.id, TokenPurpose::PasswordReset).await?;
+            let token = new_opaque_token();
+            store::insert_auth_token(
+                conn,
+                user.id,
+                TokenPurpose::PasswordReset,
+                &token.hash,
+                Utc::now() + EMAIL_TOKEN_TTL,
+            )
+            .await?;
+            let link = state.config.screen_link("/reset-password", &token.plain);
+            let mail = templates::password_reset(&user.name, &link);
+            mail::enqueue(conn, NewMail::now(&user.email, Some(user.id), mail)).await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Sets a new password with a reset token; every session of the account ends.
+pub async fn confirm_password_reset(
+    state: &AppState,
+    token: &str,
+    password: &SecretString,
+) -> AppResult<()> {
+    use secrecy::ExposeSecret;
+    let hash = hash_token(token);
+    let mut conn = state.pool.get().await?;
+    // Check the policy before spending the token, so a weak password does not burn the link.
+    super::password::check_policy("password", password.expose_secret(), &[])?;
+    let new_hash = state.passwords.hash(password).await?;
+    conn.transaction::<(), AppError, _>(|conn| {
+        async move {
+            let user_id = store::consume_auth_token(conn, &hash, TokenPurpose::PasswordReset)
+                .await?
+                .ok_or_else(invalid_token)?;
+            let user = store::find_user(conn, user_id).await?.ok_or_else(invalid_token)?;
+            super::password::check_policy("password", password.expose_secret(), &[&user.email, &user.name])?;
+            store::set_password_hash(conn, user_id, &new_hash).await?;
+            // The reset proves the person reads this mailbox.
+            store::mark_email_verified(conn, user_id).await?;
+            let revoked = store::revoke_all_refresh_tokens(conn, user_id).await?;
+            tracing::info!(target: "security", event = "password_reset", %user_id, revoked, "password reset; sessions revoked");
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Enqueues a verification link for a new address (within the caller's transaction).
+pub async fn send_email_verification(
+    conn: &mut AsyncPgConnection,
+    state: &AppState,
+    user: &User,
+) -> AppResult<()> {
+    store::void_auth_tokens(conn, user.id, TokenPurpose::EmailVerification).await?;
+    let token = new_opaque_token();
+    store::insert_auth_token(
+        conn,
+        user.id,
+        TokenPurpose::EmailVerification,
+        &token.hash,
+        Utc::now() + EMAIL_TOKEN_TTL,
+    )
+    .await?;
+    let link = state.config.screen_link("/verify-email", &token.plain);
+    mail::enqueue(
+        conn,
+        NewMail::now(
+            &user.email,
+            Some(user.id),
+            templates::email_verification(&user.name, &link),
+        ),
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn verify_email(state: &AppState, token: &str) -> AppResult<()> {
+    let hash = hash_token(token);
+    let mut conn = state.pool.get().await?;
+    let user_id = store::consume_auth_token(&mut conn, &hash, TokenPurpose::EmailVerification)
+        .await?
+        .ok_or_else(invalid_token)?;
+    store::mark_email_verified(&mut conn, user_id).await
+}
+
+fn invalid_token() -> AppError {
+    AppError::field("token", "is invalid, used or expired; ask for a new link")
+}
+
+/// Creates an administrator (the CLI's `create-admin`).
+pub async fn create_admin(
+    state: &AppState,
+    email: &str,
+    name: &str,
+    password: &SecretString,
+) -> AppResult<User> {
+    use secrecy::ExposeSecret;
+    let email = normalize_email(email);
+    let mut problems = Vec::new();
+    if !validator::ValidateEmail::validate_email(&email) {
+        problems.push(crate::error::FieldError::new(
+            "email",
+            "is not a valid email address",
+        ));
+    }
+    if name.trim().is_empty() || name.chars().count() > 200 {
+        problems.push(crate::error::FieldError::new(
+            "name",
+            "must be 1 to 200 characters",
+        ));
+    }
+    if let Err(AppError::Validation(mut errors)) =
+        super::password::check_policy("password", password.expose_secret(), &[&email, name])
+    {
+        problems.append(&mut errors);
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Validation(problems));
+    }
+    let hash = state.passwords.hash(password).await?;
+    let mut conn = state.pool.get().await?;
+    let user = store::insert_user(
+        &mut conn,
+        store::NewUser {
+            email: &email,
+            name: name.trim(),
+            role: Role::Admin.as_str(),
+            password_hash: Some(&hash),
+            email_verified_at: Some(Utc::now()),
+        },
+    )
+    .await?;
+    tracing::info!(target: "security", event = "admin_created", user_id = %user.id, "administrator created");
+    Ok(user)
+}

@@ -1,0 +1,428 @@
+//! Queries for accounts and their tokens. Single use is decided by one conditional UPDATE, so
+//! concurrent requests with the same token cannot both succeed.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use super::Role;
+use crate::db::schema::{auth_tokens, login_failures, refresh_tokens, users};
+use crate::error::AppError;
+
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub password_hash: Option<String>,
+    pub email_verified_at: Option<DateTime<Utc>>,
+    pub workplace: Option<String>,
+    pub leader_name: Option<String>,
+    pub leader_email: Option<String>,
+    pub last_active_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = users)]
+struct UserRow {
+    id: Uuid,
+    email: String,
+    name: String,
+    role: String,
+    password_hash: Option<String>,
+    email_verified_at: Option<DateTime<Utc>>,
+    workplace: Option<String>,
+    leader_name: Option<String>,
+    leader_email: Option<String>,
+    last_active_at: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+}
+
+impl TryFrom<UserRow> for User {
+    type Error = AppError;
+    fn try_from(row: UserRow) -> Result<Self, AppError> {
+        let role = Role::parse(&row.role)
+            .ok_or_else(|| AppError::internal(format!("unknown role {}", row.role)))?;
+        Ok(User {
+            id: row.id,
+            email: row.email,
+            name: row.name,
+            role,
+            password_hash: row.password_hash,
+            email_verified_at: row.email_verified_at,
+            workplace: row.workplace,
+            leader_name: row.leader_name,
+            leader_email: row.leader_email,
+            last_active_at: row.last_active_at,
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub email_verified_at: Option<DateTime<Utc>>,
+}
+
+/// Profile changes; `None` leaves a field as it is, `Some(None)` clears it.
+#[derive(AsChangeset, Default)]
+#[diesel(table_name = users)]
+pub struct ProfileChanges {
+    pub name: Option<String>,
+    pub workplace: Option<Option<String>>,
+    pub leader_name: Option<Option<String>>,
+    pub leader_email: Option<Option<String>>,
+}
+
+pub async fn find_user(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<User>, AppError> {
+    users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .map(User::try_from)
+        .transpose()
+}
+
+pub async fn find_user_by_email(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+) -> Result<Option<User>, AppError> {
+    users::table
+        .filter(lower(users::email).eq(email.to_lowercase()))
+        .select(UserRow::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .map(User::try_from)
+        .transpose()
+}
+
+pub async fn insert_user(
+    conn: &mut AsyncPgConnection,
+    user: NewUser<'_>,
+) -> Result<User, AppError> {
+    diesel::insert_into(users::table)
+        .values(&user)
+        .returning(UserRow::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(|e| {
+            if crate::db::is_unique_violation(&e) {
+                AppError::Conflict("A user with this email already exists.".into())
+            } else {
+                e.into()
+            }
+        })
+        .and_then(User::try_from)
+}
+
+pub async fn update_profile(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    changes: &ProfileChanges,
+) -> Result<User, AppError> {
+    diesel::update(users::table.find(id))
+        .set((changes, users::updated_at.eq(diesel::dsl::now)))
+        .returning(UserRow::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(AppError::from)
+        .and_then(User::try_from)
+}
+
+pub async fn set_password_hash(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    hash: &str,
+) -> Result<(), AppError> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::password_hash.eq(hash),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_email_verified(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), AppError> {
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::email_verified_at.is_null()),
+    )
+    .set(users::email_verified_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_role(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    role: Role,
+) -> Result<User, AppError> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::role.eq(role.as_str()),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(UserRow::as_returning())
+        .get_result(conn)
+        .await
+        .map_err(AppError::from)
+        .and_then(User::try_from)
+}
+
+pub async fn touch_last_active(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), AppError> {
+    diesel::update(users::table.find(id))
+        .set(users::last_active_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+// ---- refresh tokens -------------------------------------------------------------------------
+
+pub async fn insert_refresh_token(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    family_id: Uuid,
+    hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::user_id.eq(user_id),
+            refresh_tokens::family_id.eq(family_id),
+            refresh_tokens::token_hash.eq(hash),
+            refresh_tokens::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks a live refresh token used and returns its owner and family; `None` when the token is
+/// unknown, expired, revoked or already used (exactly one concurrent caller gets `Some`).
+pub async fn consume_refresh_token(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+) -> Result<Option<(Uuid, Uuid)>, AppError> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::token_hash.eq(hash))
+            .filter(refresh_tokens::used_at.is_null())
+            .filter(refresh_tokens::revoked_at.is_null())
+            .filter(refresh_tokens::expires_at.gt(diesel::dsl::now)),
+    )
+    .set(refresh_tokens::used_at.eq(diesel::dsl::now))
+    .returning((refresh_tokens::user_id, refresh_tokens::family_id))
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
+/// The family of a token that was already used (a replay), if it is one.
+pub async fn used_token_family(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+) -> Result<Option<(Uuid, Uuid)>, AppError> {
+    Ok(refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(hash))
+        .filter(refresh_tokens::used_at.is_not_null())
+        .select((refresh_tokens::user_id, refresh_tokens::family_id))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn family_of(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+) -> Result<Option<Uuid>, AppError> {
+    Ok(refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(hash))
+        .select(refresh_tokens::family_id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn revoke_family(
+    conn: &mut AsyncPgConnection,
+    family_id: Uuid,
+) -> Result<usize, AppError> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await?)
+}
+
+pub async fn revoke_all_refresh_tokens(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> Result<usize, AppError> {
+    Ok(diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await?)
+}
+
+// ---- single-use email tokens ----------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    PasswordReset,
+    EmailVerification,
+}
+
+impl TokenPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::PasswordReset => "password_reset",
+            TokenPurpose::EmailVerification => "email_verification",
+        }
+    }
+}
+
+pub async fn insert_auth_token(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    purpose: TokenPurpose,
+    hash: &[u8],
+    expires_at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    diesel::insert_into(auth_tokens::table)
+        .values((
+            auth_tokens::user_id.eq(user_id),
+            auth_tokens::purpose.eq(purpose.as_str()),
+            auth_tokens::token_hash.eq(hash),
+            auth_tokens::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Uses a live token once and returns its user.
+pub async fn consume_auth_token(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+    purpose: TokenPurpose,
+) -> Result<Option<Uuid>, AppError> {
+    Ok(diesel::update(
+        auth_tokens::table
+            .filter(auth_tokens::token_hash.eq(hash))
+            .filter(auth_tokens::purpose.eq(purpose.as_str()))
+            .filter(auth_tokens::used_at.is_null())
+            .filter(auth_tokens::expires_at.gt(diesel::dsl::now)),
+    )
+    .set(auth_tokens::used_at.eq(diesel::dsl::now))
+    .returning(auth_tokens::user_id)
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
+/// Voids a user's other unused tokens of a purpose, so only the newest link works.
+pub async fn void_auth_tokens(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    purpose: TokenPurpose,
+) -> Result<(), AppError> {
+    diesel::update(
+        auth_tokens::table
+            .filter(auth_tokens::user_id.eq(user_id))
+            .filter(auth_tokens::purpose.eq(purpose.as_str()))
+            .filter(auth_tokens::used_at.is_null()),
+    )
+    .set(auth_tokens::used_at.eq(diesel::dsl::now))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+// ---- failed sign-ins ------------------------------------------------------------------------
+
+/// Serialises sign-in attempts for one email within the current transaction.
+pub async fn lock_login_email(conn: &mut AsyncPgConnection, email: &str) -> Result<(), AppError> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
+        .bind::<diesel::sql_types::Text, _>(email)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// How many failures an email has since `since`, and when the oldest of them was.
+pub async fn failures_since(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    since: DateTime<Utc>,
+) -> Result<(i64, Option<DateTime<Utc>>), AppError> {
+    Ok(login_failures::table
+        .filter(login_failures::email.eq(email))
+        .filter(login_failures::attempted_at.gt(since))
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::min(login_failures::attempted_at),
+        ))
+        .first(conn)
+        .await?)
+}
+
+pub async fn record_failure(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    ip: &str,
+) -> Result<i64, AppError> {
+    Ok(diesel::insert_into(login_failures::table)
+        .values((login_failures::email.eq(email), login_failures::ip.eq(ip)))
+        .returning(login_failures::id)
+        .get_result(conn)
+        .await?)
+}
+
+pub async fn forget_failure(conn: &mut AsyncPgConnection, id: i64) -> Result<(), AppError> {
+    diesel::delete(login_failures::table.find(id))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn clear_failures(conn: &mut AsyncPgConnection, email: &str) -> Result<(), AppError> {
+    diesel::delete(login_failures::table.filter(login_failures::email.eq(email)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Housekeeping: failures older than a day mean nothing any more.
+pub async fn purge_old_failures(conn: &mut AsyncPgConnection) -> Result<usize, AppError> {
+    Ok(diesel::delete(
+        login_failures::table
+            .filter(login_failures::attempted_at.lt(Utc::now() - chrono::Duration::days(1))),
+    )
+    .execute(conn)
+    .await?)
+}
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);

@@ -1,0 +1,455 @@
+//! Typed configuration read once from the environment and validated at start.
+//! Every bad value is reported with the variable's name, all at once.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lettre::message::Mailbox;
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `None`: the service runs its own PostgreSQL cluster under `data_dir/postgres`.
+    pub database_url: Option<SecretString>,
+    pub database_pool_size: usize,
+    pub bind: SocketAddr,
+    pub public_base_url: Url,
+    pub data_dir: PathBuf,
+    pub jwt: JwtConfig,
+    pub mail: MailConfig,
+    pub cors_allowed_origins: Vec<String>,
+    pub trust_forwarded_for: bool,
+    pub password_hash_concurrency: usize,
+    pub limits: LimitsConfig,
+    pub worker: WorkerConfig,
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Debug)]
+pub struct JwtConfig {
+    pub secret: SecretString,
+    pub issuer: String,
+    pub audience: String,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct MailConfig {
+    pub transport: MailTransport,
+    pub from: Mailbox,
+}
+
+#[derive(Clone, Debug)]
+pub enum MailTransport {
+    Smtp { url: SecretString },
+    File { dir: PathBuf },
+    Log,
+}
+
+#[derive(Clone, Debug)]
+pub struct LimitsConfig {
+    /// Requests a minute one IP address may make to the `/auth` endpoints.
+    pub auth_per_ip_per_minute: u32,
+    /// Failed logins for one account within `login_failure_window` before it is locked.
+    pub login_max_failures: u32,
+    pub login_failure_window: Duration,
+    /// Requests a minute one IP address may make to write endpoints (POST/PUT/PATCH/DELETE).
+    pub writes_per_ip_per_minute: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct WorkerConfig {
+    pub poll_interval: Duration,
+    /// The longest wait between two attempts to send one mail.
+    pub max_backoff: Duration,
+    /// Whether `serve` runs the outbox worker in-process.
+    pub enabled: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+/// Every problem found in the environment, each naming its variable.
+#[derive(Debug)]
+pub struct ConfigError(pub Vec<String>);
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "invalid configuration:")?;
+        for problem in &self.0 {
+            writeln!(f, "  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = std::env::vars().collect();
+        Self::from_vars(&vars)
+    }
+
+    /// Builds the configuration from a map of variables (the environment, or a test's own).
+    pub fn from_vars(vars: &HashMap<String, String>) -> Result<Config, ConfigError> {
+        let mut reader = Reader {
+            vars,
+            problems: Vec::new(),
+        };
+        let database_url = reader.optional("DATABASE_URL").map(SecretString::from);
+        let database_pool_size = reader.number("DATABASE_POOL_SIZE", 16usize, 1, 1000);
+        let bind =
+            reader.parsed::<SocketAddr>("BIND", "127.0.0.1:8080", "an address like 127.0.0.1:8080");
+        let default_base = format!(
+            "http://{}",
+            bind.unwrap_or_else(|| ([127, 0, 0, 1], 8080).into())
+        );
+        let public_base_url = reader.url("PUBLIC_BASE_URL", &default_base);
+        let data_dir = PathBuf::from(reader.string("DATA_DIR", ".data"));
+
+        let jwt_secret = match reader.optional("JWT_SECRET") {
+            Some(secret) if secret.len() < 32 => {
+                reader.problem("JWT_SECRET must be at least 32 characters long".into());
+                None
+            }
+            Some(secret) => Some(SecretString::from(secret)),
+            None => None,
+        };
+        let access_minutes = reader.number("ACCESS_TOKEN_MINUTES", 15u64, 1, 60);
+        let refresh_days = reader.number("REFRESH_TOKEN_DAYS", 30u64, 1, 365);
+
+        let mail_transport = match reader.string("MAIL_TRANSPORT", "file").as_str() {
+            "smtp" => match reader.optional("SMTP_URL") {
+                Some(url) if url.starts_with("smtp://") || url.starts_with("smtps://") => {
+                    Some(MailTransport::Smtp {
+                        url: SecretString::from(url),
+                    })
+                }
+                Some(_) => {
+                    reader.problem("SMTP_URL must start with smtp:// or smtps://".into());
+                    None
+                }
+                None => {
+                    reader.problem("SMTP_URL is required when MAIL_TRANSPORT=smtp".into());
+                    None
+                }
+            },
+            "file" => Some(MailTransport::File {
+                dir: reader
+                    .optional("MAIL_DIR")
+                    .map(PathBuf::from)
+                    .unwrap_or_else(|| data_dir.join("mail")),
+            }),
+            "log" => Some(MailTransport::Log),
+            other => {
+                reader.problem(format!(
+                    "MAIL_TRANSPORT must be smtp, file or log, not {other:?}"
+                ));
+                None
+            }
+        };
+        let mail_from = reader.parsed::<Mailbox>(
+            "MAIL_FROM",
+            "Mentorsti <noreply@mentorsti.localhost>",
+            "a mailbox like \"Mentorsti <noreply@example.no>\"",
+        );
+
+        let cors_allowed_origins: Vec<String> = reader
+            .string("CORS_ALLOWED_ORIGINS", "")
+            .split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+            .map(str::to_owned)
+            .collect();
+        for origin in &cors_allowed_origins {
+            match Url::parse(origin) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") && url.path() == "/" => {}
+                _ => reader.problem(format!(
+                    "CORS_ALLOWED_ORIGINS has {origin:?}, which is not an origin like https://app.example.no"
+                )),
+            }
+        }
+        let trust_forwarded_for = reader.boolean("TRUST_FORWARDED_FOR", false);
+        let default_hashers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let password_hash_concurrency =
+            reader.number("PASSWORD_HASH_CONCURRENCY", default_hashers, 1, 256);
+        let limits = LimitsConfig {
+            auth_per_ip_per_minute: reader
+                .number("AUTH_RATE_LIMIT_PER_MINUTE", 60u32, 1, 1_000_000)
+                .unwrap_or(60),
+            login_max_failures: reader
+                .number("LOGIN_MAX_FAILURES", 10u32, 1, 1000)
+                .unwrap_or(10),
+            login_failure_window: Duration::from_secs(
+                60 * reader
+                    .number("LOGIN_FAILURE_WINDOW_MINUTES", 15u64, 1, 24 * 60)
+                    .unwrap_or(15),
+            ),
+            writes_per_ip_per_minute: reader
+                .number("WRITE_RATE_LIMIT_PER_MINUTE", 600u32, 1, 10_000_000)
+                .unwrap_or(600),
+        };
+        let worker = WorkerConfig {
+            poll_interval: Duration::from_millis(
+                reader
+                    .number("WORKER_POLL_INTERVAL_MS", 1000u64, 10, 600_000)
+                    .unwrap_or(1000),
+            ),
+            max_backoff: Duration::from_secs(
+                reader
+                    .number("MAIL_RETRY_MAX_BACKOFF_SECS", 600u64, 1, 86_400)
+                    .unwrap_or(600),
+            ),
+            enabled: true,
+        };
+        let log_format = match reader.string("LOG_FORMAT", "json").as_str() {
+            "json" => LogFormat::Json,
+            "pretty" => LogFormat::Pretty,
+            other => {
+                reader.problem(format!("LOG_FORMAT must be json or pretty, not {other:?}"));
+                LogFormat::Json
+            }
+        };
+
+        if !reader.problems.is_empty() {
+            return Err(ConfigError(reader.problems));
+        }
+        let jwt_secret = match jwt_secret {
+            Some(secret) => secret,
+            None => load_or_create_secret(&data_dir).map_err(|e| ConfigError(vec![e]))?,
+        };
+        Ok(Config {
+            database_url,
+            database_pool_size: database_pool_size.expect("checked"),
+            bind: bind.expect("checked"),
+            public_base_url: public_base_url.expect("checked"),
+            data_dir,
+            jwt: JwtConfig {
+                secret: jwt_secret,
+                issuer: "mentorsti".into(),
+                audience: "mentorsti-api".into(),
+                access_ttl: Duration::from_secs(60 * access_minutes.expect("checked")),
+                refresh_ttl: Duration::from_secs(24 * 3600 * refresh_days.expect("checked")),
+            },
+            mail: MailConfig {
+                transport: mail_transport.expect("checked"),
+                from: mail_from.expect("checked"),
+            },
+            cors_allowed_origins,
+            trust_forwarded_for,
+            password_hash_concurrency: password_hash_concurrency.expect("checked"),
+            limits,
+            worker,
+            log_format,
+        })
+    }
+
+    pub fn is_https(&self) -> bool {
+        self.public_base_url.scheme() == "https"
+    }
+
+    /// A link a frontend screen picks a token up from: `{PUBLIC_BASE_URL}/<screen>?token=<token>`.
+    pub fn screen_link(&self, screen: &str, token: &str) -> String {
+        let mut url = self.public_base_url.clone();
+        url.set_path(screen);
+        url.query_pairs_mut().clear().append_pair("token", token);
+        url.to_string()
+    }
+
+    pub fn database_url(&self) -> Option<&str> {
+        self.database_url.as_ref().map(|url| url.expose_secret())
+    }
+}
+
+/// Without `JWT_SECRET`, a random secret is kept in `DATA_DIR/jwt-secret` so that
+/// sessions survive restarts of a local instance.
+fn load_or_create_secret(data_dir: &std::path::Path) -> Result<SecretString, String> {
+    let path = data_dir.join("jwt-secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim().to_owned();
+        if existing.len() >= 32 {
+            return Ok(SecretString::from(existing));
+        }
+    }
+    let mut bytes = [0u8; 48];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::create_dir_all(data_dir)
+        .and_then(|()| write_private(&path, &secret))
+        .map_err(|e| {
+            format!(
+                "JWT_SECRET is not set and {} could not be written ({e}); set JWT_SECRET (at least 32 characters)",
+                path.display()
+            )
+        })?;
+    Ok(SecretString::from(secret))
+}
+
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
+}
+
+struct Reader<'a> {
+    vars: &'a HashMap<String, String>,
+    problems: Vec<String>,
+}
+
+impl Reader<'_> {
+    fn problem(&mut self, message: String) {
+        self.problems.push(message);
+    }
+
+    fn optional(&self, name: &str) -> Option<String> {
+        self.vars
+            .get(name)
+            .map(|value| value.trim().to_owned())
+            .filter(|value| !value.is_empty())
+    }
+
+    fn string(&self, name: &str, default: &str) -> String {
+        self.optional(name).unwrap_or_else(|| default.to_owned())
+    }
+
+    fn parsed<T: std::str::FromStr>(
+        &mut self,
+        name: &str,
+        default: &str,
+        expected: &str,
+    ) -> Option<T> {
+        let raw = self.string(name, default);
+        match raw.parse::<T>() {
+            Ok(value) => Some(value),
+            Err(_) => {
+                self.problem(format!("{name} must be {expected}, not {raw:?}"));
+                None
+            }
+        }
+    }
+
+    fn number<T>(&mut self, name: &str, default: T, min: T, max: T) -> Option<T>
+    where
+        T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
+    {
+        let Some(raw) = self.optional(name) else {
+            return Some(default);
+        };
+        match raw.parse::<T>() {
+            Ok(value) if value >= min && value <= max => Some(value),
+            _ => {
+                self.problem(format!(
+                    "{name} must be a whole number from {min} to {max}, not {raw:?}"
+                ));
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, name: &str, default: bool) -> bool {
+        match self.optional(name).as_deref() {
+            None => default,
+            Some("1" | "true" | "yes") => true,
+            Some("0" | "false" | "no") => false,
+            Some(other) => {
+                self.problem(format!("{name} must be true or false, not {other:?}"));
+                default
+            }
+        }
+    }
+
+    fn url(&mut self, name: &str, default: &str) -> Option<Url> {
+        let raw = self.string(name, default);
+        match Url::parse(&raw) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                Some(url)
+            }
+            _ => {
+                self.problem(format!(
+                    "{name} must be an http(s) URL like https://mentor.example.no, not {raw:?}"
+                ));
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        map.entry("JWT_SECRET".into())
+            .or_insert_with(|| "x".repeat(40));
+        map
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        let config = Config::from_vars(&vars(&[])).unwrap();
+        assert_eq!(config.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.public_base_url.as_str(), "http://127.0.0.1:8080/");
+        assert!(config.database_url.is_none());
+        assert_eq!(config.jwt.access_ttl, Duration::from_secs(900));
+    }
+
+    #[test]
+    fn every_bad_value_is_named() {
+        let err = Config::from_vars(&vars(&[
+            ("BIND", "nowhere"),
+            ("MAIL_TRANSPORT", "pigeon"),
+            ("DATABASE_POOL_SIZE", "0"),
+            ("JWT_SECRET", "short"),
+            ("PUBLIC_BASE_URL", "ftp://x"),
+        ]))
+        .unwrap_err();
+        let text = err.to_string();
+        for name in [
+            "BIND",
+            "MAIL_TRANSPORT",
+            "DATABASE_POOL_SIZE",
+            "JWT_SECRET",
+            "PUBLIC_BASE_URL",
+        ] {
+            assert!(text.contains(name), "{name} missing from {text}");
+        }
+        assert_eq!(err.0.len(), 5);
+    }
+
+    #[test]
+    fn smtp_needs_a_url() {
+        let err = Config::from_vars(&vars(&[("MAIL_TRANSPORT", "smtp")])).unwrap_err();
+        assert!(err.to_string().contains("SMTP_URL"));
+    }
+
+    #[test]
+    fn screen_links_carry_the_token() {
+        let config =
+            Config::from_vars(&vars(&[("PUBLIC_BASE_URL", "https://mentor.example.no")])).unwrap();
+        assert_eq!(
+            config.screen_link("/reset-password", "a b"),
+            "https://mentor.example.no/reset-password?token=a+b"
+        );
+        assert!(config.is_https());
+    }
+}

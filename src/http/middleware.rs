@@ -1,0 +1,143 @@
+//! Per-request context: a request id (echoed as `x-request-id`), a tracing span with the outcome,
+//! security headers, and problem JSON for every error answer, including actix's own.
+
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, Error, HttpMessage};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::error::{problem_response, PROBLEM_CONTENT_TYPE};
+use crate::AppState;
+
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
+frame-ancestors 'none'";
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// The request id of the current request, for handlers that log or store it.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| is_safe_id(v))
+        .map(str::to_owned)
+        .unwrap_or_else(|| Uuid::new_v4().to_string());
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let https = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.config.is_https());
+    let path = req.path().to_owned();
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        method = %req.method(),
+        path = %path,
+    );
+
+    let result = next.call(req).instrument(span.clone()).await;
+    let mut res = match result {
+        Ok(res) => res.map_into_boxed_body(),
+        Err(error) => {
+            // Errors that escaped the handler chain still answer as problem JSON.
+            let response = error.error_response();
+            return Err(actix_web::error::InternalError::from_response(error, response).into());
+        }
+    };
+
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()));
+    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+        let (code, detail) = match status.as_u16() {
+            404 => ("not_found", "No such resource."),
+            405 => (
+                "method_not_allowed",
+                "This resource does not support that method.",
+            ),
+            413 => ("payload_too_large", "The request body is too large."),
+            415 => (
+                "unsupported_media_type",
+                "This content type is not supported here.",
+            ),
+            400 => ("bad_request", "The request could not be understood."),
+            _ if status.is_server_error() => ("internal_error", "An unexpected error occurred."),
+            _ => ("error", "The request could not be served."),
+        };
+        let allow = res.headers().get(header::ALLOW).cloned();
+        let mut replacement = problem_response(status, code, detail);
+        if let Some(allow) = allow {
+            replacement.headers_mut().insert(header::ALLOW, allow);
+        }
+        res = res.into_response(replacement);
+    }
+
+    let headers = res.headers_mut();
+    headers.insert(
+        REQUEST_ID,
+        HeaderValue::from_str(&request_id).expect("checked id"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if https {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    if path.starts_with("/docs") {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(DOCS_CSP),
+        );
+    } else if path.starts_with("/api") || path.starts_with("/health") {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(API_CSP),
+        );
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        }
+    }
+
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        if status.is_server_error() {
+            tracing::error!(status = status.as_u16(), latency_ms, "request failed");
+        } else {
+            tracing::info!(status = status.as_u16(), latency_ms, "request");
+        }
+    });
+    Ok(res)
+}
+
+fn is_safe_id(value: &str) -> bool {
+    !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+}

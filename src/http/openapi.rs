@@ -1,0 +1,52 @@
+//! The OpenAPI document, served at `/api/openapi.json` and browsed at `/docs`.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{auth, error, http};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "mentorsti",
+        description = "API of the digital training programme for mentors in Norwegian municipal health and care services. \
+Errors are RFC 9457 problem JSON (`application/problem+json`) with a stable `code`.",
+        version = "1.0.0"
+    ),
+    paths(
+        http::health::live,
+        http::health::ready,
+        auth::routes::login,
+        auth::routes::refresh,
+        auth::routes::logout,
+        auth::routes::verify_email,
+        auth::routes::password_reset,
+        auth::routes::password_reset_confirm,
+        auth::routes::get_me,
+        auth::routes::patch_me,
+    ),
+    components(schemas(error::Problem, error::FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "health", description = "Liveness and readiness"),
+        (name = "auth", description = "Sign-in, tokens, password reset and email verification"),
+        (name = "me", description = "The caller's own account"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.bearer_format = Some("JWT".into());
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// The document as served.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}

@@ -1,0 +1,215 @@
+//! mentorsti: the backend of a digital training programme for mentors in Norwegian municipal
+//! health and care services. `Application::build` turns a configuration into a running server.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod mail;
+pub mod telemetry;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::{web, App, HttpResponse, HttpServer};
+use anyhow::Context;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::limits::IpLimiter;
+use crate::auth::password::PasswordHasher;
+use crate::auth::tokens::TokenKeys;
+use crate::config::Config;
+use crate::db::DbPool;
+use crate::error::{problem_response, AppError, FieldError};
+use crate::mail::worker::Worker;
+use crate::mail::Mailer;
+
+/// What every request handler shares.
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub pool: DbPool,
+    pub tokens: TokenKeys,
+    pub passwords: PasswordHasher,
+    pub auth_limiter: IpLimiter,
+    pub write_limiter: IpLimiter,
+}
+
+impl AppState {
+    pub fn new(config: Config, pool: DbPool) -> Self {
+        Self {
+            tokens: TokenKeys::new(&config.jwt),
+            passwords: PasswordHasher::new(config.password_hash_concurrency),
+            auth_limiter: IpLimiter::per_minute(config.limits.auth_per_ip_per_minute),
+            write_limiter: IpLimiter::per_minute(config.limits.writes_per_ip_per_minute),
+            config: Arc::new(config),
+            pool,
+        }
+    }
+
+    /// Builds the pool after running pending migrations (under an advisory lock).
+    pub async fn connect(config: Config) -> anyhow::Result<Self> {
+        let url = config
+            .database_url()
+            .context("the database URL must be resolved before connecting")?
+            .to_owned();
+        db::run_migrations(&url)
+            .await
+            .context("running migrations")?;
+        let pool = db::build_pool(&url, config.database_pool_size)?;
+        Ok(Self::new(config, pool))
+    }
+
+    pub fn worker(&self) -> anyhow::Result<Worker> {
+        Ok(Worker {
+            pool: self.pool.clone(),
+            mailer: Mailer::new(&self.config.mail)?,
+            poll_interval: self.config.worker.poll_interval,
+            max_backoff: self.config.worker.max_backoff,
+        })
+    }
+}
+
+/// The running service: the HTTP server and, unless disabled, the outbox worker.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+    shutdown: watch::Sender<bool>,
+    background: Vec<JoinHandle<()>>,
+}
+
+impl Application {
+    /// Migrates the database, binds `config.bind` (port 0 picks a free port) and starts serving.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let bind = config.bind;
+        let run_worker = config.worker.enabled;
+        let state = web::Data::new(AppState::connect(config).await?);
+        let listener =
+            TcpListener::bind(bind).with_context(|| format!("could not listen on {bind}"))?;
+        let port = listener.local_addr()?.port();
+
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
+                )
+                .app_data(web::QueryConfig::default().error_handler(|err, _| {
+                    AppError::Validation(vec![FieldError::new("query", err.to_string())]).into()
+                }))
+                .app_data(web::PayloadConfig::new(http::json::JSON_LIMIT))
+                .wrap(Compress::default())
+                .wrap(cors(&app_state.config))
+                .wrap(from_fn(http::middleware::request_context))
+                .configure(routes)
+        })
+        .listen(listener)?
+        .shutdown_timeout(10)
+        .run();
+
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let mut background = Vec::new();
+        if run_worker {
+            background.push(tokio::spawn(state.worker()?.run(shutdown_rx.clone())));
+        }
+        background.push(tokio::spawn(forget_idle_limits(state.clone(), shutdown_rx)));
+        tracing::info!(port, "listening");
+        Ok(Self {
+            port,
+            server,
+            state,
+            shutdown,
+            background,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// A handle that stops the server gracefully (the same as SIGTERM).
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGINT/SIGTERM (or `server_handle().stop`), then lets the worker finish the
+    /// mail it is sending.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        let _ = self.shutdown.send(true);
+        for task in self.background {
+            let _ = tokio::time::timeout(Duration::from_secs(15), task).await;
+        }
+        result
+    }
+}
+
+async fn forget_idle_limits(state: web::Data<AppState>, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {
+                state.auth_limiter.forget_idle();
+                state.write_limiter.forget_idle();
+            }
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Cross-origin requests only from configured origins (and the service's own).
+fn cors(config: &Config) -> Cors {
+    let own_origin = config.public_base_url.origin().ascii_serialization();
+    let mut cors = Cors::default()
+        .allowed_origin(&own_origin)
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::RETRY_AFTER,
+            header::LOCATION,
+            http::middleware::REQUEST_ID,
+        ])
+        .block_on_origin_mismatch(false)
+        .max_age(3600);
+    for origin in &config.cors_allowed_origins {
+        cors = cors.allowed_origin(origin.trim_end_matches('/'));
+    }
+    cors
+}
+
+fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/health/live").route(web::get().to(http::health::live)))
+        .service(web::resource("/health/ready").route(web::get().to(http::health::ready)))
+        .service(web::scope("/api/v1").configure(auth::routes::configure))
+        .service(web::resource("/docs").route(web::get().to(|| async {
+            HttpResponse::PermanentRedirect()
+                .insert_header((header::LOCATION, "/docs/"))
+                .finish()
+        })))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", http::openapi::document()))
+        .default_service(web::to(|| async {
+            problem_response(
+                actix_web::http::StatusCode::NOT_FOUND,
+                "not_found",
+                "No such resource.",
+            )
+        }));
+}

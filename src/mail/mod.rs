@@ -1,0 +1,10 @@
+//! Email: bokmål templates, the transactional outbox, the worker that drains it, and transports.
+
+pub mod outbox;
+pub mod templates;
+pub mod transport;
+pub mod worker;
+
+pub use outbox::{enqueue, Attachment, NewMail};
+pub use templates::RenderedMail;
+pub use transport::Mailer;

@@ -1,0 +1,79 @@
+//! The outbox: a mail is a row written in the same transaction as the change that causes it.
+//! The worker sends it later; nothing is sent from a request handler.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::RenderedMail;
+use crate::db::schema::mail_outbox;
+use crate::error::AppError;
+
+/// A file sent with a mail (calendar invitations).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub content: String,
+}
+
+pub struct NewMail<'a> {
+    pub recipient: &'a str,
+    pub user_id: Option<Uuid>,
+    pub mail: RenderedMail,
+    pub attachments: Vec<Attachment>,
+    /// Send no earlier than this (reminders); `None` is now.
+    pub send_after: Option<DateTime<Utc>>,
+    /// A mail with a key already in the outbox is not enqueued again.
+    pub dedupe_key: Option<String>,
+}
+
+impl<'a> NewMail<'a> {
+    pub fn now(recipient: &'a str, user_id: Option<Uuid>, mail: RenderedMail) -> Self {
+        Self {
+            recipient,
+            user_id,
+            mail,
+            attachments: Vec::new(),
+            send_after: None,
+            dedupe_key: None,
+        }
+    }
+}
+
+/// Adds a mail to the outbox; returns false when its dedupe key was already there.
+pub async fn enqueue(conn: &mut AsyncPgConnection, new: NewMail<'_>) -> Result<bool, AppError> {
+    let attachments =
+        serde_json::to_value(&new.attachments).map_err(|e| AppError::internal(e.to_string()))?;
+    let inserted = diesel::insert_into(mail_outbox::table)
+        .values((
+            mail_outbox::recipient.eq(new.recipient),
+            mail_outbox::user_id.eq(new.user_id),
+            mail_outbox::template.eq(new.mail.template),
+            mail_outbox::subject.eq(&new.mail.subject),
+            mail_outbox::body_text.eq(&new.mail.text),
+            mail_outbox::body_html.eq(&new.mail.html),
+            mail_outbox::attachments.eq(attachments),
+            mail_outbox::dedupe_key.eq(&new.dedupe_key),
+            mail_outbox::send_after.eq(new.send_after.unwrap_or_else(Utc::now)),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// A mail waiting in the outbox, as the worker sends it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = mail_outbox)]
+pub struct OutboxMail {
+    pub id: Uuid,
+    pub recipient: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub attachments: serde_json::Value,
+    pub attempts: i32,
+}

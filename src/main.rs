@@ -1,0 +1,165 @@
+//! The `mentorsti` command: parse, load the configuration, call into the library.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use mentorsti::config::Config;
+use mentorsti::db::embedded::EmbeddedPostgres;
+use mentorsti::{telemetry, AppState, Application};
+use secrecy::SecretString;
+
+#[derive(Parser)]
+#[command(
+    name = "mentorsti",
+    version,
+    about = "Backend of the digital mentor training programme"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default). Without DATABASE_URL, runs a private PostgreSQL under DATA_DIR.
+    Serve {
+        /// Do not run the outbox worker in this process (run `mentorsti worker` instead).
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Run pending database migrations and exit.
+    Migrate,
+    /// Create an administrator; the password comes from MENTORSTI_ADMIN_PASSWORD or stdin.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Send mail from the outbox until stopped.
+    Worker,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut config = match Config::from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("could not start the runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = actix_web::rt::System::with_tokio_rt(|| runtime).block_on(async move {
+        // Kept alive until the command finishes; dropping it stops the private cluster.
+        let _embedded = resolve_database(&mut config).await?;
+        run(
+            cli.command.unwrap_or(Command::Serve { no_worker: false }),
+            config,
+        )
+        .await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn resolve_database(config: &mut Config) -> anyhow::Result<Option<EmbeddedPostgres>> {
+    if config.database_url.is_some() {
+        return Ok(None);
+    }
+    let dir = config.data_dir.join("postgres");
+    let server = EmbeddedPostgres::start(&dir).await?;
+    eprintln!(
+        "using the private PostgreSQL cluster in {}",
+        server.data_dir.display()
+    );
+    config.database_url = Some(SecretString::from(server.url("mentorsti")));
+    Ok(Some(server))
+}
+
+async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
+    match command {
+        Command::Serve { no_worker } => {
+            config.worker.enabled = !no_worker;
+            let app = Application::build(config).await?;
+            eprintln!(
+                "mentorsti is listening on port {} (API docs at /docs)",
+                app.port()
+            );
+            app.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let url = config.database_url().unwrap_or_default().to_owned();
+            let applied = mentorsti::db::run_migrations(&url).await?;
+            eprintln!("{} migration(s) applied", applied.len());
+        }
+        Command::CreateAdmin { email, name } => {
+            let password = admin_password()?;
+            let state = AppState::connect(config).await?;
+            match mentorsti::auth::service::create_admin(&state, &email, &name, &password).await {
+                Ok(user) => eprintln!("administrator {} created ({})", user.email, user.id),
+                Err(mentorsti::error::AppError::Validation(errors)) => {
+                    for error in errors {
+                        eprintln!("{}: {}", error.field, error.message);
+                    }
+                    anyhow::bail!("the administrator was not created");
+                }
+                Err(error) => anyhow::bail!("the administrator was not created: {error}"),
+            }
+        }
+        Command::Worker => {
+            let state = AppState::connect(config).await?;
+            let worker = state.worker()?;
+            let (stop, stopped) = tokio::sync::watch::channel(false);
+            let task = tokio::spawn(worker.run(stopped));
+            shutdown_signal().await;
+            let _ = stop.send(true);
+            let _ = task.await;
+        }
+    }
+    Ok(())
+}
+
+fn admin_password() -> anyhow::Result<SecretString> {
+    if let Ok(password) = std::env::var("MENTORSTI_ADMIN_PASSWORD") {
+        return Ok(SecretString::from(password));
+    }
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Password for the new administrator (12–128 characters): ");
+        std::io::stderr().flush()?;
+    }
+    let mut line = String::new();
+    stdin.lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    anyhow::ensure!(
+        !password.is_empty(),
+        "no password given on stdin or in MENTORSTI_ADMIN_PASSWORD"
+    );
+    Ok(SecretString::from(password))
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
