@@ -21,7 +21,7 @@ existing database, e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/mentorst
 /// A running private cluster; dropping it (or the process ending) stops the server.
 pub struct EmbeddedPostgres {
     pid: u32,
-    exited: mpsc::Receiver<()>,
+    exited: std::sync::Mutex<mpsc::Receiver<()>>,
     socket_dir: PathBuf,
     pub data_dir: PathBuf,
 }
@@ -104,7 +104,7 @@ impl EmbeddedPostgres {
         let (pid, exited) = spawn_supervised(cmd)?;
         let server = EmbeddedPostgres {
             pid,
-            exited,
+            exited: std::sync::Mutex::new(exited),
             socket_dir,
             data_dir,
         };
@@ -124,7 +124,11 @@ impl EmbeddedPostgres {
     async fn wait_ready(&self, log_path: &Path) -> anyhow::Result<()> {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if self.exited.try_recv().is_ok() {
+            if self
+                .exited
+                .lock()
+                .is_ok_and(|exited| exited.try_recv().is_ok())
+            {
                 let log = std::fs::read_to_string(log_path).unwrap_or_default();
                 let tail: Vec<&str> = log.lines().rev().take(8).collect();
                 bail!(
@@ -168,7 +172,9 @@ impl EmbeddedPostgres {
         unsafe {
             libc::kill(self.pid as libc::pid_t, libc::SIGINT);
         }
-        let _ = self.exited.recv_timeout(Duration::from_secs(20));
+        if let Ok(exited) = self.exited.lock() {
+            let _ = exited.recv_timeout(Duration::from_secs(20));
+        }
     }
 }
 

@@ -84,6 +84,8 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         let field = if let Some(unknown) = unknown_field(&message) {
             if path == "." {
                 unknown
+            } else if path == unknown || path.ends_with(&format!(".{unknown}")) {
+                path
             } else {
                 format!("{path}.{unknown}")
             }

@@ -1,0 +1,501 @@
+use std::time::Duration;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use mentorsti::auth::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with, JWT_SECRET, PASSWORD};
+
+#[tokio::test]
+async fn sign_in_read_and_update_the_profile() {
+    let app = spawn_app().await;
+    let account = app
+        .create_user(Role::Mentor, "Kari.Nordmann@Asker.kommune.no")
+        .await;
+    // Emails are case-insensitive.
+    let response = app.login("kari.nordmann@asker.kommune.no", PASSWORD).await;
+    assert_eq!(response.status(), 200);
+    let pair: Value = response.json().await.unwrap();
+    assert_eq!(pair["token_type"], "Bearer");
+    assert_eq!(pair["expires_in"], 900);
+    let token = pair["access_token"].as_str().unwrap();
+
+    let me: Value = app.get("/me", token).await.json().await.unwrap();
+    assert_eq!(me["id"], account.id.to_string());
+    assert_eq!(me["role"], "mentor");
+    assert!(me["municipality"].is_null());
+    assert!(me["created_at"].as_str().unwrap().ends_with('Z'));
+
+    let response = app
+        .patch("/me", token, &json!({"name": "  Kari N.  ", "workplace": "Solheim sykehjem", "leader_email": "leder@asker.kommune.no"}))
+        .await;
+    assert_eq!(response.status(), 200);
+    let me: Value = response.json().await.unwrap();
+    assert_eq!(me["name"], "Kari N.");
+    assert_eq!(me["workplace"], "Solheim sykehjem");
+    // null clears, absent keeps.
+    let me: Value = app
+        .patch("/me", token, &json!({"workplace": null}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(me["workplace"].is_null());
+    assert_eq!(me["leader_email"], "leder@asker.kommune.no");
+
+    for bad in [
+        json!({"name": ""}),
+        json!({"name": "x".repeat(201)}),
+        json!({"leader_email": "not an email"}),
+        json!({"role": "admin"}),
+        json!({"email": "other@example.no"}),
+    ] {
+        assert_problem(
+            app.patch("/me", token, &bad).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+    }
+    let me: Value = app.get("/me", token).await.json().await.unwrap();
+    assert_eq!(me["role"], "mentor", "role cannot be changed through /me");
+}
+
+#[tokio::test]
+async fn wrong_passwords_and_unknown_emails_get_the_same_answer() {
+    let app = spawn_app().await;
+    app.create_user(Role::Mentor, "known@example.no").await;
+    let wrong = app
+        .login("known@example.no", "not the right password")
+        .await;
+    let wrong_status = wrong.status();
+    let wrong_body: Value = wrong.json().await.unwrap();
+    let unknown = app
+        .login("unknown@example.no", "not the right password")
+        .await;
+    assert_eq!(wrong_status, unknown.status());
+    assert_eq!(wrong_status, 401);
+    let unknown_body: Value = unknown.json().await.unwrap();
+    assert_eq!(wrong_body, unknown_body);
+}
+
+#[tokio::test]
+async fn ten_failures_lock_the_account_in_the_database() {
+    let app = spawn_app().await;
+    let account = app.create_user(Role::Mentor, "locked@example.no").await;
+    for _ in 0..10 {
+        assert_eq!(
+            app.login(&account.email, "wrong password!!").await.status(),
+            401
+        );
+    }
+    // Even the right password is refused now, with a Retry-After.
+    let response = app.login(&account.email, PASSWORD).await;
+    let retry_after: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry_after > 0 && retry_after <= 15 * 60, "{retry_after}");
+    assert_problem(response, 429, "rate_limited").await;
+    // Unknown emails lock the same way, so the lock reveals nothing.
+    for _ in 0..10 {
+        app.login("ghost@example.no", "wrong password!!").await;
+    }
+    assert_problem(
+        app.login("ghost@example.no", "wrong password!!").await,
+        429,
+        "rate_limited",
+    )
+    .await;
+    // The lock is in the database: the window passing (moved back in time) opens it again.
+    let sql = app.sql().await;
+    sql.execute(
+        "UPDATE login_failures SET attempted_at = attempted_at - interval '16 minutes'",
+        &[],
+    )
+    .await
+    .unwrap();
+    assert_eq!(app.login(&account.email, PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn concurrent_failures_cannot_exceed_the_limit() {
+    let app = spawn_app().await;
+    app.create_user(Role::Mentor, "storm@example.no").await;
+    let attempts = (0..30).map(|_| app.login("storm@example.no", "wrong password!!"));
+    let statuses: Vec<u16> = futures_util::future::join_all(attempts)
+        .await
+        .into_iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 401).count(),
+        10,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 20);
+}
+
+#[tokio::test]
+async fn per_ip_limit_on_auth_endpoints() {
+    let app = spawn_app_with(|vars| {
+        vars.insert("AUTH_RATE_LIMIT_PER_MINUTE".into(), "5".into());
+    })
+    .await;
+    for _ in 0..5 {
+        let response = app
+            .client
+            .post(app.api("/auth/password-reset"))
+            .json(&json!({"email": "x@example.no"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 202);
+    }
+    let response = app
+        .client
+        .post(app.api("/auth/password-reset"))
+        .json(&json!({"email": "x@example.no"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.headers().contains_key("retry-after"));
+    assert_problem(response, 429, "rate_limited").await;
+}
+
+fn craft(claims: &Value, secret: &str, algorithm: Algorithm) -> String {
+    jsonwebtoken::encode(
+        &Header::new(algorithm),
+        claims,
+        &EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn forged_expired_and_foreign_tokens_are_401() {
+    let app = spawn_app().await;
+    let (account, token) = app.user_with_token(Role::Admin).await;
+    assert_eq!(app.get("/me", &token).await.status(), 200);
+    let now = chrono::Utc::now().timestamp();
+    let good = json!({"iss": "mentorsti", "aud": "mentorsti-api", "sub": account.id, "role": "admin", "iat": now, "exp": now + 900});
+    assert_eq!(
+        app.get("/me", &craft(&good, JWT_SECRET, Algorithm::HS256))
+            .await
+            .status(),
+        200
+    );
+
+    let mut bad_tokens = Vec::new();
+    let mut expired = good.clone();
+    expired["iat"] = json!(now - 2000);
+    expired["exp"] = json!(now - 60);
+    bad_tokens.push(craft(&expired, JWT_SECRET, Algorithm::HS256));
+    let mut audience = good.clone();
+    audience["aud"] = json!("someone-else");
+    bad_tokens.push(craft(&audience, JWT_SECRET, Algorithm::HS256));
+    let mut issuer = good.clone();
+    issuer["iss"] = json!("evil");
+    bad_tokens.push(craft(&issuer, JWT_SECRET, Algorithm::HS256));
+    bad_tokens.push(craft(
+        &good,
+        "another-secret-another-secret-another-secret",
+        Algorithm::HS256,
+    ));
+    bad_tokens.push(craft(&good, JWT_SECRET, Algorithm::HS512));
+    let mut no_exp = good.clone();
+    no_exp.as_object_mut().unwrap().remove("exp");
+    bad_tokens.push(craft(&no_exp, JWT_SECRET, Algorithm::HS256));
+    let mut future = good.clone();
+    future["iat"] = json!(now + 3600);
+    future["exp"] = json!(now + 4500);
+    bad_tokens.push(craft(&future, JWT_SECRET, Algorithm::HS256));
+    // alg: none, unsigned.
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
+    let payload = URL_SAFE_NO_PAD.encode(good.to_string());
+    bad_tokens.push(format!("{header}.{payload}."));
+    // A mentor's token with the role claim edited to admin (signature no longer matches).
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    claims["role"] = json!("mentor");
+    bad_tokens.push(format!(
+        "{}.{}.{}",
+        parts[0],
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        parts[2]
+    ));
+
+    for bad in bad_tokens {
+        assert_problem(app.get("/me", &bad).await, 401, "unauthorized").await;
+    }
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_family() {
+    let app = spawn_app().await;
+    let account = app.create_user(Role::Mentor, "rotate@example.no").await;
+    let (_, first) = app.tokens(&account).await;
+    let refresh = |token: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.api("/auth/refresh"))
+                .json(&json!({"refresh_token": token}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let response = refresh(first.clone()).await;
+    assert_eq!(response.status(), 200);
+    let second: Value = response.json().await.unwrap();
+    let second_refresh = second["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(second_refresh, first);
+    assert_eq!(
+        app.get("/me", second["access_token"].as_str().unwrap())
+            .await
+            .status(),
+        200
+    );
+
+    // The first token again: a replay. The whole family dies, including the newest token.
+    assert_problem(refresh(first.clone()).await, 401, "unauthorized").await;
+    assert_problem(refresh(second_refresh).await, 401, "unauthorized").await;
+
+    // A separate login is a separate family and keeps working.
+    let (_, other) = app.tokens(&account).await;
+    assert_eq!(refresh(other).await.status(), 200);
+
+    // Refresh tokens are stored only as hashes.
+    let sql = app.sql().await;
+    let rows = sql
+        .query("SELECT token_hash FROM refresh_tokens", &[])
+        .await
+        .unwrap();
+    for row in rows {
+        let hash: Vec<u8> = row.get(0);
+        assert_eq!(hash.len(), 32);
+        assert_ne!(hash, first.as_bytes());
+    }
+}
+
+#[tokio::test]
+async fn fifty_concurrent_refreshes_yield_exactly_one_pair() {
+    let app = spawn_app().await;
+    let account = app.create_user(Role::Mentor, "race@example.no").await;
+    let (_, token) = app.tokens(&account).await;
+    let requests = (0..50).map(|_| {
+        app.client
+            .post(app.api("/auth/refresh"))
+            .json(&json!({"refresh_token": token}))
+            .send()
+    });
+    let statuses: Vec<u16> = futures_util::future::join_all(requests)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 49);
+    let sql = app.sql().await;
+    let issued: i64 = sql
+        .query_one("SELECT count(*) FROM refresh_tokens", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(issued, 2, "the login's token and exactly one rotation");
+}
+
+#[tokio::test]
+async fn logout_revokes_the_family() {
+    let app = spawn_app().await;
+    let account = app.create_user(Role::Mentor, "bye@example.no").await;
+    let (_, refresh) = app.tokens(&account).await;
+    let response = app
+        .client
+        .post(app.api("/auth/logout"))
+        .json(&json!({"refresh_token": refresh}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let response = app
+        .client
+        .post(app.api("/auth/refresh"))
+        .json(&json!({"refresh_token": refresh}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 401, "unauthorized").await;
+}
+
+#[tokio::test]
+async fn password_reset_by_email_is_single_use_and_ends_sessions() {
+    let app = spawn_app().await;
+    let account = app.create_user(Role::Mentor, "glemsk@example.no").await;
+    let (_, old_refresh) = app.tokens(&account).await;
+
+    let reset = |email: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.api("/auth/password-reset"))
+                .json(&json!({"email": email}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(reset("GLEMSK@example.no").await.status(), 202);
+    assert_eq!(reset("nobody@example.no").await.status(), 202);
+
+    let mails = app.mail.wait_for("glemsk@example.no", 1).await;
+    let mail = &mails[0];
+    assert_eq!(mail.subject(), "Tilbakestill passordet ditt");
+    assert!(mail
+        .text()
+        .contains("http://mentorsti.test/reset-password?token="));
+    assert!(mail.html().contains("Velg nytt passord"));
+    let token = mail.token();
+
+    let confirm = |token: String, password: &'static str| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.api("/auth/password-reset/confirm"))
+                .json(&json!({"token": token, "password": password}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // A weak password is refused and does not spend the token.
+    let problem = assert_problem(
+        confirm(token.clone(), "password1234").await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "password");
+    assert_problem(
+        confirm(token.clone(), "kort").await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(
+        confirm(token.clone(), "Et helt nytt og langt passord")
+            .await
+            .status(),
+        204
+    );
+    // Single use.
+    assert_problem(
+        confirm(token, "Et annet helt nytt passord").await,
+        422,
+        "validation_failed",
+    )
+    .await;
+
+    assert_eq!(app.login(&account.email, PASSWORD).await.status(), 401);
+    assert_eq!(
+        app.login(&account.email, "Et helt nytt og langt passord")
+            .await
+            .status(),
+        200
+    );
+    let response = app
+        .client
+        .post(app.api("/auth/refresh"))
+        .json(&json!({"refresh_token": old_refresh}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 401, "unauthorized").await;
+    // Nothing was sent for the unknown address.
+    assert!(app.mail.to("nobody@example.no").is_empty());
+}
+
+#[tokio::test]
+async fn expired_reset_tokens_are_refused() {
+    let app = spawn_app().await;
+    app.create_user(Role::Mentor, "sen@example.no").await;
+    app.client
+        .post(app.api("/auth/password-reset"))
+        .json(&json!({"email": "sen@example.no"}))
+        .send()
+        .await
+        .unwrap();
+    let token = app.mail.wait_for("sen@example.no", 1).await[0].token();
+    let sql = app.sql().await;
+    sql.execute(
+        "UPDATE auth_tokens SET expires_at = now() - interval '1 second'",
+        &[],
+    )
+    .await
+    .unwrap();
+    let response = app
+        .client
+        .post(app.api("/auth/password-reset/confirm"))
+        .json(&json!({"token": token, "password": "Et helt nytt og langt passord"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 422, "validation_failed").await;
+}
+
+#[tokio::test]
+async fn email_verification_tokens_work_once() {
+    let app = spawn_app().await;
+    let account = app.create_user(Role::Mentor, "ny@example.no").await;
+    {
+        let mut conn = app.state.pool.get().await.unwrap();
+        let user = mentorsti::auth::store::find_user(&mut conn, account.id)
+            .await
+            .unwrap()
+            .unwrap();
+        mentorsti::auth::service::send_email_verification(&mut conn, &app.state, &user)
+            .await
+            .unwrap();
+    }
+    let mail = &app.mail.wait_for("ny@example.no", 1).await[0];
+    assert_eq!(mail.subject(), "Bekreft e-postadressen din");
+    assert!(mail
+        .text()
+        .contains("http://mentorsti.test/verify-email?token="));
+    let verify = || {
+        app.client
+            .post(app.api("/auth/verify-email"))
+            .json(&json!({"token": mail.token()}))
+            .send()
+    };
+    assert_eq!(verify().await.unwrap().status(), 204);
+    assert_problem(verify().await.unwrap(), 422, "validation_failed").await;
+    let token = app.access_token(&account).await;
+    let me: Value = app.get("/me", &token).await.json().await.unwrap();
+    assert_eq!(me["email_verified"], true);
+}
+
+#[tokio::test]
+async fn login_storm_does_not_block_other_requests() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token(Role::Mentor).await;
+    let storm = (0..40).map(|_| app.login("storm@example.no", "wrong password!!"));
+    let me = async {
+        // While hashes run on blocking threads, /me keeps answering.
+        let started = std::time::Instant::now();
+        let response = app.get("/me", &token).await;
+        (response.status(), started.elapsed())
+    };
+    let (_, (status, elapsed)) = tokio::join!(futures_util::future::join_all(storm), me);
+    assert_eq!(status, 200);
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+}

@@ -1,0 +1,9 @@
+//! Black-box tests: the real application over HTTP against a real PostgreSQL and SMTP server.
+
+mod auth;
+mod errors;
+mod health;
+mod helpers;
+mod mail;
+mod migrations;
+mod openapi;
