@@ -1,0 +1,25 @@
+# Build stage: the release binary.
+FROM rust:1-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+COPY migrations ./migrations
+COPY content ./content
+RUN cargo build --release --locked --bin mentorsti
+
+# Runtime stage: the binary, the course content, an unprivileged user.
+FROM debian:bookworm-slim
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends ca-certificates curl \
+    && rm -rf /var/lib/apt/lists/* \
+    && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin mentorsti
+WORKDIR /app
+COPY --from=build /src/target/release/mentorsti /usr/local/bin/mentorsti
+COPY --from=build /src/content /app/content
+RUN mkdir -p /app/.data && chown mentorsti /app/.data
+USER mentorsti
+ENV BIND=0.0.0.0:8080 LOG_FORMAT=json
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --retries=3 CMD curl -fsS http://127.0.0.1:8080/health/ready || exit 1
+ENTRYPOINT ["mentorsti"]
+CMD ["serve"]
