@@ -20,6 +20,8 @@ pub struct Config {
     pub bind: SocketAddr,
     pub public_base_url: Url,
     pub data_dir: PathBuf,
+    /// The bundled course, published on first start.
+    pub content_dir: PathBuf,
     pub jwt: JwtConfig,
     pub mail: MailConfig,
     pub cors_allowed_origins: Vec<String>,
@@ -116,6 +118,7 @@ impl Config {
         );
         let public_base_url = reader.url("PUBLIC_BASE_URL", &default_base);
         let data_dir = PathBuf::from(reader.string("DATA_DIR", ".data"));
+        let content_dir = PathBuf::from(reader.string("CONTENT_DIR", "content"));
 
         let jwt_secret = match reader.optional("JWT_SECRET") {
             Some(secret) if secret.len() < 32 => {
@@ -234,6 +237,7 @@ impl Config {
             bind: bind.expect("checked"),
             public_base_url: public_base_url.expect("checked"),
             data_dir,
+            content_dir,
             jwt: JwtConfig {
                 secret: jwt_secret,
                 issuer: "mentorsti".into(),

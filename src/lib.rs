@@ -3,9 +3,11 @@
 
 pub mod auth;
 pub mod config;
+pub mod content;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod learning;
 pub mod mail;
 pub mod telemetry;
 
@@ -40,6 +42,8 @@ pub struct AppState {
     pub passwords: PasswordHasher,
     pub auth_limiter: IpLimiter,
     pub write_limiter: IpLimiter,
+    /// Loaded course revisions (immutable, so never stale).
+    pub revisions: content::store::RevisionCache,
 }
 
 impl AppState {
@@ -49,6 +53,7 @@ impl AppState {
             passwords: PasswordHasher::new(config.password_hash_concurrency),
             auth_limiter: IpLimiter::per_minute(config.limits.auth_per_ip_per_minute),
             write_limiter: IpLimiter::per_minute(config.limits.writes_per_ip_per_minute),
+            revisions: content::store::RevisionCache::default(),
             config: Arc::new(config),
             pool,
         }
@@ -64,6 +69,7 @@ impl AppState {
             .await
             .context("running migrations")?;
         let pool = db::build_pool(&url, config.database_pool_size)?;
+        content::service::publish_bundled_if_empty(&pool, &config.content_dir).await?;
         Ok(Self::new(config, pool))
     }
 
@@ -198,7 +204,12 @@ fn cors(config: &Config) -> Cors {
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/health/live").route(web::get().to(http::health::live)))
         .service(web::resource("/health/ready").route(web::get().to(http::health::ready)))
-        .service(web::scope("/api/v1").configure(auth::routes::configure))
+        .service(
+            web::scope("/api/v1")
+                .configure(auth::routes::configure)
+                .configure(learning::routes::configure)
+                .configure(content::routes::configure),
+        )
         .service(web::resource("/docs").route(web::get().to(|| async {
             HttpResponse::PermanentRedirect()
                 .insert_header((header::LOCATION, "/docs/"))

@@ -39,10 +39,30 @@ enum Command {
     },
     /// Send mail from the outbox until stopped.
     Worker,
+    /// Check or publish course content.
+    Content {
+        #[command(subcommand)]
+        action: ContentAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContentAction {
+    /// List every problem in a content tree (file:line: reason); exits non-zero if there are any.
+    Check { dir: std::path::PathBuf },
+    /// Import a content tree as a new revision and publish it.
+    Publish { dir: std::path::PathBuf },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Checking content needs neither configuration nor a database.
+    if let Some(Command::Content {
+        action: ContentAction::Check { dir },
+    }) = &cli.command
+    {
+        return check_content(dir);
+    }
     let mut config = match Config::from_env() {
         Ok(config) => config,
         Err(error) => {
@@ -123,6 +143,29 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
                 Err(error) => anyhow::bail!("the administrator was not created: {error}"),
             }
         }
+        Command::Content { action } => {
+            let ContentAction::Publish { dir } = action else {
+                unreachable!("content check is handled before start-up")
+            };
+            let tree = mentorsti::content::source::from_dir(&dir).map_err(problems_error)?;
+            let state = AppState::connect(config).await?;
+            let mut conn = state.pool.get().await?;
+            let summary =
+                match mentorsti::content::service::import(&mut conn, &tree, "cli", None).await {
+                    Ok(summary) => summary,
+                    Err(mentorsti::content::service::ImportError::Invalid(problems)) => {
+                        return Err(problems_error(problems))
+                    }
+                    Err(mentorsti::content::service::ImportError::Failed(error)) => {
+                        return Err(error.into())
+                    }
+                };
+            mentorsti::content::store::publish(&mut conn, summary.id).await?;
+            eprintln!(
+                "published revision {} ({} pages, {} minutes)",
+                summary.id, summary.pages, summary.total_minutes
+            );
+        }
         Command::Worker => {
             let state = AppState::connect(config).await?;
             let worker = state.worker()?;
@@ -134,6 +177,29 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn check_content(dir: &std::path::Path) -> ExitCode {
+    match mentorsti::content::service::check_dir(dir) {
+        Ok(course) => {
+            let pages: usize = course.modules.iter().map(|m| m.pages.len()).sum();
+            let minutes: i32 = course.modules.iter().map(|m| m.estimated_minutes).sum();
+            println!(
+                "{}: {} modules, {pages} pages, {minutes} minutes, {} references: no problems",
+                dir.display(),
+                course.modules.len(),
+                course.literature.references.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            for problem in &problems {
+                println!("{problem}");
+            }
+            eprintln!("{} problem(s) in {}", problems.len(), dir.display());
+            ExitCode::from(1)
+        }
+    }
 }
 
 fn admin_password() -> anyhow::Result<SecretString> {
@@ -153,6 +219,13 @@ fn admin_password() -> anyhow::Result<SecretString> {
         "no password given on stdin or in MENTORSTI_ADMIN_PASSWORD"
     );
     Ok(SecretString::from(password))
+}
+
+fn problems_error(problems: Vec<mentorsti::content::ContentProblem>) -> anyhow::Error {
+    for problem in &problems {
+        eprintln!("{problem}");
+    }
+    anyhow::anyhow!("{} problem(s); nothing was published", problems.len())
 }
 
 async fn shutdown_signal() {

@@ -13,6 +13,8 @@ use crate::error::{AppError, FieldError};
 
 pub const MIN_LENGTH: usize = 12;
 pub const MAX_LENGTH: usize = 128;
+/// The longest a sign-in waits for a hashing slot.
+pub const HASH_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Clone)]
 pub struct PasswordHasher {

@@ -76,32 +76,37 @@ pub async fn login(
     let limits = &state.config.limits;
     let window = chrono::Duration::from_std(limits.login_failure_window)
         .unwrap_or(chrono::Duration::minutes(15));
-    let mut conn = state.pool.get().await?;
-
     // Count and provisionally record this attempt under a per-email lock, so that no more than
-    // `login_max_failures` attempts per window ever reach the password check.
-    let attempt_id = {
-        let email = email.clone();
+    // `login_max_failures` attempts per window ever reach the password check. No connection is
+    // held while the password is hashed: a login storm waits for hashing, not for the pool.
+    let (attempt_id, user) = {
+        let mut conn = state.pool.get().await?;
+        let locked_email = email.clone();
         let ip = ip.to_owned();
         let max = i64::from(limits.login_max_failures);
-        conn.transaction::<i64, AppError, _>(|conn| {
-            async move {
-                store::lock_login_email(conn, &email).await?;
-                let (failures, oldest) = store::failures_since(conn, &email, now - window).await?;
-                if failures >= max {
-                    let unlock_at = oldest.unwrap_or(now) + window;
-                    let retry_after_secs = (unlock_at - now).num_seconds().max(1) as u64;
-                    tracing::warn!(target: "security", event = "login_locked", %ip, failures, "sign-in refused: account locked");
-                    return Err(AppError::RateLimited { retry_after_secs });
+        let attempt_id = conn
+            .transaction::<i64, AppError, _>(|conn| {
+                async move {
+                    let email = locked_email;
+                    store::lock_login_email(conn, &email).await?;
+                    let (failures, oldest) = store::failures_since(conn, &email, now - window).await?;
+                    if failures >= max {
+                        let unlock_at = oldest.unwrap_or(now) + window;
+                        let retry_after_secs = (unlock_at - now).num_seconds().max(1) as u64;
+                        tracing::warn!(target: "security", event = "login_locked", %ip, failures, "sign-in refused: account locked");
+                        return Err(AppError::RateLimited { retry_after_secs });
+                    }
+                    store::record_failure(conn, &email, &ip).await
                 }
-                store::record_failure(conn, &email, &ip).await
-            }
-            .scope_boxed()
-        })
-        .await?
+                .scope_boxed()
+            })
+            .await?;
+        (
+            attempt_id,
+            store::find_user_by_email(&mut conn, &email).await?,
+        )
     };
 
-    let user = store::find_user_by_email(&mut conn, &email).await?;
     let verified = state
         .passwords
         .verify(
@@ -112,10 +117,11 @@ pub async fn login(
     let user = match user {
         Some(user) if verified.valid => user,
         _ => {
-            tracing::warn!(target: "security", event = "login_failed", %ip, known = false, "sign-in failed");
+            tracing::warn!(target: "security", event = "login_failed", %ip, "sign-in failed");
             return Err(AppError::Unauthorized);
         }
     };
+    let mut conn = state.pool.get().await?;
     store::forget_failure(&mut conn, attempt_id).await?;
     store::clear_failures(&mut conn, &email).await?;
     if let Some(rehashed) = &verified.rehashed {

@@ -28,6 +28,9 @@ pub type PoolError = diesel_async::pooled_connection::deadpool::PoolError;
 pub fn build_pool(database_url: &str, max_size: usize) -> anyhow::Result<DbPool> {
     let mut manager_config = ManagerConfig::default();
     manager_config.custom_setup = Box::new(establish_with_timeouts);
+    // No test query on every checkout: a broken connection is noticed by the query that uses it
+    // (and answered 503), and the readiness check pings on its own.
+    manager_config.recycling_method = diesel_async::pooled_connection::RecyclingMethod::Fast;
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(
         database_url,
         manager_config,

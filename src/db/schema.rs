@@ -82,3 +82,115 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     users,
 );
+
+diesel::table! {
+    content_revisions (id) {
+        id -> Uuid,
+        created_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        source -> Text,
+        digest -> Text,
+        title -> Text,
+        description -> Text,
+        literature -> Jsonb,
+        total_minutes -> Int4,
+        published_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    content_modules (revision_id, number) {
+        revision_id -> Uuid,
+        number -> Int4,
+        slug -> Text,
+        title -> Text,
+        summary -> Text,
+        skippable -> Bool,
+        estimated_minutes -> Int4,
+    }
+}
+
+diesel::table! {
+    content_pages (revision_id, slug) {
+        revision_id -> Uuid,
+        module_number -> Int4,
+        position -> Int4,
+        slug -> Text,
+        title -> Text,
+        estimated_minutes -> Int4,
+        html -> Text,
+        blocks -> Jsonb,
+    }
+}
+
+diesel::table! {
+    content_subtitles (revision_id, name) {
+        revision_id -> Uuid,
+        name -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    content_current (singleton) {
+        singleton -> Bool,
+        revision_id -> Uuid,
+        published_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    page_completions (user_id, page_slug) {
+        user_id -> Uuid,
+        page_slug -> Text,
+        module_number -> Int4,
+        completed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    module_skips (user_id, module_number) {
+        user_id -> Uuid,
+        module_number -> Int4,
+        skipped_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    path_completions (user_id) {
+        user_id -> Uuid,
+        completed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reflection_answers (user_id, page_slug, question_id) {
+        user_id -> Uuid,
+        page_slug -> Text,
+        question_id -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(content_current -> content_revisions (revision_id));
+diesel::joinable!(content_modules -> content_revisions (revision_id));
+diesel::joinable!(content_subtitles -> content_revisions (revision_id));
+diesel::joinable!(page_completions -> users (user_id));
+diesel::joinable!(module_skips -> users (user_id));
+diesel::joinable!(path_completions -> users (user_id));
+diesel::joinable!(reflection_answers -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    content_current,
+    content_modules,
+    content_pages,
+    content_revisions,
+    content_subtitles,
+    page_completions,
+    module_skips,
+    path_completions,
+    reflection_answers,
+    users,
+);

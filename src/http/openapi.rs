@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{auth, error, http};
+use crate::{auth, content, error, http, learning};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -24,13 +24,26 @@ Errors are RFC 9457 problem JSON (`application/problem+json`) with a stable `cod
         auth::routes::password_reset_confirm,
         auth::routes::get_me,
         auth::routes::patch_me,
+        learning::routes::get_path,
+        learning::routes::get_page,
+        learning::routes::complete_page,
+        learning::routes::save_answer,
+        learning::routes::skip_module,
+        learning::routes::my_answers,
+        content::routes::literature,
+        content::routes::subtitles,
+        content::routes::import,
+        content::routes::list_revisions,
+        content::routes::publish,
     ),
-    components(schemas(error::Problem, error::FieldError)),
+    components(schemas(error::Problem, error::FieldError, content::ContentProblem)),
     modifiers(&BearerAuth),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Sign-in, tokens, password reset and email verification"),
         (name = "me", description = "The caller's own account"),
+        (name = "learning", description = "The sequential learning path (modules 1–4) and the literature"),
+        (name = "content", description = "Course content revisions (administrators)"),
     )
 )]
 pub struct ApiDoc;

@@ -52,6 +52,26 @@ async fn ready_is_503_within_two_seconds_when_the_database_is_gone() {
         ))
         .await
         .unwrap();
+    // Termination is asynchronous: wait until no backend serves the database any more.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let left: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                &[&app.db.name],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        if left == 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "connections were not terminated"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     drop(admin);
     let started = std::time::Instant::now();
     let response = app

@@ -552,6 +552,27 @@ impl TestApp {
             .await
     }
 
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.send_json(reqwest::Method::POST, path, token, body)
+            .await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: &Value) -> reqwest::Response {
+        self.send_json(reqwest::Method::PUT, path, token, body)
+            .await
+    }
+
+    /// `put` with owned arguments, for requests fired together.
+    pub async fn put_owned(&self, path: String, token: String) -> reqwest::Response {
+        self.send_json(
+            reqwest::Method::PUT,
+            &path,
+            &token,
+            &Value::Object(Default::default()),
+        )
+        .await
+    }
+
     /// Runs SQL against this test's database (for arranging time and checking the truth).
     pub async fn sql(&self) -> tokio_postgres::Client {
         self.db.client().await

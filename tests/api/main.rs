@@ -4,6 +4,7 @@ mod auth;
 mod errors;
 mod health;
 mod helpers;
+mod learning;
 mod mail;
 mod migrations;
 mod openapi;

@@ -1,0 +1,13 @@
+DROP TABLE reflection_answers;
+DROP TABLE path_completions;
+DROP TABLE module_skips;
+DROP TABLE page_completions;
+DROP TABLE content_current;
+DROP TRIGGER content_subtitles_immutable ON content_subtitles;
+DROP TRIGGER content_pages_immutable ON content_pages;
+DROP TRIGGER content_modules_immutable ON content_modules;
+DROP FUNCTION content_is_immutable();
+DROP TABLE content_subtitles;
+DROP TABLE content_pages;
+DROP TABLE content_modules;
+DROP TABLE content_revisions;

@@ -1,0 +1,169 @@
+//! HTTP for course content: admin import and publishing, the literature list and subtitles.
+
+use actix_web::http::header::{self, ContentType};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::service::{self, ImportError};
+use super::store::{self, RevisionSummary};
+use super::{source, ContentProblem, Literature};
+use crate::auth::extractor::roles;
+use crate::auth::Require;
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::json::read_limited;
+use crate::AppState;
+
+/// Content archives may be this large.
+pub const IMPORT_LIMIT: usize = 16 * 1024 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/admin/content/import").route(web::post().to(import)))
+        .service(web::resource("/admin/content/revisions").route(web::get().to(list_revisions)))
+        .service(
+            web::resource("/admin/content/revisions/{id}/publish").route(web::post().to(publish)),
+        )
+        .service(web::resource("/literature").route(web::get().to(literature)))
+        .service(web::resource("/subtitles/{name}").route(web::get().to(subtitles)));
+}
+
+fn invalid(problems: Vec<ContentProblem>) -> AppError {
+    AppError::rule(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "content_invalid",
+        format!(
+            "The content has {} problem(s); nothing was imported.",
+            problems.len()
+        ),
+    )
+    .with(
+        "problems",
+        serde_json::to_value(problems).unwrap_or_default(),
+    )
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// `server`: import the server's own content directory instead of an uploaded archive.
+    pub source: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/content/import", tag = "content", security(("bearer" = [])),
+    params(ImportQuery),
+    request_body(content = Vec<u8>, content_type = "application/gzip", description = "A tar.gz of a content tree (course.toml, modules/, literature/, subtitles/); empty with ?source=server"),
+    responses(
+        (status = 201, description = "Stored as a draft revision", body = RevisionSummary),
+        (status = 403, description = "Not an administrator", body = Problem),
+        (status = 413, description = "Archive larger than 16 MiB", body = Problem),
+        (status = 422, description = "`content_invalid`: every problem listed in `problems` [{file, line, message}]", body = Problem)))]
+pub async fn import(
+    state: web::Data<AppState>,
+    caller: Require<roles::Admin>,
+    req: HttpRequest,
+    query: web::Query<ImportQuery>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let (tree, origin) = match query.source.as_deref() {
+        Some("server") => (
+            source::from_dir(&state.config.content_dir).map_err(invalid)?,
+            "server",
+        ),
+        Some(_) => return Err(AppError::field("source", "must be `server` or absent")),
+        None => {
+            let content_type = req
+                .headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if ![
+                "application/gzip",
+                "application/x-gzip",
+                "application/x-tar+gzip",
+                "application/octet-stream",
+            ]
+            .iter()
+            .any(|t| content_type.starts_with(t))
+            {
+                return Err(AppError::UnsupportedMediaType(
+                    "Send the content tree as application/gzip (a tar.gz).".into(),
+                ));
+            }
+            let bytes = read_limited(payload.into_inner(), IMPORT_LIMIT).await?;
+            (source::from_tar_gz(&bytes).map_err(invalid)?, "upload")
+        }
+    };
+    let mut conn = state.pool.get().await?;
+    match service::import(&mut conn, &tree, origin, Some(caller.id)).await {
+        Ok(summary) => Ok(HttpResponse::Created().json(summary)),
+        Err(ImportError::Invalid(problems)) => Err(invalid(problems)),
+        Err(ImportError::Failed(error)) => Err(error),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/content/revisions", tag = "content", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The newest 100 revisions, newest first", body = [RevisionSummary]),
+        (status = 403, description = "Not an administrator", body = Problem)))]
+pub async fn list_revisions(
+    state: web::Data<AppState>,
+    _caller: Require<roles::Admin>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    Ok(HttpResponse::Ok().json(store::list_revisions(&mut conn).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/content/revisions/{id}/publish", tag = "content", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Revision id")),
+    responses(
+        (status = 200, description = "Now the revision readers see", body = RevisionSummary),
+        (status = 403, description = "Not an administrator", body = Problem),
+        (status = 404, description = "No such revision", body = Problem)))]
+pub async fn publish(
+    state: web::Data<AppState>,
+    caller: Require<roles::Admin>,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    store::publish(&mut conn, *id).await?;
+    tracing::info!(revision = %id, admin = %caller.id, "content revision published");
+    Ok(HttpResponse::Ok().json(store::revision_summary(&mut conn, *id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/literature", tag = "learning", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Recommended literature: always open, outside the path", body = Literature),
+        (status = 401, description = "No valid access token", body = Problem)))]
+pub async fn literature(
+    state: web::Data<AppState>,
+    _caller: Require<roles::Anyone>,
+) -> AppResult<HttpResponse> {
+    let revision = crate::learning::service::current_revision(&state).await?;
+    Ok(HttpResponse::Ok().json(&revision.literature))
+}
+
+#[utoipa::path(get, path = "/api/v1/subtitles/{name}", tag = "learning",
+    params(("name" = String, Path, description = "Subtitle file, e.g. veiledningssamtalen.vtt")),
+    responses(
+        (status = 200, description = "Norwegian WebVTT subtitles of a film (public, so <track> elements can load them)", content_type = "text/vtt"),
+        (status = 404, description = "No such file in the published course", body = Problem)))]
+pub async fn subtitles(
+    state: web::Data<AppState>,
+    name: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let revision = crate::learning::service::current_revision(&state).await?;
+    let body = revision
+        .subtitles
+        .get(name.as_str())
+        .ok_or(AppError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .content_type(ContentType(mime_vtt()))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(body.clone()))
+}
+
+fn mime_vtt() -> actix_web::mime::Mime {
+    "text/vtt; charset=utf-8".parse().expect("valid mime")
+}

@@ -1,0 +1,466 @@
+//! Revisions in PostgreSQL. A revision is written once, in one transaction; publishing moves the
+//! single `content_current` pointer, so readers see the old course or the new one, never a mix.
+//! Revisions never change, so a loaded one is cached in memory for good.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::{Block, Course, Literature};
+use crate::db::schema::{
+    content_current, content_modules, content_pages, content_revisions, content_subtitles,
+};
+use crate::error::AppError;
+use crate::learning::rules::{ModuleShape, PageShape, PathShape};
+
+/// A stored revision as readers use it.
+#[derive(Debug)]
+pub struct Revision {
+    pub id: Uuid,
+    pub title: String,
+    pub description: String,
+    pub literature: Literature,
+    pub modules: Vec<RevisionModule>,
+    pub subtitles: HashMap<String, String>,
+}
+
+#[derive(Debug)]
+pub struct RevisionModule {
+    pub number: i32,
+    pub slug: String,
+    pub title: String,
+    pub summary: String,
+    pub skippable: bool,
+    pub estimated_minutes: i32,
+    pub pages: Vec<RevisionPage>,
+}
+
+#[derive(Debug)]
+pub struct RevisionPage {
+    pub slug: String,
+    pub title: String,
+    pub estimated_minutes: i32,
+    pub html: String,
+    pub blocks: Vec<Block>,
+    /// A fingerprint of the page's content in this revision.
+    pub fingerprint: String,
+}
+
+impl Revision {
+    pub fn shape(&self) -> PathShape<'_> {
+        PathShape {
+            modules: self
+                .modules
+                .iter()
+                .map(|m| ModuleShape {
+                    number: m.number,
+                    skippable: m.skippable,
+                    pages: m
+                        .pages
+                        .iter()
+                        .map(|p| PageShape {
+                            slug: &p.slug,
+                            estimated_minutes: p.estimated_minutes,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn module(&self, number: i32) -> Option<&RevisionModule> {
+        self.modules.iter().find(|m| m.number == number)
+    }
+
+    /// A page with its module and index in the module.
+    pub fn page(&self, module: i32, slug: &str) -> Option<(&RevisionModule, usize, &RevisionPage)> {
+        let module = self.module(module)?;
+        let index = module.pages.iter().position(|p| p.slug == slug)?;
+        Some((module, index, &module.pages[index]))
+    }
+
+    /// Every page in path order, with its module.
+    pub fn pages_in_order(&self) -> impl Iterator<Item = (&RevisionModule, usize, &RevisionPage)> {
+        self.modules
+            .iter()
+            .flat_map(|m| m.pages.iter().enumerate().map(move |(i, p)| (m, i, p)))
+    }
+}
+
+/// Loaded revisions, by id. They are immutable, so entries never go stale.
+#[derive(Default)]
+pub struct RevisionCache {
+    revisions: RwLock<HashMap<Uuid, Arc<Revision>>>,
+}
+
+impl RevisionCache {
+    pub async fn get(
+        &self,
+        conn: &mut AsyncPgConnection,
+        id: Uuid,
+    ) -> Result<Option<Arc<Revision>>, AppError> {
+        if let Some(found) = self.revisions.read().ok().and_then(|r| r.get(&id).cloned()) {
+            return Ok(Some(found));
+        }
+        let Some(revision) = load_revision(conn, id).await? else {
+            return Ok(None);
+        };
+        let revision = Arc::new(revision);
+        if let Ok(mut revisions) = self.revisions.write() {
+            revisions.insert(id, revision.clone());
+        }
+        Ok(Some(revision))
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevisionSummary {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub source: String,
+    /// SHA-256 of the content tree.
+    pub digest: String,
+    pub title: String,
+    pub modules: i64,
+    pub pages: i64,
+    pub total_minutes: i32,
+    pub published_at: Option<DateTime<Utc>>,
+    /// Whether this is the revision readers see now.
+    pub current: bool,
+}
+
+pub fn digest(tree: &super::source::SourceTree) -> String {
+    let mut hasher = Sha256::new();
+    for (path, bytes) in tree {
+        hasher.update((path.len() as u64).to_be_bytes());
+        hasher.update(path.as_bytes());
+        hasher.update((bytes.len() as u64).to_be_bytes());
+        hasher.update(bytes);
+    }
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Stores a course as a new draft revision, all or nothing.
+pub async fn insert_revision(
+    conn: &mut AsyncPgConnection,
+    course: &Course,
+    source: &str,
+    digest: &str,
+    created_by: Option<Uuid>,
+) -> Result<Uuid, AppError> {
+    let literature =
+        serde_json::to_value(&course.literature).map_err(|e| AppError::internal(e.to_string()))?;
+    let total_minutes: i32 = course.modules.iter().map(|m| m.estimated_minutes).sum();
+    conn.transaction::<Uuid, AppError, _>(|conn| {
+        async move {
+            let id: Uuid = diesel::insert_into(content_revisions::table)
+                .values((
+                    content_revisions::created_by.eq(created_by),
+                    content_revisions::source.eq(source),
+                    content_revisions::digest.eq(digest),
+                    content_revisions::title.eq(&course.title),
+                    content_revisions::description.eq(&course.description),
+                    content_revisions::literature.eq(&literature),
+                    content_revisions::total_minutes.eq(total_minutes),
+                ))
+                .returning(content_revisions::id)
+                .get_result(conn)
+                .await?;
+            let modules: Vec<_> = course
+                .modules
+                .iter()
+                .map(|m| {
+                    (
+                        content_modules::revision_id.eq(id),
+                        content_modules::number.eq(m.number),
+                        content_modules::slug.eq(&m.slug),
+                        content_modules::title.eq(&m.title),
+                        content_modules::summary.eq(&m.summary),
+                        content_modules::skippable.eq(m.skippable),
+                        content_modules::estimated_minutes.eq(m.estimated_minutes),
+                    )
+                })
+                .collect();
+            diesel::insert_into(content_modules::table)
+                .values(&modules)
+                .execute(conn)
+                .await?;
+            let mut pages = Vec::new();
+            for module in &course.modules {
+                for (index, page) in module.pages.iter().enumerate() {
+                    let blocks = serde_json::to_value(&page.blocks)
+                        .map_err(|e| AppError::internal(e.to_string()))?;
+                    pages.push((
+                        content_pages::revision_id.eq(id),
+                        content_pages::module_number.eq(module.number),
+                        content_pages::position.eq(index as i32 + 1),
+                        content_pages::slug.eq(page.slug.clone()),
+                        content_pages::title.eq(page.title.clone()),
+                        content_pages::estimated_minutes.eq(page.estimated_minutes),
+                        content_pages::html.eq(page.html.clone()),
+                        content_pages::blocks.eq(blocks),
+                    ));
+                }
+            }
+            diesel::insert_into(content_pages::table)
+                .values(&pages)
+                .execute(conn)
+                .await?;
+            let subtitles: Vec<_> = course
+                .subtitles
+                .iter()
+                .map(|(name, body)| {
+                    (
+                        content_subtitles::revision_id.eq(id),
+                        content_subtitles::name.eq(name),
+                        content_subtitles::body.eq(body),
+                    )
+                })
+                .collect();
+            if !subtitles.is_empty() {
+                diesel::insert_into(content_subtitles::table)
+                    .values(&subtitles)
+                    .execute(conn)
+                    .await?;
+            }
+            Ok(id)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Makes a revision the one readers see, in one transaction.
+pub async fn publish(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), AppError> {
+    conn.transaction::<(), AppError, _>(|conn| {
+        async move {
+            let updated = diesel::update(content_revisions::table.find(id))
+                .set(content_revisions::published_at.eq(diesel::dsl::now))
+                .execute(conn)
+                .await?;
+            if updated == 0 {
+                return Err(AppError::NotFound);
+            }
+            diesel::insert_into(content_current::table)
+                .values((
+                    content_current::singleton.eq(true),
+                    content_current::revision_id.eq(id),
+                ))
+                .on_conflict(content_current::singleton)
+                .do_update()
+                .set((
+                    content_current::revision_id.eq(id),
+                    content_current::published_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+pub async fn current_revision_id(conn: &mut AsyncPgConnection) -> Result<Option<Uuid>, AppError> {
+    Ok(content_current::table
+        .select(content_current::revision_id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn revision_exists(conn: &mut AsyncPgConnection, id: Uuid) -> Result<bool, AppError> {
+    Ok(
+        diesel::select(diesel::dsl::exists(content_revisions::table.find(id)))
+            .get_result(conn)
+            .await?,
+    )
+}
+
+type RevisionRow = (
+    Uuid,
+    DateTime<Utc>,
+    String,
+    String,
+    String,
+    i32,
+    Option<DateTime<Utc>>,
+);
+
+pub async fn list_revisions(
+    conn: &mut AsyncPgConnection,
+) -> Result<Vec<RevisionSummary>, AppError> {
+    let current = current_revision_id(conn).await?;
+    let rows: Vec<RevisionRow> = content_revisions::table
+        .order(content_revisions::created_at.desc())
+        .limit(100)
+        .select((
+            content_revisions::id,
+            content_revisions::created_at,
+            content_revisions::source,
+            content_revisions::digest,
+            content_revisions::title,
+            content_revisions::total_minutes,
+            content_revisions::published_at,
+        ))
+        .load(conn)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.0).collect();
+    let module_counts: HashMap<Uuid, i64> = content_modules::table
+        .filter(content_modules::revision_id.eq_any(&ids))
+        .group_by(content_modules::revision_id)
+        .select((content_modules::revision_id, diesel::dsl::count_star()))
+        .load::<(Uuid, i64)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let page_counts: HashMap<Uuid, i64> = content_pages::table
+        .filter(content_pages::revision_id.eq_any(&ids))
+        .group_by(content_pages::revision_id)
+        .select((content_pages::revision_id, diesel::dsl::count_star()))
+        .load::<(Uuid, i64)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, created_at, source, digest, title, total_minutes, published_at)| {
+                RevisionSummary {
+                    current: current == Some(id),
+                    modules: module_counts.get(&id).copied().unwrap_or(0),
+                    pages: page_counts.get(&id).copied().unwrap_or(0),
+                    id,
+                    created_at,
+                    source,
+                    digest,
+                    title,
+                    total_minutes,
+                    published_at,
+                }
+            },
+        )
+        .collect())
+}
+
+pub async fn revision_summary(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> Result<RevisionSummary, AppError> {
+    list_revisions(conn)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(AppError::NotFound)
+}
+
+async fn load_revision(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> Result<Option<Revision>, AppError> {
+    let Some((title, description, literature)) = content_revisions::table
+        .find(id)
+        .select((
+            content_revisions::title,
+            content_revisions::description,
+            content_revisions::literature,
+        ))
+        .first::<(String, String, serde_json::Value)>(conn)
+        .await
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let literature: Literature = serde_json::from_value(literature)
+        .map_err(|e| AppError::internal(format!("stored literature: {e}")))?;
+    let modules: Vec<(i32, String, String, String, bool, i32)> = content_modules::table
+        .filter(content_modules::revision_id.eq(id))
+        .order(content_modules::number)
+        .select((
+            content_modules::number,
+            content_modules::slug,
+            content_modules::title,
+            content_modules::summary,
+            content_modules::skippable,
+            content_modules::estimated_minutes,
+        ))
+        .load(conn)
+        .await?;
+    let pages: Vec<(i32, String, String, i32, String, serde_json::Value)> = content_pages::table
+        .filter(content_pages::revision_id.eq(id))
+        .order((content_pages::module_number, content_pages::position))
+        .select((
+            content_pages::module_number,
+            content_pages::slug,
+            content_pages::title,
+            content_pages::estimated_minutes,
+            content_pages::html,
+            content_pages::blocks,
+        ))
+        .load(conn)
+        .await?;
+    let subtitles: HashMap<String, String> = content_subtitles::table
+        .filter(content_subtitles::revision_id.eq(id))
+        .select((content_subtitles::name, content_subtitles::body))
+        .load::<(String, String)>(conn)
+        .await?
+        .into_iter()
+        .collect();
+    let mut modules: Vec<RevisionModule> = modules
+        .into_iter()
+        .map(
+            |(number, slug, title, summary, skippable, estimated_minutes)| RevisionModule {
+                number,
+                slug,
+                title,
+                summary,
+                skippable,
+                estimated_minutes,
+                pages: Vec::new(),
+            },
+        )
+        .collect();
+    for (module_number, slug, title, estimated_minutes, html, blocks) in pages {
+        let blocks: Vec<Block> = serde_json::from_value(blocks)
+            .map_err(|e| AppError::internal(format!("stored blocks: {e}")))?;
+        let mut hasher = Sha256::new();
+        hasher.update(id.as_bytes());
+        hasher.update(slug.as_bytes());
+        let fingerprint: String = hasher
+            .finalize()
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if let Some(module) = modules.iter_mut().find(|m| m.number == module_number) {
+            module.pages.push(RevisionPage {
+                slug,
+                title,
+                estimated_minutes,
+                html,
+                blocks,
+                fingerprint,
+            });
+        }
+    }
+    Ok(Some(Revision {
+        id,
+        title,
+        description,
+        literature,
+        modules,
+        subtitles,
+    }))
+}

@@ -1,0 +1,189 @@
+//! HTTP for the learning path.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::service::{self, AnswerView, CompletionView, PageView, PathView};
+use crate::auth::extractor::roles;
+use crate::auth::Require;
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::json::Json;
+use crate::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/path").route(web::get().to(get_path)))
+        .service(web::resource("/modules/{number}/pages/{slug}").route(web::get().to(get_page)))
+        .service(
+            web::resource("/modules/{number}/pages/{slug}/completion")
+                .route(web::put().to(complete_page)),
+        )
+        .service(
+            web::resource("/modules/{number}/pages/{slug}/answers/{question_id}")
+                .route(web::put().to(save_answer)),
+        )
+        .service(web::resource("/modules/{number}/skip").route(web::post().to(skip_module)))
+        .service(web::resource("/me/answers").route(web::get().to(my_answers)));
+}
+
+/// Path segments longer than any slug are simply not found.
+fn segment(value: &str) -> AppResult<&str> {
+    if value.is_empty() || value.len() > 100 {
+        return Err(AppError::NotFound);
+    }
+    Ok(value)
+}
+
+#[utoipa::path(get, path = "/api/v1/path", tag = "learning", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's learning path with statuses and where to resume", body = PathView),
+        (status = 401, description = "No valid access token", body = Problem)))]
+pub async fn get_path(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::path(&state, caller.id).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Admins only: preview the page in this (draft) revision.
+    pub revision: Option<Uuid>,
+}
+
+#[utoipa::path(get, path = "/api/v1/modules/{number}/pages/{slug}", tag = "learning", security(("bearer" = [])),
+    params(
+        ("number" = i32, Path, description = "Module number"),
+        ("slug" = String, Path, description = "Page slug"),
+        PageQuery,
+        ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier read")),
+    responses(
+        (status = 200, description = "The page, with ETag and `Cache-Control: private`", body = PageView),
+        (status = 304, description = "Not modified since the ETag"),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "`page_locked` with `next_page`, the page to do first; or `forbidden` for a preview by a non-admin", body = Problem),
+        (status = 404, description = "No such page", body = Problem)))]
+pub async fn get_page(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+    path: web::Path<(i32, String)>,
+    query: web::Query<PageQuery>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let (number, slug) = path.into_inner();
+    let page = service::read_page(
+        &state,
+        &caller.user,
+        number,
+        segment(&slug)?,
+        query.revision,
+    )
+    .await?;
+    let matches = req
+        .headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|tag| tag.trim().trim_start_matches("W/"))
+        .any(|tag| tag == page.etag || tag == "*");
+    let mut response = if matches {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, page.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .insert_header((header::VARY, "Authorization"));
+    Ok(if matches {
+        response.finish()
+    } else {
+        response.json(page.view)
+    })
+}
+
+#[utoipa::path(put, path = "/api/v1/modules/{number}/pages/{slug}/completion", tag = "learning", security(("bearer" = [])),
+    params(("number" = i32, Path, description = "Module number"), ("slug" = String, Path, description = "Page slug")),
+    responses(
+        (status = 200, description = "The page is completed (idempotent)", body = CompletionView),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "`page_locked`, with `next_page`", body = Problem),
+        (status = 404, description = "No such page", body = Problem)))]
+pub async fn complete_page(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+    path: web::Path<(i32, String)>,
+) -> AppResult<HttpResponse> {
+    let (number, slug) = path.into_inner();
+    Ok(HttpResponse::Ok()
+        .json(service::complete(&state, caller.id, number, segment(&slug)?).await?))
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerBody {
+    /// The answer so far (autosaved); at most 20,000 characters.
+    #[validate(length(max = 20000, message = "must be at most 20,000 characters"))]
+    pub text: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/modules/{number}/pages/{slug}/answers/{question_id}", tag = "learning", security(("bearer" = [])),
+    params(
+        ("number" = i32, Path, description = "Module number"),
+        ("slug" = String, Path, description = "Page slug"),
+        ("question_id" = String, Path, description = "The reflection block's id")),
+    request_body = AnswerBody,
+    responses(
+        (status = 200, description = "Saved; private to the caller", body = AnswerView),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "`page_locked`", body = Problem),
+        (status = 404, description = "No such page or question", body = Problem),
+        (status = 422, description = "Too long", body = Problem)))]
+pub async fn save_answer(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+    path: web::Path<(i32, String, String)>,
+    body: Json<AnswerBody>,
+) -> AppResult<HttpResponse> {
+    let (number, slug, question) = path.into_inner();
+    let saved = service::save_answer(
+        &state,
+        caller.id,
+        number,
+        segment(&slug)?,
+        segment(&question)?,
+        &body.text,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(saved))
+}
+
+#[utoipa::path(post, path = "/api/v1/modules/{number}/skip", tag = "learning", security(("bearer" = [])),
+    params(("number" = i32, Path, description = "Module number (only skippable modules: module 1)")),
+    responses(
+        (status = 200, description = "Skipped; counts as done. Returns the updated path", body = PathView),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 404, description = "No such module", body = Problem),
+        (status = 409, description = "The module cannot be skipped", body = Problem)))]
+pub async fn skip_module(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+    number: web::Path<i32>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::skip(&state, caller.id, *number).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/answers", tag = "learning", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "All the caller's answers", body = [AnswerView]),
+        (status = 401, description = "No valid access token", body = Problem)))]
+pub async fn my_answers(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::answers(&state, caller.id).await?))
+}
