@@ -275,3 +275,56 @@ impl From<validator::ValidationErrors> for AppError {
         AppError::Validation(crate::http::json::field_errors(&errors))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body(error: AppError) -> (StatusCode, serde_json::Value) {
+        let response = error.error_response();
+        let status = response.status();
+        let bytes = response.into_body().try_into_bytes().unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[test]
+    fn unexpected_errors_show_only_an_opaque_id() {
+        let (status, problem) = body(AppError::internal(
+            "relation \"users\" does not exist at SELECT * FROM secrets",
+        ));
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(problem["code"], "internal_error");
+        assert!(Uuid::parse_str(problem["error_id"].as_str().unwrap()).is_ok());
+        let text = problem.to_string();
+        assert!(
+            !text.contains("users") && !text.contains("SELECT"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn rule_errors_carry_their_extension_members() {
+        let (status, problem) = body(
+            AppError::rule(StatusCode::FORBIDDEN, "page_locked", "Locked.")
+                .with("next_page", serde_json::json!({"slug": "a"})),
+        );
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert_eq!(problem["code"], "page_locked");
+        assert_eq!(problem["next_page"]["slug"], "a");
+        assert_eq!(problem["type"], "urn:mentorsti:problem:page_locked");
+    }
+
+    #[test]
+    fn database_errors_map_to_statuses() {
+        assert!(matches!(
+            AppError::from(DieselError::NotFound),
+            AppError::NotFound
+        ));
+        let timeout = DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("canceling statement due to statement timeout".to_owned()),
+        );
+        assert!(matches!(AppError::from(timeout), AppError::Unavailable(_)));
+    }
+}
