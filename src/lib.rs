@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod learning;
 pub mod mail;
+pub mod reflection;
 pub mod telemetry;
 
 use std::net::TcpListener;
@@ -208,6 +209,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/api/v1")
                 .configure(auth::routes::configure)
                 .configure(learning::routes::configure)
+                .configure(reflection::routes::configure)
                 .configure(content::routes::configure),
         )
         .service(web::resource("/docs").route(web::get().to(|| async {

@@ -194,3 +194,19 @@ diesel::allow_tables_to_appear_in_same_query!(
     reflection_answers,
     users,
 );
+
+diesel::table! {
+    reflection_notes (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        version -> Int4,
+        body -> Text,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        submitted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(reflection_notes -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(reflection_notes, users);

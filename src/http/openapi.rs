@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{auth, content, error, http, learning};
+use crate::{auth, content, error, http, learning, reflection};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -35,6 +35,10 @@ Errors are RFC 9457 problem JSON (`application/problem+json`) with a stable `cod
         content::routes::import,
         content::routes::list_revisions,
         content::routes::publish,
+        reflection::routes::get_note,
+        reflection::routes::put_note,
+        reflection::routes::submit_note,
+        reflection::routes::note_versions,
     ),
     components(schemas(error::Problem, error::FieldError, content::ContentProblem)),
     modifiers(&BearerAuth),
@@ -44,6 +48,7 @@ Errors are RFC 9457 problem JSON (`application/problem+json`) with a stable `cod
         (name = "me", description = "The caller's own account"),
         (name = "learning", description = "The sequential learning path (modules 1–4) and the literature"),
         (name = "content", description = "Course content revisions (administrators)"),
+        (name = "reflection", description = "The reflection note, the entry ticket to module 5"),
     )
 )]
 pub struct ApiDoc;

@@ -573,6 +573,24 @@ impl TestApp {
         .await
     }
 
+    /// Completes every page of the path in order, as a mentor would.
+    pub async fn complete_path(&self, token: &str) {
+        let path: Value = self.get("/path", token).await.json().await.unwrap();
+        for module in path["modules"].as_array().unwrap() {
+            for page in module["pages"].as_array().unwrap() {
+                let url = format!(
+                    "/modules/{}/pages/{}/completion",
+                    module["number"],
+                    page["slug"].as_str().unwrap()
+                );
+                let response = self
+                    .put(&url, token, &Value::Object(Default::default()))
+                    .await;
+                assert_eq!(response.status(), 200, "{url}");
+            }
+        }
+    }
+
     /// Runs SQL against this test's database (for arranging time and checking the truth).
     pub async fn sql(&self) -> tokio_postgres::Client {
         self.db.client().await

@@ -8,3 +8,4 @@ mod learning;
 mod mail;
 mod migrations;
 mod openapi;
+mod reflection;
