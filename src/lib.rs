@@ -11,6 +11,7 @@ pub mod learning;
 pub mod mail;
 pub mod reflection;
 pub mod telemetry;
+pub mod webinars;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -210,6 +211,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(auth::routes::configure)
                 .configure(learning::routes::configure)
                 .configure(reflection::routes::configure)
+                .configure(webinars::routes::configure)
                 .configure(content::routes::configure),
         )
         .service(web::resource("/docs").route(web::get().to(|| async {

@@ -75,14 +75,6 @@ diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(mail_outbox -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(
-    auth_tokens,
-    login_failures,
-    mail_outbox,
-    refresh_tokens,
-    users,
-);
-
 diesel::table! {
     content_revisions (id) {
         id -> Uuid,
@@ -182,19 +174,6 @@ diesel::joinable!(module_skips -> users (user_id));
 diesel::joinable!(path_completions -> users (user_id));
 diesel::joinable!(reflection_answers -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(
-    content_current,
-    content_modules,
-    content_pages,
-    content_revisions,
-    content_subtitles,
-    page_completions,
-    module_skips,
-    path_completions,
-    reflection_answers,
-    users,
-);
-
 diesel::table! {
     reflection_notes (id) {
         id -> Uuid,
@@ -209,4 +188,121 @@ diesel::table! {
 }
 
 diesel::joinable!(reflection_notes -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(reflection_notes, users);
+
+diesel::table! {
+    webinar_series (id) {
+        id -> Uuid,
+        title -> Text,
+        facilitator_id -> Uuid,
+        capacity -> Int4,
+        confirmed_count -> Int4,
+        waitlist_counter -> Int4,
+        registration_deadline -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        cancelled_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webinar_sessions (id) {
+        id -> Uuid,
+        series_id -> Uuid,
+        number -> Int4,
+        starts_at -> Timestamptz,
+        duration_minutes -> Int4,
+        join_url -> Text,
+        sequence -> Int4,
+        cancelled_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webinar_registrations (id) {
+        id -> Uuid,
+        series_id -> Uuid,
+        user_id -> Uuid,
+        status -> Text,
+        waitlist_seq -> Nullable<Int4>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        confirmed_at -> Nullable<Timestamptz>,
+        cancelled_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    webinar_attendance (session_id, user_id) {
+        session_id -> Uuid,
+        user_id -> Uuid,
+        attended -> Bool,
+        recorded_by -> Nullable<Uuid>,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Uuid,
+        key -> Text,
+        scope -> Text,
+        status_code -> Int4,
+        response -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    certificates (user_id) {
+        user_id -> Uuid,
+        verification_code -> Text,
+        name -> Text,
+        programme -> Text,
+        completed_on -> Date,
+        series_id -> Nullable<Uuid>,
+        issued_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    access_log (id) {
+        id -> Int8,
+        subject_id -> Nullable<Uuid>,
+        actor_id -> Nullable<Uuid>,
+        actor_role -> Text,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Nullable<Text>,
+        at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(webinar_sessions -> webinar_series (series_id));
+diesel::joinable!(webinar_registrations -> webinar_series (series_id));
+diesel::joinable!(webinar_attendance -> webinar_sessions (session_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    access_log,
+    auth_tokens,
+    certificates,
+    content_current,
+    content_modules,
+    content_pages,
+    content_revisions,
+    content_subtitles,
+    idempotency_keys,
+    login_failures,
+    mail_outbox,
+    module_skips,
+    page_completions,
+    path_completions,
+    reflection_answers,
+    reflection_notes,
+    refresh_tokens,
+    users,
+    webinar_attendance,
+    webinar_registrations,
+    webinar_series,
+    webinar_sessions,
+);

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{auth, content, error, http, learning, reflection};
+use crate::{auth, content, error, http, learning, reflection, webinars};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -39,6 +39,20 @@ Errors are RFC 9457 problem JSON (`application/problem+json`) with a stable `cod
         reflection::routes::put_note,
         reflection::routes::submit_note,
         reflection::routes::note_versions,
+        webinars::routes::list_series,
+        webinars::routes::register,
+        webinars::routes::cancel_registration,
+        webinars::routes::my_webinars,
+        webinars::routes::my_calendar,
+        webinars::routes::my_certificate,
+        webinars::routes::verify_certificate,
+        webinars::routes::facilitator_series,
+        webinars::routes::participants,
+        webinars::routes::participant_note,
+        webinars::routes::attendance,
+        webinars::routes::create_series,
+        webinars::routes::update_series,
+        webinars::routes::cancel_series,
     ),
     components(schemas(error::Problem, error::FieldError, content::ContentProblem)),
     modifiers(&BearerAuth),
@@ -49,6 +63,8 @@ Errors are RFC 9457 problem JSON (`application/problem+json`) with a stable `cod
         (name = "learning", description = "The sequential learning path (modules 1–4) and the literature"),
         (name = "content", description = "Course content revisions (administrators)"),
         (name = "reflection", description = "The reflection note, the entry ticket to module 5"),
+        (name = "webinars", description = "Module 5: webinar series, registration, calendar and certificate"),
+        (name = "facilitators", description = "Participants, submitted notes and attendance for facilitators"),
     )
 )]
 pub struct ApiDoc;

@@ -40,6 +40,7 @@ impl Worker {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         tracing::info!("outbox worker started");
         let mut last_housekeeping = std::time::Instant::now() - Duration::from_secs(3600);
+        let mut last_reminders = std::time::Instant::now() - Duration::from_secs(3600);
         loop {
             if *shutdown.borrow() {
                 break;
@@ -51,6 +52,12 @@ impl Worker {
                     false
                 }
             };
+            if last_reminders.elapsed() > Duration::from_secs(60) {
+                last_reminders = std::time::Instant::now();
+                if let Err(e) = self.schedule_reminders().await {
+                    tracing::warn!(error = %e, "scheduling reminders failed");
+                }
+            }
             if last_housekeeping.elapsed() > Duration::from_secs(300) {
                 last_housekeeping = std::time::Instant::now();
                 if let Err(e) = self.housekeeping().await {
@@ -123,6 +130,12 @@ impl Worker {
             .scope_boxed()
         })
         .await
+    }
+
+    /// Puts the webinar reminders due within a day into the outbox (each once).
+    pub async fn schedule_reminders(&self) -> Result<usize, AppError> {
+        let mut conn = self.pool.get().await?;
+        crate::webinars::reminders::enqueue_due(&mut conn, Utc::now()).await
     }
 
     async fn housekeeping(&self) -> Result<(), AppError> {

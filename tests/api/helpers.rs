@@ -562,6 +562,15 @@ impl TestApp {
             .await
     }
 
+    pub async fn delete(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .delete(self.api(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// `put` with owned arguments, for requests fired together.
     pub async fn put_owned(&self, path: String, token: String) -> reqwest::Response {
         self.send_json(

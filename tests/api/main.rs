@@ -9,3 +9,4 @@ mod mail;
 mod migrations;
 mod openapi;
 mod reflection;
+mod webinars;

@@ -1,0 +1,268 @@
+//! HTTP for module 5: series, registration, the mentor's webinars and calendar, facilitators,
+//! administration and certificates.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use uuid::Uuid;
+
+use super::facilitation::{
+    self, AttendanceMark, Certificate, CertificateCheck, FacilitatedSeries, Participant,
+    ParticipantNote,
+};
+use super::service::{self, MyWebinar, NewSeries, RegistrationView, SeriesChange, SeriesView};
+use crate::auth::extractor::roles;
+use crate::auth::Require;
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::json::Json;
+use crate::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/webinar-series").route(web::get().to(list_series)))
+        .service(
+            web::resource("/webinar-series/{id}/registrations").route(web::post().to(register)),
+        )
+        .service(
+            web::resource("/webinar-series/{id}/registrations/me")
+                .route(web::delete().to(cancel_registration)),
+        )
+        .service(web::resource("/me/webinars").route(web::get().to(my_webinars)))
+        .service(web::resource("/me/calendar.ics").route(web::get().to(my_calendar)))
+        .service(web::resource("/me/certificate").route(web::get().to(my_certificate)))
+        .service(web::resource("/certificates/{code}").route(web::get().to(verify_certificate)))
+        .service(web::resource("/facilitator/series").route(web::get().to(facilitator_series)))
+        .service(
+            web::resource("/facilitator/series/{id}/participants")
+                .route(web::get().to(participants)),
+        )
+        .service(
+            web::resource("/facilitator/series/{id}/participants/{user_id}/reflection-note")
+                .route(web::get().to(participant_note)),
+        )
+        .service(
+            web::resource("/facilitator/series/{id}/sessions/{n}/attendance")
+                .route(web::put().to(attendance)),
+        )
+        .service(web::resource("/admin/webinar-series").route(web::post().to(create_series)))
+        .service(
+            web::resource("/admin/webinar-series/{id}")
+                .route(web::patch().to(update_series))
+                .route(web::delete().to(cancel_series)),
+        );
+}
+
+#[utoipa::path(get, path = "/api/v1/webinar-series", tag = "webinars", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Upcoming series with seats left, waitlist length, sessions and the caller's own registration", body = [SeriesView]),
+        (status = 401, description = "No valid access token", body = Problem)))]
+pub async fn list_series(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::upcoming(&state, &caller.user).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/webinar-series/{id}/registrations", tag = "webinars", security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "Series id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the same answer")),
+    responses(
+        (status = 201, description = "Confirmed, or waitlisted with a position", body = RegistrationView),
+        (status = 403, description = "`reflection_note_required`, or not a mentor", body = Problem),
+        (status = 404, description = "No such series", body = Problem),
+        (status = 409, description = "`already_registered` (this or another upcoming series) or `registration_closed`", body = Problem)))]
+pub async fn register(
+    state: web::Data<AppState>,
+    caller: Require<roles::Mentor>,
+    id: web::Path<Uuid>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let key = match req.headers().get("idempotency-key") {
+        Some(value) => {
+            let key = value
+                .to_str()
+                .map_err(|_| AppError::field("Idempotency-Key", "must be visible ASCII"))?
+                .trim();
+            if key.is_empty() || key.len() > 200 {
+                return Err(AppError::field(
+                    "Idempotency-Key",
+                    "must be 1 to 200 characters",
+                ));
+            }
+            Some(key.to_owned())
+        }
+        None => None,
+    };
+    let view = service::register(&state, caller.id, *id, key.as_deref()).await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[utoipa::path(delete, path = "/api/v1/webinar-series/{id}/registrations/me", tag = "webinars", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Series id")),
+    responses(
+        (status = 204, description = "Cancelled; a freed seat goes to the first on the waitlist, who is emailed"),
+        (status = 404, description = "No registration", body = Problem)))]
+pub async fn cancel_registration(
+    state: web::Data<AppState>,
+    caller: Require<roles::Mentor>,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    service::cancel_registration(&state, caller.id, *id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(get, path = "/api/v1/me/webinars", tag = "webinars", security(("bearer" = [])),
+    responses((status = 200, description = "Past and upcoming registrations with attendance", body = [MyWebinar])))]
+pub async fn my_webinars(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::my_webinars(&state, caller.id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/calendar.ics", tag = "webinars", security(("bearer" = [])),
+    responses((status = 200, description = "iCalendar of the caller's confirmed sessions (same UIDs as the invitations, Europe/Oslo)", content_type = "text/calendar")))]
+pub async fn my_calendar(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+) -> AppResult<HttpResponse> {
+    let body = service::calendar_feed(&state, caller.id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "inline; filename=\"webinarer.ics\"",
+        ))
+        .body(body))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/certificate", tag = "webinars", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's certificate", body = Certificate),
+        (status = 404, description = "The programme is not completed yet", body = Problem)))]
+pub async fn my_certificate(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(facilitation::my_certificate(&state, caller.id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/certificates/{code}", tag = "webinars",
+    params(("code" = String, Path, description = "Verification code")),
+    responses(
+        (status = 200, description = "The certificate is genuine: name, programme and date, nothing more", body = CertificateCheck),
+        (status = 404, description = "No such certificate", body = Problem)))]
+pub async fn verify_certificate(
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(facilitation::verify(&state, &code).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/facilitator/series", tag = "facilitators", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Series the caller leads (all series for admins)", body = [FacilitatedSeries]),
+        (status = 403, description = "Not a facilitator or admin", body = Problem)))]
+pub async fn facilitator_series(
+    state: web::Data<AppState>,
+    caller: Require<roles::Facilitation>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(facilitation::my_series(&state, &caller.user).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/facilitator/series/{id}/participants", tag = "facilitators", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Series id")),
+    responses(
+        (status = 200, description = "Participants: name, municipality, note status, registration status, attendance", body = [Participant]),
+        (status = 403, description = "Not a facilitator or admin", body = Problem),
+        (status = 404, description = "No such series among the caller's", body = Problem)))]
+pub async fn participants(
+    state: web::Data<AppState>,
+    caller: Require<roles::Facilitation>,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(facilitation::participants(&state, &caller.user, *id).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/facilitator/series/{id}/participants/{user_id}/reflection-note", tag = "facilitators", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Series id"), ("user_id" = Uuid, Path, description = "Participant")),
+    responses(
+        (status = 200, description = "The submitted note (recorded in the mentor's access log)", body = ParticipantNote),
+        (status = 403, description = "Not a facilitator or admin", body = Problem),
+        (status = 404, description = "Not a participant of the caller's series, or no submitted note", body = Problem)))]
+pub async fn participant_note(
+    state: web::Data<AppState>,
+    caller: Require<roles::Facilitation>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> AppResult<HttpResponse> {
+    let (series, user) = path.into_inner();
+    Ok(HttpResponse::Ok().json(facilitation::read_note(&state, &caller.user, series, user).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/facilitator/series/{id}/sessions/{n}/attendance", tag = "facilitators", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Series id"), ("n" = i32, Path, description = "Session number 1–3")),
+    request_body = [AttendanceMark],
+    responses(
+        (status = 200, description = "Recorded (corrections allowed); the participants as they are now", body = [Participant]),
+        (status = 403, description = "Not a facilitator or admin", body = Problem),
+        (status = 404, description = "No such series among the caller's, or no such session", body = Problem),
+        (status = 422, description = "Someone is not a confirmed participant", body = Problem)))]
+pub async fn attendance(
+    state: web::Data<AppState>,
+    caller: Require<roles::Facilitation>,
+    path: web::Path<(Uuid, i32)>,
+    body: Json<Vec<AttendanceMark>>,
+) -> AppResult<HttpResponse> {
+    let (series, number) = path.into_inner();
+    if body.len() > 200 {
+        return Err(AppError::field("body", "at most 200 marks at a time"));
+    }
+    Ok(HttpResponse::Ok()
+        .json(facilitation::record_attendance(&state, &caller.user, series, number, &body).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/webinar-series", tag = "webinars", security(("bearer" = [])),
+    request_body = NewSeries,
+    responses(
+        (status = 201, description = "Created", body = SeriesView),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 422, description = "Invalid: three sessions in time order, not overlapping, in the future; a facilitator", body = Problem)))]
+pub async fn create_series(
+    state: web::Data<AppState>,
+    caller: Require<roles::Admin>,
+    body: Json<NewSeries>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Created().json(service::create_series(&state, &caller.user, &body).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/admin/webinar-series/{id}", tag = "webinars", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Series id")),
+    request_body = SeriesChange,
+    responses(
+        (status = 200, description = "Changed; changed sessions get a higher SEQUENCE and participants an updated invitation", body = SeriesView),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 404, description = "No such series", body = Problem),
+        (status = 409, description = "The series is cancelled", body = Problem),
+        (status = 422, description = "Invalid change", body = Problem)))]
+pub async fn update_series(
+    state: web::Data<AppState>,
+    caller: Require<roles::Admin>,
+    id: web::Path<Uuid>,
+    body: Json<SeriesChange>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::update_series(&state, &caller.user, *id, &body).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/admin/webinar-series/{id}", tag = "webinars", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Series id")),
+    responses(
+        (status = 204, description = "Cancelled; participants get METHOD:CANCEL"),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 404, description = "No such series", body = Problem)))]
+pub async fn cancel_series(
+    state: web::Data<AppState>,
+    caller: Require<roles::Admin>,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    service::cancel_series(&state, &caller.user, *id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,732 @@
+use chrono::{Duration, Utc};
+use mentorsti::auth::Role;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::helpers::{assert_problem, spawn_app, Account, TestApp};
+
+/// Parses iCalendar text with Python's `icalendar` package: {method, events: [{uid, start, end, sequence, status}]}.
+pub fn parse_ics(ics: &str) -> Value {
+    let script = r#"
+import json, sys, icalendar
+cal = icalendar.Calendar.from_ical(sys.stdin.read())
+events = []
+for e in cal.walk("VEVENT"):
+    events.append({
+        "uid": str(e["UID"]),
+        "start": e.decoded("DTSTART").astimezone(__import__("datetime").timezone.utc).isoformat(),
+        "end": e.decoded("DTEND").astimezone(__import__("datetime").timezone.utc).isoformat(),
+        "tzid": e["DTSTART"].params.get("TZID"),
+        "sequence": int(e.get("SEQUENCE", 0)),
+        "status": str(e.get("STATUS", "")),
+    })
+print(json.dumps({"method": str(cal.get("METHOD", "")), "events": events, "timezones": len(cal.walk("VTIMEZONE"))}))
+"#;
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(ics.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "the ICS did not parse: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// A mentor whose path is done and note submitted, set up directly in the database.
+async fn ready_mentor(app: &TestApp) -> (Account, String) {
+    let email = format!("mentor-{}@example.no", Uuid::new_v4().simple());
+    let account = app.create_user(Role::Mentor, &email).await;
+    let sql = app.sql().await;
+    sql.execute(
+        "INSERT INTO path_completions (user_id) VALUES ($1)",
+        &[&account.id],
+    )
+    .await
+    .unwrap();
+    sql.execute(
+        "INSERT INTO reflection_notes (user_id, version, body, status, submitted_at) VALUES ($1, 1, $2, 'submitted', now())",
+        &[&account.id, &"Refleksjon. ".repeat(40)],
+    )
+    .await
+    .unwrap();
+    let token = app
+        .state
+        .tokens
+        .issue_access(account.id, Role::Mentor, Utc::now());
+    (account, token)
+}
+
+async fn new_series(app: &TestApp, capacity: i32) -> (String, Uuid, String, Value) {
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let (facilitator, facilitator_token) = app.user_with_token(Role::Facilitator).await;
+    let start = Utc::now() + Duration::days(10);
+    let body = json!({
+        "title": "Høstens refleksjonsgruppe, Viken",
+        "capacity": capacity,
+        "facilitator_id": facilitator.id,
+        "sessions": [
+            {"starts_at": start, "join_url": "https://meet.example.no/a"},
+            {"starts_at": start + Duration::days(21), "duration_minutes": 120, "join_url": "https://meet.example.no/b"},
+            {"starts_at": start + Duration::days(42), "join_url": "https://meet.example.no/c"},
+        ],
+    });
+    let response = app.post("/admin/webinar-series", &admin, &body).await;
+    assert_eq!(response.status(), 201);
+    let series: Value = response.json().await.unwrap();
+    (admin, facilitator.id, facilitator_token, series)
+}
+
+#[tokio::test]
+async fn registration_attendance_and_certificate() {
+    let app = spawn_app().await;
+    let (_, _, facilitator, series) = new_series(&app, 12).await;
+    let id = series["id"].as_str().unwrap();
+    assert_eq!(series["seats_left"], 12);
+    assert_eq!(series["sessions"].as_array().unwrap().len(), 3);
+    let deadline =
+        chrono::DateTime::parse_from_rfc3339(series["registration_deadline"].as_str().unwrap())
+            .unwrap();
+    let first =
+        chrono::DateTime::parse_from_rfc3339(series["sessions"][0]["starts_at"].as_str().unwrap())
+            .unwrap();
+    assert_eq!(first - deadline, Duration::hours(48), "default deadline");
+
+    let (mentor, token) = ready_mentor(&app).await;
+    let listed: Value = app
+        .get("/webinar-series", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed[0]["id"], id);
+    assert!(
+        listed[0]["sessions"][0]["join_url"].is_null(),
+        "links only for participants"
+    );
+
+    let response = app
+        .post(
+            &format!("/webinar-series/{id}/registrations"),
+            &token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let registration: Value = response.json().await.unwrap();
+    assert_eq!(registration["status"], "confirmed");
+
+    let mails = app.mail.wait_for(&mentor.email, 1).await;
+    assert!(mails[0].subject().starts_with("Påmelding bekreftet"));
+    let attachments = mails[0].attachments();
+    assert_eq!(attachments[0].1, "text/calendar");
+    let invitation = parse_ics(&attachments[0].2);
+    assert_eq!(invitation["method"], "REQUEST");
+    assert_eq!(invitation["timezones"], 1);
+    assert_eq!(invitation["events"].as_array().unwrap().len(), 3);
+    assert_eq!(invitation["events"][0]["tzid"], "Europe/Oslo");
+    let first_start =
+        chrono::DateTime::parse_from_rfc3339(invitation["events"][0]["start"].as_str().unwrap())
+            .unwrap();
+    assert_eq!(
+        first_start.timestamp(),
+        first.timestamp(),
+        "iCalendar keeps whole seconds"
+    );
+
+    // The subscription feed has the same UIDs.
+    let feed = app
+        .client
+        .get(app.api("/me/calendar.ics"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert!(feed.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/calendar"));
+    let feed = parse_ics(&feed.text().await.unwrap());
+    let uids = |v: &Value| {
+        v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["uid"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(uids(&feed), uids(&invitation));
+
+    assert_problem(app.get("/me/certificate", &token).await, 404, "not_found").await;
+    for n in 1..=3 {
+        let response = app
+            .put(
+                &format!("/facilitator/series/{id}/sessions/{n}/attendance"),
+                &facilitator,
+                &json!([{"user_id": mentor.id, "attended": true}]),
+            )
+            .await;
+        assert_eq!(response.status(), 200, "{}", n);
+    }
+    let mine: Value = app.get("/me/webinars", &token).await.json().await.unwrap();
+    assert_eq!(mine[0]["status"], "confirmed");
+    assert!(mine[0]["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["attended"] == true));
+    let certificate: Value = app
+        .get("/me/certificate", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(certificate["name"], "Test Testesen");
+    let code = certificate["verification_code"].as_str().unwrap();
+    let check: Value = app
+        .client
+        .get(app.api(&format!("/certificates/{code}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        check.as_object().unwrap().len(),
+        3,
+        "name, programme, date; nothing more: {check}"
+    );
+    assert_eq!(check["name"], "Test Testesen");
+    assert_problem(
+        app.client
+            .get(app.api("/certificates/XXXX-XXXX"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+        "not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn two_hundred_concurrent_registrations_for_twelve_seats() {
+    let app = spawn_app().await;
+    let (_, _, _, series) = new_series(&app, 12).await;
+    let id = series["id"].as_str().unwrap().to_owned();
+    let mut tokens = Vec::new();
+    for _ in 0..200 {
+        tokens.push(ready_mentor(&app).await.1);
+    }
+    let url = format!("/webinar-series/{id}/registrations");
+    let empty = json!({});
+    let requests = tokens.iter().map(|token| {
+        let (app, url, empty) = (&app, &url, &empty);
+        async move {
+            app.post(url, token, empty)
+                .await
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    });
+    let answers: Vec<Value> = futures_util::future::join_all(requests).await;
+    let confirmed = answers
+        .iter()
+        .filter(|a| a["status"] == "confirmed")
+        .count();
+    let mut positions: Vec<i64> = answers
+        .iter()
+        .filter(|a| a["status"] == "waitlisted")
+        .map(|a| a["position"].as_i64().unwrap())
+        .collect();
+    positions.sort();
+    assert_eq!(confirmed, 12, "{answers:?}");
+    assert_eq!(positions, (1..=188).collect::<Vec<_>>());
+    let sql = app.sql().await;
+    let row = sql
+        .query_one("SELECT confirmed_count, (SELECT count(*) FROM webinar_registrations WHERE status = 'confirmed') FROM webinar_series", &[])
+        .await
+        .unwrap();
+    assert_eq!(row.get::<_, i32>(0), 12);
+    assert_eq!(row.get::<_, i64>(1), 12);
+}
+
+#[tokio::test]
+async fn cancelling_promotes_the_first_on_the_waitlist() {
+    let app = spawn_app().await;
+    let (_, _, _, series) = new_series(&app, 1).await;
+    let id = series["id"].as_str().unwrap();
+    let (first, first_token) = ready_mentor(&app).await;
+    let (second, second_token) = ready_mentor(&app).await;
+    let url = format!("/webinar-series/{id}/registrations");
+    assert_eq!(
+        app.post(&url, &first_token, &json!({}))
+            .await
+            .json::<Value>()
+            .await
+            .unwrap()["status"],
+        "confirmed"
+    );
+    let waiting: Value = app
+        .post(&url, &second_token, &json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(waiting["status"], "waitlisted");
+    assert_eq!(waiting["position"], 1);
+    assert!(app.mail.wait_for(&second.email, 1).await[0]
+        .subject()
+        .starts_with("Du står på venteliste"));
+
+    assert_eq!(
+        app.delete(&format!("{url}/me"), &first_token)
+            .await
+            .status(),
+        204
+    );
+    let promoted = app.mail.wait_for(&second.email, 2).await;
+    let promotion = promoted
+        .iter()
+        .find(|m| m.subject().starts_with("Du har fått plass"))
+        .expect("promotion mail");
+    assert_eq!(
+        parse_ics(&promotion.attachments()[0].2)["method"],
+        "REQUEST"
+    );
+    let cancelled = app.mail.wait_for(&first.email, 2).await;
+    let cancellation = cancelled
+        .iter()
+        .find(|m| m.subject().starts_with("Avmeldt"))
+        .expect("cancellation mail");
+    let cancel = parse_ics(&cancellation.attachments()[0].2);
+    assert_eq!(cancel["method"], "CANCEL");
+    assert!(cancel["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["status"] == "CANCELLED"));
+    let mine: Value = app
+        .get("/me/webinars", &second_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine[0]["status"], "confirmed");
+    // Cancelling twice: nothing left to cancel.
+    assert_problem(
+        app.delete(&format!("{url}/me"), &first_token).await,
+        404,
+        "not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn registration_refusals() {
+    let app = spawn_app().await;
+    let (admin, facilitator_id, _, series) = new_series(&app, 5).await;
+    let id = series["id"].as_str().unwrap();
+    let url = format!("/webinar-series/{id}/registrations");
+
+    let (_, no_note) = app.user_with_token(Role::Mentor).await;
+    assert_problem(
+        app.post(&url, &no_note, &json!({})).await,
+        403,
+        "reflection_note_required",
+    )
+    .await;
+    for role in [Role::Coordinator, Role::Facilitator, Role::Admin] {
+        let (_, token) = app.user_with_token(role).await;
+        assert_problem(app.post(&url, &token, &json!({})).await, 403, "forbidden").await;
+    }
+    let (_, token) = ready_mentor(&app).await;
+    // A retried request with the same Idempotency-Key gets the same answer.
+    let first = app
+        .client
+        .post(app.api(&url))
+        .bearer_auth(&token)
+        .header("idempotency-key", "abc-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.status(), 201);
+    let first: Value = first.json().await.unwrap();
+    let retry = app
+        .client
+        .post(app.api(&url))
+        .bearer_auth(&token)
+        .header("idempotency-key", "abc-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), 201);
+    assert_eq!(retry.json::<Value>().await.unwrap(), first);
+    assert_problem(
+        app.post(&url, &token, &json!({})).await,
+        409,
+        "already_registered",
+    )
+    .await;
+
+    // Another upcoming series: one at a time.
+    let start = Utc::now() + Duration::days(60);
+    let other: Value = app
+        .post(
+            "/admin/webinar-series",
+            &admin,
+            &json!({"title": "Vårens gruppe", "capacity": 5, "facilitator_id": facilitator_id, "sessions": [
+                {"starts_at": start, "join_url": "https://meet.example.no/x"},
+                {"starts_at": start + Duration::days(14), "join_url": "https://meet.example.no/y"},
+                {"starts_at": start + Duration::days(28), "join_url": "https://meet.example.no/z"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let other_id = other["id"].as_str().unwrap();
+    assert_problem(
+        app.post(
+            &format!("/webinar-series/{other_id}/registrations"),
+            &token,
+            &json!({}),
+        )
+        .await,
+        409,
+        "already_registered",
+    )
+    .await;
+
+    // Closed after the deadline.
+    let sql = app.sql().await;
+    sql.execute("UPDATE webinar_series SET registration_deadline = now() - interval '1 minute' WHERE id = $1", &[&Uuid::parse_str(other_id).unwrap()])
+        .await
+        .unwrap();
+    let (_, late) = ready_mentor(&app).await;
+    assert_problem(
+        app.post(
+            &format!("/webinar-series/{other_id}/registrations"),
+            &late,
+            &json!({}),
+        )
+        .await,
+        409,
+        "registration_closed",
+    )
+    .await;
+    assert_problem(
+        app.post(
+            &format!("/webinar-series/{}/registrations", Uuid::new_v4()),
+            &late,
+            &json!({}),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn series_are_validated_changed_and_cancelled_with_calendar_updates() {
+    let app = spawn_app().await;
+    let (admin, facilitator_id, _, series) = new_series(&app, 5).await;
+    let id = series["id"].as_str().unwrap();
+    let start = Utc::now() + Duration::days(10);
+    let session = |offset: i64| json!({"starts_at": start + Duration::hours(offset), "join_url": "https://meet.example.no/a"});
+    for (bad, field) in [
+        (
+            json!({"title": "x", "capacity": 0, "facilitator_id": facilitator_id, "sessions": [session(0), session(24), session(48)]}),
+            "capacity",
+        ),
+        (
+            json!({"title": "x", "capacity": 101, "facilitator_id": facilitator_id, "sessions": [session(0), session(24), session(48)]}),
+            "capacity",
+        ),
+        (
+            json!({"title": "x", "capacity": 5, "facilitator_id": facilitator_id, "sessions": [session(0), session(24)]}),
+            "sessions",
+        ),
+        (
+            json!({"title": "x", "capacity": 5, "facilitator_id": facilitator_id, "sessions": [session(0), session(1), session(48)]}),
+            "sessions[1].starts_at",
+        ),
+        (
+            json!({"title": "x", "capacity": 5, "facilitator_id": facilitator_id, "sessions": [session(48), session(24), session(72)]}),
+            "sessions[1].starts_at",
+        ),
+        (
+            json!({"title": "x", "capacity": 5, "facilitator_id": Uuid::new_v4(), "sessions": [session(0), session(24), session(48)]}),
+            "facilitator_id",
+        ),
+    ] {
+        let problem = assert_problem(
+            app.post("/admin/webinar-series", &admin, &bad).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert!(
+            problem["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["field"] == field),
+            "{field}: {problem}"
+        );
+    }
+
+    let (mentor, token) = ready_mentor(&app).await;
+    app.post(
+        &format!("/webinar-series/{id}/registrations"),
+        &token,
+        &json!({}),
+    )
+    .await;
+    app.mail.wait_for(&mentor.email, 1).await;
+    let moved = app
+        .patch(
+            &format!("/admin/webinar-series/{id}"),
+            &admin,
+            &json!({"sessions": [{"number": 2, "starts_at": start + Duration::days(22)}]}),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+    let mails = app.mail.wait_for(&mentor.email, 2).await;
+    let update = mails
+        .iter()
+        .find(|m| m.subject().starts_with("Endring"))
+        .expect("an updated invitation");
+    let ics = parse_ics(&update.attachments()[0].2);
+    assert_eq!(ics["method"], "REQUEST");
+    assert_eq!(ics["events"][1]["sequence"], 1);
+    assert_eq!(ics["events"][0]["sequence"], 0);
+
+    assert_eq!(
+        app.delete(&format!("/admin/webinar-series/{id}"), &admin)
+            .await
+            .status(),
+        204
+    );
+    let mails = app.mail.wait_for(&mentor.email, 3).await;
+    let cancel = mails
+        .iter()
+        .find(|m| m.subject().starts_with("Avlyst"))
+        .expect("a cancellation");
+    assert_eq!(parse_ics(&cancel.attachments()[0].2)["method"], "CANCEL");
+    let mine: Value = app.get("/me/webinars", &token).await.json().await.unwrap();
+    assert_eq!(mine[0]["status"], "cancelled");
+    // Now free to take part in another series.
+    let (_, _, _, next) = new_series(&app, 5).await;
+    let response = app
+        .post(
+            &format!(
+                "/webinar-series/{}/registrations",
+                next["id"].as_str().unwrap()
+            ),
+            &token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    // Only admins manage series.
+    let (_, coordinator) = app.user_with_token(Role::Coordinator).await;
+    assert_problem(
+        app.delete(&format!("/admin/webinar-series/{id}"), &coordinator)
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn facilitators_see_only_their_series_and_note_reads_are_logged() {
+    let app = spawn_app().await;
+    let (_, _, facilitator, series) = new_series(&app, 5).await;
+    let (_, _, other_facilitator, _) = new_series(&app, 5).await;
+    let id = series["id"].as_str().unwrap();
+    let (mentor, token) = ready_mentor(&app).await;
+    app.post(
+        &format!("/webinar-series/{id}/registrations"),
+        &token,
+        &json!({}),
+    )
+    .await;
+
+    let led: Value = app
+        .get("/facilitator/series", &facilitator)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(led.as_array().unwrap().len(), 1);
+    let participants: Value = app
+        .get(
+            &format!("/facilitator/series/{id}/participants"),
+            &facilitator,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(participants[0]["user_id"], mentor.id.to_string());
+    assert_eq!(participants[0]["note_status"], "submitted");
+    let note: Value = app
+        .get(
+            &format!(
+                "/facilitator/series/{id}/participants/{}/reflection-note",
+                mentor.id
+            ),
+            &facilitator,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(note["body"].as_str().unwrap().starts_with("Refleksjon."));
+    let sql = app.sql().await;
+    let logged: i64 = sql
+        .query_one("SELECT count(*) FROM access_log WHERE subject_id = $1 AND object_type = 'reflection_note'", &[&mentor.id])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(logged, 1);
+
+    for path in [
+        format!("/facilitator/series/{id}/participants"),
+        format!(
+            "/facilitator/series/{id}/participants/{}/reflection-note",
+            mentor.id
+        ),
+    ] {
+        assert_problem(app.get(&path, &other_facilitator).await, 404, "not_found").await;
+        assert_problem(app.get(&path, &token).await, 403, "forbidden").await;
+    }
+    let response = app
+        .put(
+            &format!("/facilitator/series/{id}/sessions/1/attendance"),
+            &other_facilitator,
+            &json!([{"user_id": mentor.id, "attended": true}]),
+        )
+        .await;
+    assert_problem(response, 404, "not_found").await;
+    let (stranger, _) = ready_mentor(&app).await;
+    let response = app
+        .put(
+            &format!("/facilitator/series/{id}/sessions/1/attendance"),
+            &facilitator,
+            &json!([{"user_id": stranger.id, "attended": true}]),
+        )
+        .await;
+    assert_problem(response, 422, "validation_failed").await;
+    assert_problem(
+        app.get(
+            &format!(
+                "/facilitator/series/{id}/participants/{}/reflection-note",
+                stranger.id
+            ),
+            &facilitator,
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.put(
+            &format!("/facilitator/series/{id}/sessions/4/attendance"),
+            &facilitator,
+            &json!([]),
+        )
+        .await,
+        404,
+        "not_found",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn reminders_are_sent_once_with_two_workers() {
+    let app = spawn_app_quiet().await;
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let (facilitator, _) = app.user_with_token(Role::Facilitator).await;
+    // First session in 23 hours: its 24-hour reminder is due now.
+    let start = Utc::now() + Duration::hours(23);
+    let series: Value = app
+        .post(
+            "/admin/webinar-series",
+            &admin,
+            &json!({"title": "Snart", "capacity": 10, "facilitator_id": facilitator.id, "registration_deadline": Utc::now() + Duration::hours(1), "sessions": [
+                {"starts_at": start, "join_url": "https://meet.example.no/a"},
+                {"starts_at": start + Duration::days(20), "join_url": "https://meet.example.no/b"},
+                {"starts_at": start + Duration::days(40), "join_url": "https://meet.example.no/c"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = series["id"].as_str().unwrap();
+    let mut mentors = Vec::new();
+    for _ in 0..5 {
+        let (mentor, token) = ready_mentor(&app).await;
+        assert_eq!(
+            app.post(
+                &format!("/webinar-series/{id}/registrations"),
+                &token,
+                &json!({})
+            )
+            .await
+            .status(),
+            201
+        );
+        mentors.push(mentor);
+    }
+    let first = app.state.worker().unwrap();
+    let second = app.state.worker().unwrap();
+    for _ in 0..2 {
+        let (a, b) = tokio::join!(first.schedule_reminders(), second.schedule_reminders());
+        a.unwrap();
+        b.unwrap();
+        let (a, b) = tokio::join!(first.send_due(100), second.send_due(100));
+        a.unwrap();
+        b.unwrap();
+    }
+    for mentor in &mentors {
+        let reminders: Vec<_> = app
+            .mail
+            .to(&mentor.email)
+            .into_iter()
+            .filter(|m| m.subject().starts_with("I morgen"))
+            .collect();
+        assert_eq!(
+            reminders.len(),
+            1,
+            "{} got {} reminders",
+            mentor.email,
+            reminders.len()
+        );
+        assert!(reminders[0].text().contains("kl."), "times in Oslo time");
+    }
+}
+
+async fn spawn_app_quiet() -> TestApp {
+    crate::helpers::spawn_app_with(|vars| {
+        vars.insert("WORKER_POLL_INTERVAL_MS".into(), "600000".into());
+    })
+    .await
+}
