@@ -730,3 +730,132 @@ async fn spawn_app_quiet() -> TestApp {
     })
     .await
 }
+
+/// Python's parser reads our times back exactly, on both sides of the change to winter time
+/// and for a session that spans it.
+#[test]
+fn calendars_round_trip_through_a_real_parser_across_daylight_saving() {
+    use chrono::TimeZone;
+    use mentorsti::webinars::calendar::{calendar, CalendarSession, Method, Organizer};
+    let starts = [
+        Utc.with_ymd_and_hms(2026, 10, 24, 16, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2026, 10, 25, 0, 30, 0).unwrap(),
+        Utc.with_ymd_and_hms(2026, 10, 26, 17, 0, 0).unwrap(),
+    ];
+    let sessions: Vec<CalendarSession<'_>> = starts
+        .iter()
+        .enumerate()
+        .map(|(i, start)| CalendarSession {
+            session_id: Uuid::from_u128(i as u128 + 1),
+            series_title: "Høst, gruppe 1; «Viken»\nny linje",
+            number: i as i32 + 1,
+            starts_at: *start,
+            duration_minutes: 120,
+            join_url: "https://meet.example.no/rom?id=1,2",
+            sequence: 0,
+            cancelled: false,
+        })
+        .collect();
+    let organizer = Organizer {
+        name: "Mentoropplæringen",
+        email: "noreply@example.no",
+    };
+    let ics = calendar(
+        Method::Request,
+        &sessions,
+        &organizer,
+        Some(("Kari Nordmann", "kari@example.no")),
+        Utc::now(),
+    );
+    let parsed = parse_ics(&ics);
+    assert_eq!(parsed["timezones"], 1);
+    for (event, start) in parsed["events"].as_array().unwrap().iter().zip(starts) {
+        let got = chrono::DateTime::parse_from_rfc3339(event["start"].as_str().unwrap()).unwrap();
+        let end = chrono::DateTime::parse_from_rfc3339(event["end"].as_str().unwrap()).unwrap();
+        assert_eq!(got, start, "{event}");
+        assert_eq!(end, start + Duration::minutes(120), "{event}");
+    }
+}
+
+/// The mentor's journey through HTTP: the path, the note, a series, the invitation, three
+/// sessions attended and the certificate. (Accounts come in through invitations elsewhere.)
+#[tokio::test]
+async fn the_mentor_journey_from_path_to_certificate() {
+    let app = spawn_app().await;
+    let (_, _, facilitator, series) = new_series(&app, 12).await;
+    let id = series["id"].as_str().unwrap();
+    let (mentor, token) = app.user_with_token(Role::Mentor).await;
+
+    assert_problem(
+        app.post(
+            &format!("/webinar-series/{id}/registrations"),
+            &token,
+            &json!({}),
+        )
+        .await,
+        403,
+        "reflection_note_required",
+    )
+    .await;
+    app.complete_path(&token).await;
+    let note = "I gruppen min snakker vi om hvordan vi møter pårørende når en beboer er døende. "
+        .repeat(5);
+    assert_eq!(
+        app.put("/me/reflection-note", &token, &json!({"body": note}))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.post("/me/reflection-note/submit", &token, &json!({}))
+            .await
+            .status(),
+        200
+    );
+
+    let registered: Value = app
+        .post(
+            &format!("/webinar-series/{id}/registrations"),
+            &token,
+            &json!({}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(registered["status"], "confirmed");
+    let invitation = &app.mail.wait_for(&mentor.email, 1).await[0];
+    assert_eq!(
+        parse_ics(&invitation.attachments()[0].2)["events"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+
+    for n in 1..=3 {
+        let marks = json!([{"user_id": mentor.id, "attended": true}]);
+        assert_eq!(
+            app.put(
+                &format!("/facilitator/series/{id}/sessions/{n}/attendance"),
+                &facilitator,
+                &marks
+            )
+            .await
+            .status(),
+            200
+        );
+    }
+    let certificate: Value = app
+        .get("/me/certificate", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        certificate["programme"],
+        "Mentoropplæring i lindrende behandling"
+    );
+    let verify_url = certificate["verify_url"].as_str().unwrap();
+    assert!(verify_url.ends_with(certificate["verification_code"].as_str().unwrap()));
+}
