@@ -1,4 +1,4 @@
-//! Password hashing (argon2id, m=19456 KiB, t=2, p=1) on blocking threads behind a semaphore,
+//! Password hashing (argon2id, m=19456 KiB, t=2, p=1) on low-priority threads behind a semaphore,
 //! a dummy hash so unknown emails cost the same as known ones, and the password policy.
 
 use std::sync::Arc;
@@ -20,6 +20,47 @@ pub const HASH_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
     dummy_hash: Arc<str>,
+    pool: HashingThreads,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Threads that only hash, at a lower scheduling priority (nice 10): when a login storm keeps
+/// them busy, the threads serving other requests still get the CPU first.
+#[derive(Clone)]
+struct HashingThreads {
+    jobs: std::sync::mpsc::SyncSender<Job>,
+}
+
+impl HashingThreads {
+    fn start(threads: usize) -> Self {
+        let (jobs, queue) = std::sync::mpsc::sync_channel::<Job>(threads * 4);
+        let queue = Arc::new(std::sync::Mutex::new(queue));
+        for index in 0..threads {
+            let queue = queue.clone();
+            let _ = std::thread::Builder::new()
+                .name(format!("password-hash-{index}"))
+                .spawn(move || {
+                    // SAFETY: setpriority on the calling thread (tid) has no preconditions; failure
+                    // only leaves the thread at normal priority.
+                    unsafe {
+                        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+                        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
+                    }
+                    loop {
+                        let job = match queue.lock() {
+                            Ok(receiver) => receiver.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                });
+        }
+        Self { jobs }
+    }
 }
 
 /// The outcome of checking a password against a stored hash.
@@ -72,6 +113,7 @@ impl PasswordHasher {
         Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
             dummy_hash: dummy.into(),
+            pool: HashingThreads::start(concurrency.max(1)),
         }
     }
 
@@ -112,9 +154,18 @@ impl PasswordHasher {
             .acquire()
             .await
             .map_err(|_| AppError::internal("password hasher closed"))?;
-        tokio::task::spawn_blocking(work)
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = done.send(work());
+        });
+        // The queue has room for every permit holder, so this never has to wait.
+        self.pool
+            .jobs
+            .try_send(job)
+            .map_err(|_| AppError::internal("hashing queue full or stopped"))?;
+        result
             .await
-            .map_err(|e| AppError::internal(format!("hashing task failed: {e}")))
+            .map_err(|_| AppError::internal("hashing job was dropped"))
     }
 }
 

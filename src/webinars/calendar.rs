@@ -1,24 +1,24 @@
-//! iCalendar (RFC 5545) documents for webinar sessions: invitations (REQUEST), cancellations
-//! (CANCEL) and the subscription feed (PUBLISH), in Europe/Oslo time with its VTIMEZONE.
+//! iCalendar (RFC 5545) documents for the module 5 reflection webinars: invitations (REQUEST),
+//! cancellations (CANCEL) and the subscription feed (PUBLISH), in Europe/Oslo time.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Europe::Oslo;
-use icalendar::{
-    Calendar, CalendarComponent, CalendarDateTime, Component, Event, EventLike, EventStatus,
-    Property,
-};
+use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus, Property};
 use uuid::Uuid;
 
 /// One webinar session as it goes into a calendar.
 pub struct CalendarSession<'a> {
+    /// Stable: the VEVENT UID is derived from it only.
     pub session_id: Uuid,
     pub series_title: &'a str,
+    /// 1..=3
     pub number: i32,
     pub starts_at: DateTime<Utc>,
     pub duration_minutes: i32,
     pub join_url: &'a str,
-    /// Raised whenever the session changes.
+    /// iCalendar SEQUENCE, raised when the session changes.
     pub sequence: i32,
+    /// STATUS:CANCELLED
     pub cancelled: bool,
 }
 
@@ -29,30 +29,60 @@ pub enum Method {
     Publish,
 }
 
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Request => "REQUEST",
+            Method::Cancel => "CANCEL",
+            Method::Publish => "PUBLISH",
+        }
+    }
+}
+
 pub struct Organizer<'a> {
     pub name: &'a str,
     pub email: &'a str,
 }
 
+const PRODID: &str = "-//mentorsti//webinarer//NB";
 const TZID: &str = "Europe/Oslo";
+/// The reflection webinars of module 5 always come as a series of three.
+const SESSIONS_IN_SERIES: i32 = 3;
+/// RFC 5545 §3.1: content lines are at most 75 octets, excluding the line break.
+const MAX_LINE_OCTETS: usize = 75;
 
-/// Europe/Oslo since 1996: CET in winter, CEST from the last Sunday of March to the last Sunday
-/// of October.
-const OSLO_VTIMEZONE: &str = "BEGIN:VTIMEZONE\r\nTZID:Europe/Oslo\r\nBEGIN:DAYLIGHT\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\nDTSTART:19700329T020000\r\nRRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\nBEGIN:STANDARD\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET\r\nDTSTART:19701025T030000\r\nRRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n";
+/// Europe/Oslo since 1996: CEST (+0200) from the last Sunday of March 02:00 and CET (+0100)
+/// from the last Sunday of October 03:00.
+///
+/// Inserted as text: the crate's generic component writer (`Other`) adds a DTSTAMP and a random
+/// UID to every component and sub-component, which VTIMEZONE, STANDARD and DAYLIGHT must not
+/// have.
+const OSLO_VTIMEZONE: &str = "BEGIN:VTIMEZONE\r\n\
+TZID:Europe/Oslo\r\n\
+BEGIN:STANDARD\r\n\
+DTSTART:19701025T030000\r\n\
+RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\n\
+TZOFFSETFROM:+0200\r\n\
+TZOFFSETTO:+0100\r\n\
+TZNAME:CET\r\n\
+END:STANDARD\r\n\
+BEGIN:DAYLIGHT\r\n\
+DTSTART:19700329T020000\r\n\
+RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n\
+TZOFFSETFROM:+0100\r\n\
+TZOFFSETTO:+0200\r\n\
+TZNAME:CEST\r\n\
+END:DAYLIGHT\r\n\
+END:VTIMEZONE\r\n";
 
 /// The stable UID of a session's event.
 pub fn event_uid(session_id: Uuid) -> String {
     format!("webinar-session-{session_id}@mentorsti")
 }
 
-fn oslo(at: DateTime<Utc>) -> CalendarDateTime {
-    CalendarDateTime::WithTimezone {
-        date_time: at.with_timezone(&Oslo).naive_local(),
-        tzid: TZID.to_owned(),
-    }
-}
-
-/// A calendar with one VEVENT per session.
+/// A calendar with one VEVENT per session. `attendee` (name, email) is added as ATTENDEE for
+/// REQUEST/CANCEL; PUBLISH (subscriptions, GET /me/calendar.ics) has no attendee and no METHOD
+/// other than PUBLISH.
 pub fn calendar(
     method: Method,
     sessions: &[CalendarSession<'_>],
@@ -62,159 +92,599 @@ pub fn calendar(
 ) -> String {
     let mut calendar = Calendar::empty();
     calendar
-        .append_property(Property::new("PRODID", "-//mentorsti//webinarer//NB"))
+        .append_property(Property::new("PRODID", PRODID))
         .append_property(Property::new("VERSION", "2.0"))
         .append_property(Property::new("CALSCALE", "GREGORIAN"))
-        .append_property(Property::new(
-            "METHOD",
-            match method {
-                Method::Request => "REQUEST",
-                Method::Cancel => "CANCEL",
-                Method::Publish => "PUBLISH",
-            },
-        ));
-    if let Ok(timezone) = OSLO_VTIMEZONE.parse::<CalendarComponent>() {
-        calendar.push(timezone);
-    }
+        .append_property(Property::new("METHOD", method.as_str()));
+    let attendee = attendee.filter(|_| method != Method::Publish);
     for session in sessions {
-        let cancelled = session.cancelled || method == Method::Cancel;
-        let mut event = Event::new();
-        event
-            .uid(&event_uid(session.session_id))
-            .timestamp(now)
-            .starts(oslo(session.starts_at))
-            .ends(oslo(
-                session.starts_at + Duration::minutes(i64::from(session.duration_minutes)),
-            ))
-            .sequence(session.sequence.max(0) as u32)
-            .summary(&format!(
-                "Refleksjonswebinar {} av 3: {}",
-                session.number, session.series_title
-            ))
-            .description(&format!(
-                "Samling {} i webinarrekken «{}» i mentoropplæringen.\nBli med her: {}",
-                session.number, session.series_title, session.join_url
-            ))
-            .location(session.join_url)
-            .url(session.join_url)
-            .status(if cancelled {
-                EventStatus::Cancelled
-            } else {
-                EventStatus::Confirmed
-            });
-        event.append_property(
-            Property::new("ORGANIZER", format!("mailto:{}", organizer.email))
-                .add_parameter("CN", organizer.name)
+        calendar.push(event(method, session, organizer, attendee, now));
+    }
+    let rendered = calendar.done().to_string();
+    // The time zone goes after the calendar properties, before the first event (or the end).
+    let at = rendered
+        .find("\r\nBEGIN:")
+        .map(|i| i + 2)
+        .or_else(|| rendered.rfind("END:VCALENDAR"))
+        .unwrap_or(rendered.len());
+    let mut document = String::with_capacity(rendered.len() + OSLO_VTIMEZONE.len());
+    document.push_str(&rendered[..at]);
+    document.push_str(OSLO_VTIMEZONE);
+    document.push_str(&rendered[at..]);
+    // The crate folds, but may leave a last continuation line of 76 octets: fold again.
+    fold(&unfold(&document))
+}
+
+fn event(
+    method: Method,
+    session: &CalendarSession<'_>,
+    organizer: &Organizer<'_>,
+    attendee: Option<(&str, &str)>,
+    now: DateTime<Utc>,
+) -> Event {
+    let cancelled = session.cancelled || method == Method::Cancel;
+    let title = text(session.series_title);
+    let join_url = uri(session.join_url);
+    let ends_at = session.starts_at + Duration::minutes(i64::from(session.duration_minutes));
+    let summary = format!(
+        "Refleksjonswebinar {} av {SESSIONS_IN_SERIES}: {title}",
+        session.number
+    );
+    let mut description = String::new();
+    if cancelled {
+        description.push_str("Dette webinaret er avlyst.\n\n");
+    }
+    description.push_str(&format!(
+        "Refleksjonswebinar {} av {SESSIONS_IN_SERIES} i serien «{title}» (modul 5 i \
+         mentoropplæringen), {} minutter.\nBli med på webinaret her: {join_url}",
+        session.number, session.duration_minutes
+    ));
+
+    let mut event = Event::new();
+    event
+        .uid(&event_uid(session.session_id))
+        .timestamp(now)
+        .starts(oslo(session.starts_at))
+        .ends(oslo(ends_at))
+        .sequence(u32::try_from(session.sequence).unwrap_or(0))
+        .summary(&summary)
+        .description(&description)
+        .location(&join_url)
+        .url(&join_url)
+        .status(if cancelled {
+            EventStatus::Cancelled
+        } else {
+            EventStatus::Confirmed
+        });
+    event.append_property(
+        Property::new("ORGANIZER", format!("mailto:{}", uri(organizer.email)))
+            .add_parameter("CN", &param(organizer.name))
+            .done(),
+    );
+    if let Some((name, email)) = attendee {
+        event.append_multi_property(
+            Property::new("ATTENDEE", format!("mailto:{}", uri(email)))
+                .add_parameter("CN", &param(name))
+                .add_parameter("ROLE", "REQ-PARTICIPANT")
+                .add_parameter("PARTSTAT", "NEEDS-ACTION")
+                .add_parameter("RSVP", "FALSE")
                 .done(),
         );
-        if let (Some((name, email)), true) = (attendee, method != Method::Publish) {
-            event.append_multi_property(
-                Property::new("ATTENDEE", format!("mailto:{email}"))
-                    .add_parameter("CN", name)
-                    .add_parameter("ROLE", "REQ-PARTICIPANT")
-                    .add_parameter("PARTSTAT", "NEEDS-ACTION")
-                    .add_parameter("RSVP", "FALSE")
-                    .done(),
-            );
-        }
-        calendar.push(event.done());
     }
-    calendar.to_string()
+    event.done()
+}
+
+/// Oslo local time with TZID. RFC 5545 §3.3.5 reads a local time that occurs twice (the hour
+/// repeated when summer time ends) as its first occurrence, so the second one is written in UTC.
+fn oslo(at: DateTime<Utc>) -> CalendarDateTime {
+    let local = at.with_timezone(&Oslo).naive_local();
+    match Oslo.from_local_datetime(&local).earliest() {
+        Some(first) if first == at => CalendarDateTime::WithTimezone {
+            date_time: local,
+            tzid: TZID.to_owned(),
+        },
+        _ => CalendarDateTime::Utc(at),
+    }
+}
+
+/// A TEXT value before the crate escapes it: line breaks become `\n` (a bare CR would survive
+/// the escaping), other control characters are not allowed.
+fn text(value: &str) -> String {
+    value
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// A parameter value (CN) may hold neither control characters nor DQUOTE (RFC 5545 §3.1).
+fn param(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| match c {
+            '"' => '\'',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// URI values (URL, mailto:) are not escaped, so they must not carry control characters.
+fn uri(value: &str) -> String {
+    value.chars().filter(|c| !c.is_control()).collect()
+}
+
+/// Joins folded lines (CRLF followed by one space or tab).
+fn unfold(document: &str) -> String {
+    document.replace("\r\n ", "").replace("\r\n\t", "")
+}
+
+/// Folds every content line to at most 75 octets (continuations start with a space) without
+/// splitting a UTF-8 character, and ends every line with CRLF.
+fn fold(document: &str) -> String {
+    let mut out = String::with_capacity(document.len() + document.len() / 32);
+    for line in document.split_terminator("\r\n") {
+        let mut rest = line;
+        let mut limit = MAX_LINE_OCTETS;
+        while rest.len() > limit {
+            let mut cut = limit;
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            out.push_str(&rest[..cut]);
+            out.push_str("\r\n ");
+            rest = &rest[cut..];
+            limit = MAX_LINE_OCTETS - 1;
+        }
+        out.push_str(rest);
+        out.push_str("\r\n");
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use serde_json::Value;
+    use std::process::Command;
 
-    fn session(id: u128, start: DateTime<Utc>, minutes: i32) -> CalendarSession<'static> {
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+    }
+
+    fn session(
+        id: u128,
+        number: i32,
+        starts_at: DateTime<Utc>,
+        sequence: i32,
+    ) -> CalendarSession<'static> {
         CalendarSession {
             session_id: Uuid::from_u128(id),
-            series_title: "Høst; Viken, gruppe 1",
-            number: 1,
-            starts_at: start,
-            duration_minutes: minutes,
-            join_url: "https://meet.example.no/abc?x=1",
-            sequence: 2,
+            series_title: "Høst Viken",
+            number,
+            starts_at,
+            duration_minutes: 120,
+            join_url: "https://meet.example.no/abc?x=1,2;y=3",
+            sequence,
             cancelled: false,
         }
     }
 
+    /// Before, across and after the change to winter time on 2026-10-25.
+    fn dst_sessions() -> [CalendarSession<'static>; 3] {
+        [
+            session(1, 1, utc(2026, 10, 24, 16, 0), 0),
+            // 00:30 UTC = 02:30 CEST; two hours later 02:30 UTC = 03:30 CET.
+            session(2, 2, utc(2026, 10, 25, 0, 30), 3),
+            session(3, 3, utc(2026, 10, 26, 17, 0), 1),
+        ]
+    }
+
     fn organizer() -> Organizer<'static> {
         Organizer {
-            name: "Mentoropplæringen",
+            name: "Mentoropplæringen, Viken",
             email: "noreply@example.no",
         }
     }
 
-    #[test]
-    fn one_timezone_and_one_event_per_session_with_stable_uids() {
-        let now = Utc::now();
-        let sessions = [
-            session(
-                1,
-                Utc.with_ymd_and_hms(2026, 10, 24, 16, 0, 0).unwrap(),
-                120,
-            ),
-            session(
-                2,
-                Utc.with_ymd_and_hms(2026, 10, 26, 17, 0, 0).unwrap(),
-                120,
-            ),
-        ];
-        let ics = calendar(
-            Method::Request,
-            &sessions,
-            &organizer(),
-            Some(("Kari", "kari@example.no")),
-            now,
-        );
-        assert_eq!(ics.matches("BEGIN:VTIMEZONE").count(), 1, "{ics}");
-        assert_eq!(ics.matches("BEGIN:VEVENT").count(), 2);
-        assert!(ics.contains("METHOD:REQUEST"));
-        assert!(ics.contains("SEQUENCE:2"));
-        assert!(ics.contains(&event_uid(Uuid::from_u128(1))));
-        // Both at 18:00 local time: CEST before the change, CET after.
+    const ATTENDEE: Option<(&str, &str)> = Some(("Kari Nordmann", "kari@example.no"));
+
+    fn now() -> DateTime<Utc> {
+        utc(2026, 9, 1, 8, 0)
+    }
+
+    /// The lines of unfolded `ics` after the VTIMEZONE (in the VEVENTs) that start with `prefix`.
+    fn lines_starting<'a>(unfolded: &'a str, prefix: &str) -> Vec<&'a str> {
+        unfolded
+            .split("\r\n")
+            .skip_while(|l| *l != "END:VTIMEZONE")
+            .filter(|l| l.starts_with(prefix))
+            .collect()
+    }
+
+    /// Parses `ics` with the Python `icalendar` package; panics if Python or the package is
+    /// missing, or if the parser reports any broken property.
+    fn parse_with_python(ics: &str) -> Value {
+        const SCRIPT: &str = r#"
+import json, sys
+from datetime import datetime, timezone
+import icalendar
+
+with open(sys.argv[1], "rb") as f:
+    cal = icalendar.Calendar.from_ical(f.read())
+for component in cal.walk():
+    if component.errors:
+        raise SystemExit("parse errors in %s: %r" % (component.name, component.errors))
+
+def utc(prop):
+    value = prop.dt
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise SystemExit("not an aware date-time: %r" % (value,))
+    return value.astimezone(timezone.utc).isoformat()
+
+def person(prop):
+    return {"value": str(prop), "cn": prop.params.get("CN")}
+
+events = []
+for ev in cal.walk("VEVENT"):
+    attendees = ev.get("ATTENDEE", [])
+    if not isinstance(attendees, list):
+        attendees = [attendees]
+    events.append({
+        "uid": str(ev["UID"]),
+        "dtstart": utc(ev["DTSTART"]),
+        "dtend": utc(ev["DTEND"]),
+        "dtstamp": utc(ev["DTSTAMP"]),
+        "sequence": int(ev["SEQUENCE"]),
+        "status": str(ev["STATUS"]),
+        "summary": str(ev["SUMMARY"]),
+        "description": str(ev["DESCRIPTION"]),
+        "location": str(ev["LOCATION"]),
+        "url": str(ev["URL"]),
+        "organizer": person(ev["ORGANIZER"]),
+        "attendees": [person(a) for a in attendees],
+    })
+print(json.dumps({
+    "method": str(cal["METHOD"]),
+    "prodid": str(cal["PRODID"]),
+    "timezones": [str(tz["TZID"]) for tz in cal.walk("VTIMEZONE")],
+    "events": events,
+}))
+"#;
+        let path = std::env::temp_dir().join(format!("mentorsti-calendar-{}.ics", Uuid::new_v4()));
+        std::fs::write(&path, ics).expect("write the temporary .ics file");
+        let output = Command::new("python3")
+            .arg("-c")
+            .arg(SCRIPT)
+            .arg(&path)
+            .output();
+        let _ = std::fs::remove_file(&path);
+        let output = output.expect("python3 must be installed to check the calendar");
         assert!(
-            ics.contains("DTSTART;TZID=Europe/Oslo:20261024T180000"),
-            "{ics}"
+            output.status.success(),
+            "the Python icalendar parser failed (is `icalendar` installed?):\n{}\n{ics}",
+            String::from_utf8_lossy(&output.stderr)
         );
-        assert!(
-            ics.contains("DTSTART;TZID=Europe/Oslo:20261026T180000"),
-            "{ics}"
-        );
-        assert!(ics.contains("ATTENDEE"));
-        let again = calendar(
-            Method::Publish,
-            &sessions,
-            &organizer(),
-            Some(("Kari", "kari@example.no")),
-            now,
-        );
-        assert!(again.contains(&event_uid(Uuid::from_u128(1))));
-        assert!(!again.contains("ATTENDEE"), "feeds carry no attendee");
-        assert!(ics.lines().all(|l| l.len() <= 75), "lines are folded");
+        serde_json::from_slice(&output.stdout).expect("the script prints JSON")
+    }
+
+    fn instant(value: &Value) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(value.as_str().expect("a string"))
+            .expect("an ISO date-time")
+            .with_timezone(&Utc)
     }
 
     #[test]
-    fn a_session_across_the_change_to_winter_time() {
-        // 00:30 UTC = 02:30 CEST; two hours later 02:30 UTC = 03:30 CET.
-        let start = Utc.with_ymd_and_hms(2026, 10, 25, 0, 30, 0).unwrap();
-        let ics = calendar(
+    fn one_timezone_one_event_per_session_method_uids_and_sequences() {
+        let sessions = dst_sessions();
+        let ics = calendar(Method::Request, &sessions, &organizer(), ATTENDEE, now());
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
+        assert!(ics.ends_with("END:VCALENDAR\r\n"), "{ics}");
+        assert_eq!(ics.matches("BEGIN:VTIMEZONE").count(), 1, "{ics}");
+        assert_eq!(ics.matches("END:VTIMEZONE").count(), 1, "{ics}");
+        assert_eq!(ics.matches("BEGIN:VEVENT").count(), 3, "{ics}");
+        assert_eq!(ics.matches("END:VEVENT").count(), 3, "{ics}");
+        assert!(ics.contains("\r\nPRODID:-//mentorsti//webinarer//NB\r\n"));
+        assert!(ics.contains("\r\nVERSION:2.0\r\n"));
+        assert!(ics.contains("\r\nCALSCALE:GREGORIAN\r\n"));
+        assert_eq!(ics.matches("METHOD:").count(), 1);
+        assert!(ics.contains("\r\nMETHOD:REQUEST\r\n"));
+        // The time zone comes before the events and has no DTSTAMP/UID of its own.
+        let timezone =
+            &ics[ics.find("BEGIN:VTIMEZONE").unwrap()..ics.find("END:VTIMEZONE").unwrap()];
+        assert!(ics.find("END:VTIMEZONE") < ics.find("BEGIN:VEVENT"));
+        assert!(
+            !timezone.contains("DTSTAMP") && !timezone.contains("UID"),
+            "{timezone}"
+        );
+        assert!(timezone.contains("TZNAME:CET\r\n") && timezone.contains("TZNAME:CEST\r\n"));
+        // Every line ends with CRLF.
+        assert_eq!(ics.matches('\n').count(), ics.matches("\r\n").count());
+
+        let unfolded = unfold(&ics);
+        let uids: Vec<String> = sessions
+            .iter()
+            .map(|s| format!("UID:{}", event_uid(s.session_id)))
+            .collect();
+        assert_eq!(lines_starting(&unfolded, "UID:"), uids);
+        assert_eq!(
+            lines_starting(&unfolded, "SEQUENCE:"),
+            ["SEQUENCE:0", "SEQUENCE:3", "SEQUENCE:1"]
+        );
+        assert_eq!(
+            lines_starting(&unfolded, "DTSTAMP:"),
+            ["DTSTAMP:20260901T080000Z"; 3]
+        );
+        assert_eq!(
+            lines_starting(&unfolded, "STATUS:"),
+            ["STATUS:CONFIRMED"; 3]
+        );
+        assert_eq!(
+            lines_starting(&unfolded, "ORGANIZER")[0],
+            "ORGANIZER;CN=\"Mentoropplæringen, Viken\":mailto:noreply@example.no"
+        );
+        assert_eq!(
+            lines_starting(&unfolded, "ATTENDEE")[0],
+            "ATTENDEE;CN=Kari Nordmann;PARTSTAT=NEEDS-ACTION;ROLE=REQ-PARTICIPANT;\
+             RSVP=FALSE:mailto:kari@example.no"
+        );
+        assert_eq!(
+            lines_starting(&unfolded, "SUMMARY:")[1],
+            "SUMMARY:Refleksjonswebinar 2 av 3: Høst Viken"
+        );
+        assert_eq!(
+            lines_starting(&unfolded, "URL:")[0],
+            "URL:https://meet.example.no/abc?x=1,2;y=3"
+        );
+        assert_eq!(
+            lines_starting(&unfolded, "LOCATION:")[0],
+            "LOCATION:https://meet.example.no/abc?x=1\\,2\\;y=3"
+        );
+
+        // Same session ids, other time, other method: same UIDs.
+        let later = calendar(
             Method::Cancel,
-            &[session(3, start, 120)],
+            &sessions,
             &organizer(),
-            None,
+            ATTENDEE,
             Utc::now(),
         );
+        assert_eq!(lines_starting(&unfold(&later), "UID:"), uids);
+        assert!(later.contains("\r\nMETHOD:CANCEL\r\n"));
+        assert_eq!(
+            lines_starting(&unfold(&later), "STATUS:"),
+            ["STATUS:CANCELLED"; 3]
+        );
+        assert!(later.contains("ATTENDEE;"));
+
+        let feed = calendar(Method::Publish, &sessions, &organizer(), ATTENDEE, now());
+        assert_eq!(lines_starting(&unfold(&feed), "UID:"), uids);
+        assert!(feed.contains("\r\nMETHOD:PUBLISH\r\n"));
+        assert_eq!(feed.matches("METHOD:").count(), 1);
+        assert!(!feed.contains("ATTENDEE"), "feeds carry no attendee");
+
+        let empty = calendar(Method::Publish, &[], &organizer(), None, now());
+        assert_eq!(empty.matches("BEGIN:VTIMEZONE").count(), 1);
         assert!(
-            ics.contains("DTSTART;TZID=Europe/Oslo:20261025T023000"),
+            empty.ends_with("END:VTIMEZONE\r\nEND:VCALENDAR\r\n"),
+            "{empty}"
+        );
+    }
+
+    #[test]
+    fn cancelled_sessions_are_cancelled_in_any_method() {
+        let mut cancelled = session(7, 1, utc(2026, 3, 10, 17, 0), 4);
+        cancelled.cancelled = true;
+        let sessions = [cancelled, session(8, 2, utc(2026, 3, 17, 17, 0), 0)];
+        let ics = unfold(&calendar(
+            Method::Publish,
+            &sessions,
+            &organizer(),
+            None,
+            now(),
+        ));
+        assert_eq!(
+            lines_starting(&ics, "STATUS:"),
+            ["STATUS:CANCELLED", "STATUS:CONFIRMED"]
+        );
+        assert!(lines_starting(&ics, "DESCRIPTION:")[0]
+            .starts_with("DESCRIPTION:Dette webinaret er avlyst."));
+    }
+
+    #[test]
+    fn local_oslo_times_on_both_sides_of_the_change_to_winter_time() {
+        let ics = unfold(&calendar(
+            Method::Request,
+            &dst_sessions(),
+            &organizer(),
+            ATTENDEE,
+            now(),
+        ));
+        // 16:00 UTC = 18:00 CEST, 17:00 UTC = 18:00 CET; across: 02:30 CEST → 03:30 CET.
+        assert_eq!(
+            lines_starting(&ics, "DTSTART"),
+            [
+                "DTSTART;TZID=Europe/Oslo:20261024T180000",
+                "DTSTART;TZID=Europe/Oslo:20261025T023000",
+                "DTSTART;TZID=Europe/Oslo:20261026T180000",
+            ]
+        );
+        assert_eq!(
+            lines_starting(&ics, "DTEND"),
+            [
+                "DTEND;TZID=Europe/Oslo:20261024T200000",
+                "DTEND;TZID=Europe/Oslo:20261025T033000",
+                "DTEND;TZID=Europe/Oslo:20261026T200000",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_repeated_hour_is_written_in_utc() {
+        // 01:30 UTC is the second 02:30 in Oslo that night (CET); 02:30 with TZID would mean
+        // the first one (CEST).
+        let start = utc(2026, 10, 25, 1, 30);
+        let ics = calendar(
+            Method::Request,
+            &[session(9, 1, start, 0)],
+            &organizer(),
+            None,
+            now(),
+        );
+        assert!(ics.contains("\r\nDTSTART:20261025T013000Z\r\n"), "{ics}");
+        assert!(
+            ics.contains("\r\nDTEND;TZID=Europe/Oslo:20261025T043000\r\n"),
             "{ics}"
         );
+        let parsed = parse_with_python(&ics);
+        assert_eq!(instant(&parsed["events"][0]["dtstart"]), start);
+    }
+
+    #[test]
+    fn the_python_parser_reads_back_the_same_instants() {
+        let sessions = dst_sessions();
+        for method in [Method::Request, Method::Cancel, Method::Publish] {
+            let ics = calendar(method, &sessions, &organizer(), ATTENDEE, now());
+            let parsed = parse_with_python(&ics);
+            assert_eq!(parsed["method"], method.as_str());
+            assert_eq!(parsed["prodid"], PRODID);
+            assert_eq!(parsed["timezones"], serde_json::json!(["Europe/Oslo"]));
+            let events = parsed["events"].as_array().expect("events");
+            assert_eq!(events.len(), sessions.len());
+            for (event, session) in events.iter().zip(&sessions) {
+                assert_eq!(event["uid"], event_uid(session.session_id).as_str());
+                assert_eq!(instant(&event["dtstart"]), session.starts_at, "{event}");
+                assert_eq!(
+                    instant(&event["dtend"]),
+                    session.starts_at + Duration::minutes(120),
+                    "{event}"
+                );
+                assert_eq!(instant(&event["dtstamp"]), now());
+                assert_eq!(event["sequence"], session.sequence);
+                let status = if method == Method::Cancel {
+                    "CANCELLED"
+                } else {
+                    "CONFIRMED"
+                };
+                assert_eq!(event["status"], status);
+                assert_eq!(event["url"], session.join_url);
+                assert_eq!(event["location"], session.join_url);
+                assert_eq!(event["organizer"]["value"], "mailto:noreply@example.no");
+                assert_eq!(event["organizer"]["cn"], "Mentoropplæringen, Viken");
+                let attendees = event["attendees"].as_array().expect("attendees");
+                if method == Method::Publish {
+                    assert!(attendees.is_empty());
+                } else {
+                    assert_eq!(attendees.len(), 1);
+                    assert_eq!(attendees[0]["value"], "mailto:kari@example.no");
+                    assert_eq!(attendees[0]["cn"], "Kari Nordmann");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn special_characters_survive_the_python_parser() {
+        let title = "Vår, sommer; og høst\nÆØÅ æøå \\ «sitat» \"x\"";
+        let mut tricky = session(10, 2, utc(2026, 5, 5, 15, 0), 1);
+        tricky.series_title = title;
+        let ics = calendar(
+            Method::Request,
+            &[tricky],
+            &Organizer {
+                name: "Ås; Øyvind, \"Mentor\"",
+                email: "o@example.no",
+            },
+            Some(("Bjørn, Ærlig", "bjorn@example.no")),
+            now(),
+        );
+        let unfolded = unfold(&ics);
         assert!(
-            ics.contains("DTEND;TZID=Europe/Oslo:20261025T033000"),
+            unfolded.contains(
+                "SUMMARY:Refleksjonswebinar 2 av 3: Vår\\, sommer\\; og høst\\nÆØÅ æøå \\\\ «sitat» \"x\"\r\n"
+            ),
             "{ics}"
         );
-        assert!(ics.contains("STATUS:CANCELLED"));
+        let parsed = parse_with_python(&ics);
+        let event = &parsed["events"][0];
+        assert_eq!(
+            event["summary"],
+            format!("Refleksjonswebinar 2 av 3: {title}")
+        );
+        let description = event["description"].as_str().unwrap();
+        assert!(description.contains(&format!("«{title}»")), "{description}");
+        assert!(description
+            .ends_with("Bli med på webinaret her: https://meet.example.no/abc?x=1,2;y=3"));
+        assert_eq!(event["organizer"]["cn"], "Ås; Øyvind, 'Mentor'");
+        assert_eq!(event["attendees"][0]["cn"], "Bjørn, Ærlig");
+
+        // A CR LF in the title is a line break in the text, never a raw line break in the file.
+        let mut broken = session(12, 2, utc(2026, 5, 5, 15, 0), 1);
+        broken.series_title = "Første\r\nandre\rtredje";
+        let ics = calendar(Method::Publish, &[broken], &organizer(), None, now());
+        assert_eq!(ics.matches('\r').count(), ics.matches("\r\n").count());
+        assert_eq!(ics.matches('\n').count(), ics.matches("\r\n").count());
+        let parsed = parse_with_python(&ics);
+        assert_eq!(
+            parsed["events"][0]["summary"],
+            "Refleksjonswebinar 2 av 3: Første\nandre\ntredje"
+        );
+    }
+
+    #[test]
+    fn long_lines_are_folded_at_75_octets_and_unfold_unchanged() {
+        let title = "Refleksjon over mentorrollen i praksis: æøå ÆØÅ, veiledning; ".repeat(8);
+        let mut long = session(11, 3, utc(2026, 11, 3, 17, 0), 2);
+        long.series_title = &title;
+        let ics = calendar(Method::Request, &[long], &organizer(), ATTENDEE, now());
+        assert!(ics.contains("\r\n "), "something was folded");
+        for line in ics.split_terminator("\r\n") {
+            assert!(
+                line.len() <= MAX_LINE_OCTETS,
+                "{} octets: {line}",
+                line.len()
+            );
+        }
+        let unfolded = unfold(&ics);
+        let summary = lines_starting(&unfolded, "SUMMARY:")[0];
+        assert!(summary.len() > 3 * MAX_LINE_OCTETS);
+        assert!(summary.ends_with("veiledning\\; "), "{summary}");
+        let parsed = parse_with_python(&ics);
+        assert_eq!(
+            parsed["events"][0]["summary"],
+            format!("Refleksjonswebinar 3 av 3: {title}")
+        );
+        let description = parsed["events"][0]["description"].as_str().unwrap();
+        assert!(description.contains(&format!("«{title}»")), "{description}");
+    }
+
+    #[test]
+    fn folding_respects_the_limit_and_utf8_boundaries() {
+        // The crate's own folding leaves 76 octets when 75 remain after the first fold.
+        for len in [74, 75, 76, 149, 150, 151, 223, 224, 225, 300] {
+            let line = format!("X:{}", "a".repeat(len - 2));
+            let folded = fold(&format!("{line}\r\n"));
+            assert!(folded.ends_with("\r\n"));
+            assert!(
+                folded
+                    .split_terminator("\r\n")
+                    .all(|l| l.len() <= MAX_LINE_OCTETS),
+                "{len}: {folded:?}"
+            );
+            assert_eq!(unfold(&folded), format!("{line}\r\n"));
+        }
+        for pad in 0..4 {
+            let line = format!("SUMMARY:{}{}", "x".repeat(pad), "ø€😀".repeat(40));
+            let folded = fold(&format!("{line}\r\n"));
+            assert!(folded
+                .split_terminator("\r\n")
+                .all(|l| l.len() <= MAX_LINE_OCTETS));
+            assert_eq!(unfold(&folded), format!("{line}\r\n"));
+        }
     }
 }

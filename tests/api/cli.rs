@@ -1,0 +1,120 @@
+//! The command line, run as a real process.
+
+use std::process::Command;
+
+use crate::helpers::{spawn_app, JWT_SECRET};
+
+fn mentorsti() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mentorsti"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("JWT_SECRET", JWT_SECRET);
+    command
+}
+
+#[test]
+fn content_check_lists_every_problem_and_exits_non_zero() {
+    let output = mentorsti()
+        .args([
+            "content",
+            "check",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/content"),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("no problems"));
+
+    let dir = std::env::temp_dir().join(format!(
+        "mentorsti-bad-content-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(dir.join("modules/1-a")).unwrap();
+    std::fs::write(dir.join("course.toml"), "title = \"x\"\n").unwrap();
+    std::fs::write(
+        dir.join("modules/1-a/module.toml"),
+        "number = 1\ntitle = \"A\"\nsummary = \"s\"\nestimated_minutes = 5\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("modules/1-a/01-side.md"),
+        "+++\ntitle = \"Side\"\nestimated_minutes = 5\n+++\nTekst uten spørsmål\n",
+    )
+    .unwrap();
+    let output = mentorsti()
+        .args(["content", "check"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout.contains("course.toml"), "{stdout}");
+    assert!(
+        stdout.contains("modules/1-a/01-side.md: the page has no reflection question"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("literature/literature.toml: is missing"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_configuration_is_reported_by_name() {
+    let output = mentorsti()
+        .env("BIND", "nowhere")
+        .env("MAIL_TRANSPORT", "pigeon")
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("BIND") && stderr.contains("MAIL_TRANSPORT"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn create_admin_makes_an_account_that_can_sign_in() {
+    let app = spawn_app().await;
+    let run = |password: &str| {
+        mentorsti()
+            .env("DATABASE_URL", &app.db.url)
+            .env("MENTORSTI_ADMIN_PASSWORD", password)
+            .env(
+                "CONTENT_DIR",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/content"),
+            )
+            .args([
+                "create-admin",
+                "--email",
+                "Sjef@Example.no",
+                "--name",
+                "Sjefen",
+            ])
+            .output()
+            .unwrap()
+    };
+    let weak = run("password1234");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("password"));
+    let made = run("Et langt og godt administratorpassord");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let response = app
+        .login("sjef@example.no", "Et langt og godt administratorpassord")
+        .await;
+    assert_eq!(response.status(), 200);
+    let again = run("Et langt og godt administratorpassord");
+    assert!(!again.status.success(), "the email is taken");
+}
