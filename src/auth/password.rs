@@ -19,6 +19,9 @@ pub const HASH_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    /// Sign-ins under way (database work and hashing); the rest wait in memory, holding no
+    /// database connection.
+    sign_ins: Arc<Semaphore>,
     dummy_hash: Arc<str>,
     pool: HashingThreads,
 }
@@ -112,9 +115,18 @@ impl PasswordHasher {
             hash_now("a password nobody has, used to spend the same time").expect("dummy hash");
         Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            sign_ins: Arc::new(Semaphore::new(2 * concurrency.max(1))),
             dummy_hash: dummy.into(),
             pool: HashingThreads::start(concurrency.max(1)),
         }
+    }
+
+    /// A place among the sign-ins under way; 503 when none frees up within the wait.
+    pub async fn sign_in_slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>, AppError> {
+        tokio::time::timeout(HASH_QUEUE_WAIT, self.sign_ins.acquire())
+            .await
+            .map_err(|_| AppError::Unavailable("too many sign-ins at once".into()))?
+            .map_err(|_| AppError::internal("password hasher closed"))
     }
 
     pub async fn hash(&self, password: &SecretString) -> Result<String, AppError> {

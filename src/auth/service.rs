@@ -72,6 +72,8 @@ pub async fn login(
     ip: &str,
 ) -> AppResult<TokenPair> {
     let email = normalize_email(email);
+    // A storm of sign-ins queues here, in memory, so it cannot take the whole connection pool.
+    let _slot = state.passwords.sign_in_slot().await?;
     let now = Utc::now();
     let limits = &state.config.limits;
     let window = chrono::Duration::from_std(limits.login_failure_window)
