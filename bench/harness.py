@@ -285,6 +285,16 @@ class Context:
         subprocess.run(["dropdb", *self._pg_args(), "--if-exists", "--force", self.db_name],
                        check=False, capture_output=True)
 
+    def psql(self, sql: str, database: Optional[str] = None, timeout: float = 120) -> str:
+        """Runs SQL with psql (in the bench database unless told otherwise); returns the rows
+        unaligned, `|`-separated, one a line. Several statements run as one transaction."""
+        done = subprocess.run(["psql", *self._pg_args(), "-X", "-q", "-A", "-t",
+                               "-v", "ON_ERROR_STOP=1", "-d", database or self.db_name, "-c", sql],
+                              capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise RuntimeError(f"psql failed ({done.returncode}): {done.stderr.strip()}\n{sql[:500]}")
+        return done.stdout.strip()
+
     # ---- the service ---------------------------------------------------------------------
 
     def service_env(self, port: int, extra: Optional[dict] = None) -> dict:

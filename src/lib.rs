@@ -11,6 +11,8 @@ pub mod learning;
 pub mod mail;
 pub mod reflection;
 pub mod telemetry;
+#[doc(hidden)]
+pub mod testing;
 pub mod webinars;
 
 use std::net::TcpListener;
@@ -46,6 +48,9 @@ pub struct AppState {
     pub write_limiter: IpLimiter,
     /// Loaded course revisions (immutable, so never stale).
     pub revisions: content::store::RevisionCache,
+    /// Webinar registrations under way; the rest queue in memory, holding no connection, since
+    /// registrations for one series take turns on its row lock anyway.
+    pub registrations: tokio::sync::Semaphore,
 }
 
 impl AppState {
@@ -56,6 +61,7 @@ impl AppState {
             auth_limiter: IpLimiter::per_minute(config.limits.auth_per_ip_per_minute),
             write_limiter: IpLimiter::per_minute(config.limits.writes_per_ip_per_minute),
             revisions: content::store::RevisionCache::default(),
+            registrations: tokio::sync::Semaphore::new((config.database_pool_size / 2).max(1)),
             config: Arc::new(config),
             pool,
         }

@@ -251,7 +251,6 @@ fn fold(document: &str) -> String {
 mod tests {
     use super::*;
     use serde_json::Value;
-    use std::process::Command;
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
@@ -358,7 +357,7 @@ print(json.dumps({
 "#;
         let path = std::env::temp_dir().join(format!("mentorsti-calendar-{}.ics", Uuid::new_v4()));
         std::fs::write(&path, ics).expect("write the temporary .ics file");
-        let output = Command::new("python3")
+        let output = crate::testing::python_with_icalendar()
             .arg("-c")
             .arg(SCRIPT)
             .arg(&path)

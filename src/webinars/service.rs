@@ -20,6 +20,8 @@ use crate::AppState;
 
 pub const DEFAULT_DURATION_MINUTES: i32 = 120;
 pub const DEFAULT_DEADLINE_HOURS: i64 = 48;
+/// The longest a registration waits for its turn before answering 503.
+pub const REGISTRATION_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 // ---- views ----------------------------------------------------------------------------------
 
@@ -578,6 +580,10 @@ pub async fn register(
     series_id: Uuid,
     idempotency_key: Option<&str>,
 ) -> AppResult<RegistrationView> {
+    let _turn = tokio::time::timeout(REGISTRATION_QUEUE_WAIT, state.registrations.acquire())
+        .await
+        .map_err(|_| AppError::Unavailable("registration queue wait timed out".into()))?
+        .map_err(|_| AppError::Unavailable("registration queue closed".into()))?;
     let mut conn = state.pool.get().await?;
     if let Some(key) = idempotency_key {
         if let Some(stored) = stored_answer(&mut conn, user_id, key).await? {

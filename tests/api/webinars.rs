@@ -22,7 +22,7 @@ for e in cal.walk("VEVENT"):
     })
 print(json.dumps({"method": str(cal.get("METHOD", "")), "events": events, "timezones": len(cal.walk("VTIMEZONE"))}))
 "#;
-    let mut child = std::process::Command::new("python3")
+    let mut child = mentorsti::testing::python_with_icalendar()
         .args(["-c", script])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
