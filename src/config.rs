@@ -263,6 +263,14 @@ impl Config {
     }
 
     /// A link a frontend screen picks a token up from: `{PUBLIC_BASE_URL}/<screen>?token=<token>`.
+    /// A screen of the web client, without a token (links in reminders).
+    pub fn screen_url(&self, screen: &str) -> String {
+        let mut url = self.public_base_url.clone();
+        url.set_path(screen);
+        url.set_query(None);
+        url.to_string()
+    }
+
     pub fn screen_link(&self, screen: &str, token: &str) -> String {
         let mut url = self.public_base_url.clone();
         url.set_path(screen);

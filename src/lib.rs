@@ -9,6 +9,7 @@ pub mod error;
 pub mod http;
 pub mod learning;
 pub mod mail;
+pub mod orgs;
 pub mod reflection;
 pub mod telemetry;
 #[doc(hidden)]
@@ -218,7 +219,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(learning::routes::configure)
                 .configure(reflection::routes::configure)
                 .configure(webinars::routes::configure)
-                .configure(content::routes::configure),
+                .configure(content::routes::configure)
+                .configure(orgs::routes::configure),
         )
         .service(web::resource("/docs").route(web::get().to(|| async {
             HttpResponse::PermanentRedirect()

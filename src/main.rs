@@ -44,6 +44,18 @@ enum Command {
         #[command(subcommand)]
         action: ContentAction,
     },
+    /// Demo data for trying the API (never run automatically).
+    Demo {
+        #[command(subcommand)]
+        action: DemoAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoAction {
+    /// Fill the database with a USHT, Asker, Drammen, Lier and Kongsberg, 59 mentors at every
+    /// stage, a facilitator and webinar series; prints the logins.
+    Seed,
 }
 
 #[derive(Subcommand)]
@@ -165,6 +177,13 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
                 "published revision {} ({} pages, {} minutes)",
                 summary.id, summary.pages, summary.total_minutes
             );
+        }
+        Command::Demo {
+            action: DemoAction::Seed,
+        } => {
+            let state = AppState::connect(config).await?;
+            let seeded = mentorsti::orgs::demo::seed(&state).await?;
+            mentorsti::orgs::demo::print(&seeded);
         }
         Command::Worker => {
             let state = AppState::connect(config).await?;

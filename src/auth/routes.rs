@@ -191,7 +191,9 @@ pub struct MeResponse {
 }
 
 impl MeResponse {
-    fn new(user: User, municipality: Option<MunicipalitySummary>) -> Self {
+    fn new(user: User, municipality: Option<(Uuid, String, String)>) -> Self {
+        let municipality =
+            municipality.map(|(id, number, name)| MunicipalitySummary { id, number, name });
         MeResponse {
             id: user.id,
             email: user.email,
@@ -216,10 +218,10 @@ pub async fn get_me(
     caller: Require<roles::Anyone>,
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let user = store::find_user(&mut conn, caller.id)
+    let (user, municipality) = store::find_profile(&mut conn, caller.id)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    Ok(HttpResponse::Ok().json(MeResponse::new(user, None)))
+    Ok(HttpResponse::Ok().json(MeResponse::new(user, municipality)))
 }
 
 /// Distinguishes a missing field (leave as it is) from `null` (clear it).
@@ -291,9 +293,7 @@ pub async fn patch_me(
         && changes.workplace.is_none()
         && changes.leader_name.is_none()
         && changes.leader_email.is_none();
-    let user = if unchanged {
-        store::find_user(&mut conn, caller.id).await?
-    } else {
+    if !unchanged {
         store::update_profile(&mut conn, caller.id, &changes)
             .await
             .map(Some)
@@ -301,7 +301,10 @@ pub async fn patch_me(
                 AppError::NotFound => Ok(None),
                 other => Err(other),
             })?
+            .ok_or(AppError::Unauthorized)?;
     }
-    .ok_or(AppError::Unauthorized)?;
-    Ok(HttpResponse::Ok().json(MeResponse::new(user, None)))
+    let (user, municipality) = store::find_profile(&mut conn, caller.id)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
+    Ok(HttpResponse::Ok().json(MeResponse::new(user, municipality)))
 }

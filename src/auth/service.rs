@@ -126,6 +126,14 @@ pub async fn login(
     let mut conn = state.pool.get().await?;
     store::forget_failure(&mut conn, attempt_id).await?;
     store::clear_failures(&mut conn, &email).await?;
+    if user.self_enrolled && user.email_verified_at.is_none() {
+        // A sign-up counts once its address is confirmed (only told to whoever has the password).
+        return Err(AppError::rule(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "email_not_verified",
+            "Confirm your email address with the link we sent before signing in.",
+        ));
+    }
     if let Some(rehashed) = &verified.rehashed {
         store::set_password_hash(&mut conn, user.id, rehashed).await?;
         tracing::info!(user_id = %user.id, "password rehashed with current parameters");
@@ -328,6 +336,9 @@ pub async fn create_admin(
             role: Role::Admin.as_str(),
             password_hash: Some(&hash),
             email_verified_at: Some(Utc::now()),
+            municipality_id: None,
+            usht_id: None,
+            self_enrolled: false,
         },
     )
     .await?;

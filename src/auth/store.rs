@@ -7,7 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::Role;
-use crate::db::schema::{auth_tokens, login_failures, refresh_tokens, users};
+use crate::db::schema::{auth_tokens, login_failures, municipalities, refresh_tokens, users};
 use crate::error::AppError;
 
 #[derive(Debug, Clone)]
@@ -23,6 +23,8 @@ pub struct User {
     pub leader_email: Option<String>,
     pub last_active_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    pub municipality_id: Option<Uuid>,
+    pub self_enrolled: bool,
 }
 
 #[derive(Queryable, Selectable)]
@@ -39,6 +41,8 @@ struct UserRow {
     leader_email: Option<String>,
     last_active_at: Option<DateTime<Utc>>,
     created_at: DateTime<Utc>,
+    municipality_id: Option<Uuid>,
+    self_enrolled: bool,
 }
 
 impl TryFrom<UserRow> for User {
@@ -58,6 +62,8 @@ impl TryFrom<UserRow> for User {
             leader_email: row.leader_email,
             last_active_at: row.last_active_at,
             created_at: row.created_at,
+            municipality_id: row.municipality_id,
+            self_enrolled: row.self_enrolled,
         })
     }
 }
@@ -70,6 +76,9 @@ pub struct NewUser<'a> {
     pub role: &'a str,
     pub password_hash: Option<&'a str>,
     pub email_verified_at: Option<DateTime<Utc>>,
+    pub municipality_id: Option<Uuid>,
+    pub usht_id: Option<Uuid>,
+    pub self_enrolled: bool,
 }
 
 /// Profile changes; `None` leaves a field as it is, `Some(None)` clears it.
@@ -90,6 +99,34 @@ pub async fn find_user(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<
         .await
         .optional()?
         .map(User::try_from)
+        .transpose()
+}
+
+/// A municipality as (id, number, name).
+pub type MunicipalityRef = (Uuid, String, String);
+
+/// A user with the municipality they belong to, in one query.
+pub async fn find_profile(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> Result<Option<(User, Option<MunicipalityRef>)>, AppError> {
+    let found: Option<(UserRow, Option<MunicipalityRef>)> = users::table
+        .left_join(municipalities::table)
+        .filter(users::id.eq(id))
+        .select((
+            UserRow::as_select(),
+            (
+                municipalities::id,
+                municipalities::number,
+                municipalities::name,
+            )
+                .nullable(),
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    found
+        .map(|(row, municipality)| Ok((User::try_from(row)?, municipality)))
         .transpose()
 }
 

@@ -68,6 +68,83 @@ diesel::table! {
         last_active_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        municipality_id -> Nullable<Uuid>,
+        usht_id -> Nullable<Uuid>,
+        self_enrolled -> Bool,
+    }
+}
+
+diesel::table! {
+    ushts (id) {
+        id -> Uuid,
+        name -> Text,
+        county -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    municipalities (id) {
+        id -> Uuid,
+        number -> Text,
+        name -> Text,
+        usht_id -> Uuid,
+        enrolled_at -> Timestamptz,
+        enrolled_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Uuid,
+        email -> Text,
+        name -> Nullable<Text>,
+        role -> Text,
+        municipality_id -> Nullable<Uuid>,
+        usht_id -> Nullable<Uuid>,
+        token_hash -> Bytea,
+        invited_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        sent_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        send_count -> Int4,
+        accepted_at -> Nullable<Timestamptz>,
+        accepted_user_id -> Nullable<Uuid>,
+        superseded_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    /// A view (migration 000005): each mentor's progress as coordinators see it.
+    mentor_progress (user_id) {
+        user_id -> Uuid,
+        municipality_id -> Uuid,
+        municipality_number -> Text,
+        municipality_name -> Text,
+        usht_id -> Uuid,
+        name -> Text,
+        sort_name -> Text,
+        email -> Text,
+        workplace -> Nullable<Text>,
+        self_enrolled -> Bool,
+        last_active_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        modules_done -> Int4,
+        modules_total -> Int4,
+        path_status -> Text,
+        note_status -> Text,
+        webinar_status -> Text,
+        programme_completed -> Bool,
+        stage -> Text,
+    }
+}
+
+diesel::table! {
+    nudges (id) {
+        id -> Int8,
+        user_id -> Uuid,
+        sent_by -> Nullable<Uuid>,
+        sent_at -> Timestamptz,
     }
 }
 
@@ -282,6 +359,9 @@ diesel::joinable!(webinar_sessions -> webinar_series (series_id));
 diesel::joinable!(webinar_registrations -> webinar_series (series_id));
 diesel::joinable!(webinar_attendance -> webinar_sessions (session_id));
 
+diesel::joinable!(municipalities -> ushts (usht_id));
+diesel::joinable!(users -> municipalities (municipality_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     access_log,
     auth_tokens,
@@ -292,15 +372,20 @@ diesel::allow_tables_to_appear_in_same_query!(
     content_revisions,
     content_subtitles,
     idempotency_keys,
+    invitations,
     login_failures,
     mail_outbox,
+    mentor_progress,
     module_skips,
+    municipalities,
+    nudges,
     page_completions,
     path_completions,
     reflection_answers,
     reflection_notes,
     refresh_tokens,
     users,
+    ushts,
     webinar_attendance,
     webinar_registrations,
     webinar_series,

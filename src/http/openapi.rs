@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{auth, content, error, http, learning, reflection, webinars};
+use crate::{auth, content, error, http, learning, orgs, reflection, webinars};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -53,6 +53,23 @@ Errors are RFC 9457 problem JSON (`application/problem+json`) with a stable `cod
         webinars::routes::create_series,
         webinars::routes::update_series,
         webinars::routes::cancel_series,
+        orgs::routes::accept_invitation,
+        orgs::routes::register,
+        orgs::routes::create_usht,
+        orgs::routes::list_ushts,
+        orgs::routes::invite_coordinator,
+        orgs::routes::usht_progress,
+        orgs::routes::enroll_municipality,
+        orgs::routes::list_municipalities,
+        orgs::routes::get_municipality,
+        orgs::routes::municipality_progress,
+        orgs::routes::nudge,
+        orgs::routes::invite_mentors,
+        orgs::routes::invite_mentors_csv,
+        orgs::routes::list_invitations,
+        orgs::routes::resend_invitation,
+        orgs::routes::progress_csv,
+        orgs::routes::change_role,
     ),
     components(schemas(error::Problem, error::FieldError, content::ContentProblem)),
     modifiers(&BearerAuth),
@@ -65,6 +82,7 @@ Errors are RFC 9457 problem JSON (`application/problem+json`) with a stable `cod
         (name = "reflection", description = "The reflection note, the entry ticket to module 5"),
         (name = "webinars", description = "Module 5: webinar series, registration, calendar and certificate"),
         (name = "facilitators", description = "Participants, submitted notes and attendance for facilitators"),
+        (name = "organisations", description = "USHTs, municipalities, invitations and coordinators' follow-up (statuses only, never what mentors wrote)"),
     )
 )]
 pub struct ApiDoc;

@@ -65,6 +65,42 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, new: NewMail<'_>) -> Result<b
     Ok(inserted == 1)
 }
 
+/// Adds many mails in a few multi-row statements (bulk invitations); returns how many were
+/// enqueued (a dedupe key already present skips its mail).
+pub async fn enqueue_many(
+    conn: &mut AsyncPgConnection,
+    mails: Vec<NewMail<'_>>,
+) -> Result<usize, AppError> {
+    // PostgreSQL takes at most 65,535 parameters a statement; a row here binds nine.
+    const ROWS_PER_STATEMENT: usize = 5_000;
+    let now = Utc::now();
+    let mut rows = Vec::with_capacity(mails.len());
+    for new in &mails {
+        let attachments = serde_json::to_value(&new.attachments)
+            .map_err(|e| AppError::internal(e.to_string()))?;
+        rows.push((
+            mail_outbox::recipient.eq(new.recipient),
+            mail_outbox::user_id.eq(new.user_id),
+            mail_outbox::template.eq(new.mail.template),
+            mail_outbox::subject.eq(&new.mail.subject),
+            mail_outbox::body_text.eq(&new.mail.text),
+            mail_outbox::body_html.eq(&new.mail.html),
+            mail_outbox::attachments.eq(attachments),
+            mail_outbox::dedupe_key.eq(&new.dedupe_key),
+            mail_outbox::send_after.eq(new.send_after.unwrap_or(now)),
+        ));
+    }
+    let mut inserted = 0;
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        inserted += diesel::insert_into(mail_outbox::table)
+            .values(chunk)
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    Ok(inserted)
+}
+
 /// A mail waiting in the outbox, as the worker sends it.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = mail_outbox)]

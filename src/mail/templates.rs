@@ -24,7 +24,11 @@ pub struct Letter<'a> {
 
 impl Letter<'_> {
     pub fn render(self) -> RenderedMail {
-        let greeting = format!("Hei, {}!", self.greeting_name);
+        let greeting = if self.greeting_name.trim().is_empty() {
+            "Hei!".to_owned()
+        } else {
+            format!("Hei, {}!", self.greeting_name)
+        };
         let mut text = format!("{greeting}\n\n");
         let mut html = format!(
             "<!doctype html><html lang=\"nb\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
@@ -138,6 +142,83 @@ pub fn email_verification(name: &str, link: &str) -> RenderedMail {
         ],
         action: Some(("Bekreft e-postadressen", link)),
         closing: vec!["Har du ikke meldt deg på selv, kan du se bort fra denne e-posten.".into()],
+    }
+    .render()
+}
+
+/// An invitation to join the programme as a mentor in a municipality.
+pub fn mentor_invitation(
+    name: &str,
+    municipality: &str,
+    link: &str,
+    valid_until: &str,
+) -> RenderedMail {
+    Letter {
+        template: "mentor_invitation",
+        subject: "Du er invitert til mentoropplæringen".into(),
+        greeting_name: name,
+        paragraphs: vec![
+            format!("{municipality} kommune har meldt deg på den digitale opplæringen for mentorer i helse- og omsorgstjenesten."),
+            "Opplæringen består av fire moduler du tar i eget tempo, et refleksjonsnotat og tre refleksjonswebinarer sammen med andre mentorer.".into(),
+            format!("Lenken under virker til {valid_until}. Der velger du navn og passord."),
+        ],
+        action: Some(("Godta invitasjonen", link)),
+        closing: vec!["Har du spørsmål, kan du svare lederen din eller koordinatoren som inviterte deg.".into()],
+    }
+    .render()
+}
+
+/// An invitation to follow up municipalities as a coordinator at a USHT.
+pub fn coordinator_invitation(
+    name: &str,
+    usht: &str,
+    link: &str,
+    valid_until: &str,
+) -> RenderedMail {
+    Letter {
+        template: "coordinator_invitation",
+        subject: "Du er invitert som koordinator i mentoropplæringen".into(),
+        greeting_name: name,
+        paragraphs: vec![
+            format!("Du er invitert som koordinator for {usht} i den digitale mentoropplæringen."),
+            "Som koordinator melder du på kommuner, inviterer mentorer og følger med på hvordan de ligger an.".into(),
+            format!("Lenken under virker til {valid_until}."),
+        ],
+        action: Some(("Godta invitasjonen", link)),
+        closing: vec![],
+    }
+    .render()
+}
+
+/// Sent when someone signs up with an address that already has an account, so sign-up does not
+/// reveal which addresses are registered.
+pub fn already_registered(name: &str, link: &str) -> RenderedMail {
+    Letter {
+        template: "already_registered",
+        subject: "Du har allerede en konto".into(),
+        greeting_name: name,
+        paragraphs: vec![
+            "Noen (kanskje du) prøvde å registrere en ny konto i mentoropplæringen med denne e-postadressen. Du har allerede en konto, så ingen ny ble laget.".into(),
+            "Har du glemt passordet, kan du velge et nytt fra innloggingssiden.".into(),
+        ],
+        action: Some(("Gå til innlogging", link)),
+        closing: vec!["Var det ikke du, kan du se bort fra denne e-posten.".into()],
+    }
+    .render()
+}
+
+/// A coordinator's reminder to a mentor who has not been active for a while.
+pub fn nudge(name: &str, days: i32, link: &str) -> RenderedMail {
+    Letter {
+        template: "nudge",
+        subject: "Vi savner deg i mentoropplæringen".into(),
+        greeting_name: name,
+        paragraphs: vec![
+            format!("Det er {days} dager eller mer siden du sist var innom mentoropplæringen."),
+            "Du fortsetter der du slapp. Mange synes det går lettest med en liten økt av gangen, for eksempel én side i pausen.".into(),
+        ],
+        action: Some(("Fortsett opplæringen", link)),
+        closing: vec!["Hilsen koordinatoren din".into()],
     }
     .render()
 }

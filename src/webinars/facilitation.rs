@@ -78,8 +78,8 @@ pub async fn my_series(state: &AppState, caller: &AuthUser) -> AppResult<Vec<Fac
 pub struct Participant {
     pub user_id: Uuid,
     pub name: String,
-    /// The mentor's municipality, when known.
-    pub municipality: Option<String>,
+    /// The mentor's municipality, when they belong to one.
+    pub municipality: Option<crate::auth::routes::MunicipalitySummary>,
     pub note_status: NoteStatus,
     /// `confirmed` or `waitlisted`.
     pub status: String,
@@ -96,14 +96,18 @@ pub async fn participants(
     let series = series_in_scope(&mut conn, caller, series_id).await?;
     let session_ids: Vec<Uuid> = series.sessions.iter().map(|s| s.id).collect();
     let mut out = Vec::new();
-    for (registration, name, _email) in store::participants(&mut conn, series_id).await? {
+    for (registration, name, _email, municipality) in
+        store::participants(&mut conn, series_id).await?
+    {
         let versions = crate::reflection::store::versions(&mut conn, registration.user_id).await?;
         let attendance =
             store::attendance_of(&mut conn, registration.user_id, &session_ids).await?;
         out.push(Participant {
             user_id: registration.user_id,
             name,
-            municipality: None,
+            municipality: municipality.map(|(id, number, name)| {
+                crate::auth::routes::MunicipalitySummary { id, number, name }
+            }),
             note_status: crate::reflection::service::view(&versions).status,
             status: registration.status.clone(),
             attendance: series
@@ -303,7 +307,7 @@ pub async fn issue_certificate_if_due(
 }
 
 /// 16 characters from an alphabet without look-alikes, in groups of four (80 bits).
-fn verification_code() -> String {
+pub fn verification_code() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rngs::OsRng;
     let chars: Vec<char> = (0..16)

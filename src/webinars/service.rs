@@ -323,7 +323,7 @@ async fn confirmed_recipients(
     Ok(store::participants(conn, series_id)
         .await?
         .into_iter()
-        .map(|(r, name, email)| (r.user_id, name, email, r.status == "confirmed"))
+        .map(|(r, name, email, _)| (r.user_id, name, email, r.status == "confirmed"))
         .collect())
 }
 
@@ -526,7 +526,7 @@ pub async fn cancel_series(state: &AppState, admin: &AuthUser, id: Uuid) -> AppR
             let cancelled = store::find_series(conn, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            for (registration, name, email) in store::participants(conn, id).await? {
+            for (registration, name, email, _) in store::participants(conn, id).await? {
                 store::cancel_registration(conn, registration.id).await?;
                 store::drop_pending_reminders(conn, &format!("reminder:{}:%", registration.id))
                     .await?;

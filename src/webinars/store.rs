@@ -377,22 +377,35 @@ pub async fn confirm(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), AppEr
 }
 
 /// The live registrations of a series with the person's name and email.
+/// A registration with the participant's name, email and municipality (id, number, name).
+pub type Participant = (Registration, String, String, Option<(Uuid, String, String)>);
+
 pub async fn participants(
     conn: &mut AsyncPgConnection,
     series_id: Uuid,
-) -> Result<Vec<(Registration, String, String)>, AppError> {
-    let rows: Vec<(Registration, (String, String))> = webinar_registrations::table
+) -> Result<Vec<Participant>, AppError> {
+    use crate::db::schema::municipalities;
+    Ok(webinar_registrations::table
         .inner_join(users::table.on(users::id.eq(webinar_registrations::user_id)))
+        .left_join(
+            municipalities::table.on(municipalities::id.nullable().eq(users::municipality_id)),
+        )
         .filter(webinar_registrations::series_id.eq(series_id))
         .filter(webinar_registrations::status.ne("cancelled"))
         .order((webinar_registrations::status, users::name))
-        .select((Registration::as_select(), (users::name, users::email)))
+        .select((
+            Registration::as_select(),
+            users::name,
+            users::email,
+            (
+                municipalities::id,
+                municipalities::number,
+                municipalities::name,
+            )
+                .nullable(),
+        ))
         .load(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(r, (name, email))| (r, name, email))
-        .collect())
+        .await?)
 }
 
 pub async fn record_attendance(

@@ -118,3 +118,69 @@ async fn create_admin_makes_an_account_that_can_sign_in() {
     let again = run("Et langt og godt administratorpassord");
     assert!(!again.status.success(), "the email is taken");
 }
+
+#[tokio::test]
+async fn demo_seed_fills_four_municipalities_once() {
+    let app = spawn_app().await;
+    let run = || {
+        mentorsti()
+            .args(["demo", "seed"])
+            .env("DATABASE_URL", &app.db.url)
+            .env("MAIL_TRANSPORT", "log")
+            .env(
+                "CONTENT_DIR",
+                concat!(env!("CARGO_MANIFEST_DIR"), "/content"),
+            )
+            .output()
+            .unwrap()
+    };
+    let output = run();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("koordinator@demo.mentorsti.no"), "{stdout}");
+    let password = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Every demo account has the password: "))
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        app.login("koordinator@demo.mentorsti.no", &password)
+            .await
+            .status(),
+        200
+    );
+    let sql = app.sql().await;
+    let rows = sql
+        .query(
+            "SELECT m.number,
+                    (SELECT count(*) FROM users u WHERE u.municipality_id = m.id)
+                  + (SELECT count(*) FROM invitations i WHERE i.municipality_id = m.id)
+             FROM municipalities m ORDER BY m.number",
+            &[],
+        )
+        .await
+        .unwrap();
+    let counts: Vec<(String, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(
+        counts,
+        vec![
+            ("3203".into(), 17),
+            ("3301".into(), 16),
+            ("3303".into(), 11),
+            ("3312".into(), 15)
+        ]
+    );
+    let stages: i64 = sql
+        .query_one("SELECT count(DISTINCT stage) FROM mentor_progress", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(stages, 5, "mentors at every stage");
+    let again = run();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already"));
+}

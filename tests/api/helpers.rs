@@ -479,6 +479,9 @@ impl TestApp {
                 role: role.as_str(),
                 password_hash: Some(&hash),
                 email_verified_at: Some(chrono::Utc::now()),
+                municipality_id: None,
+                usht_id: None,
+                self_enrolled: false,
             },
         )
         .await

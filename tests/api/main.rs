@@ -9,5 +9,6 @@ mod learning;
 mod mail;
 mod migrations;
 mod openapi;
+mod orgs;
 mod reflection;
 mod webinars;

@@ -1,0 +1,11 @@
+DROP VIEW mentor_progress;
+DROP TABLE nudges;
+DROP TABLE invitations;
+ALTER TABLE users
+    DROP CONSTRAINT users_municipality_only_mentors,
+    DROP CONSTRAINT users_usht_only_coordinators,
+    DROP COLUMN self_enrolled,
+    DROP COLUMN usht_id,
+    DROP COLUMN municipality_id;
+DROP TABLE municipalities;
+DROP TABLE ushts;

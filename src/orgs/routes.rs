@@ -1,0 +1,1049 @@
+//! HTTP for administrators and coordinators (`/admin/ushts`, `/admin/municipalities`,
+//! `/admin/invitations`, `/admin/reports`, `/admin/users/{id}/role`) and for accepting an
+//! invitation or signing up (`/auth/invitations/accept`, `/auth/register`).
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Duration, Utc};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::report;
+use super::roster::{self, Invitee, SkipReason, Skipped};
+use super::scope::Scope;
+use super::service::{self, MentorCounts};
+use super::store::{self, Invitation, Municipality, ProgressFilter, ProgressRow};
+use crate::auth::extractor::roles;
+use crate::auth::limits::client_ip;
+use crate::auth::service::TokenPair;
+use crate::auth::{Require, Role};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::json::{read_limited, Json};
+use crate::http::pagination::{encode_cursor, Page};
+use crate::AppState;
+
+/// CSV uploads may be this large (about 5,000 rows with long names).
+pub const CSV_LIMIT: usize = 2 * 1024 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/admin/ushts")
+            .route(web::post().to(create_usht))
+            .route(web::get().to(list_ushts)),
+    )
+    .service(
+        web::resource("/admin/ushts/{id}/coordinators").route(web::post().to(invite_coordinator)),
+    )
+    .service(web::resource("/admin/ushts/{id}/progress").route(web::get().to(usht_progress)))
+    .service(
+        web::resource("/admin/municipalities")
+            .route(web::post().to(enroll_municipality))
+            .route(web::get().to(list_municipalities)),
+    )
+    .service(web::resource("/admin/municipalities/{id}").route(web::get().to(get_municipality)))
+    .service(
+        web::resource("/admin/municipalities/{id}/progress")
+            .route(web::get().to(municipality_progress)),
+    )
+    .service(web::resource("/admin/municipalities/{id}/nudges").route(web::post().to(nudge)))
+    .service(
+        web::resource("/admin/invitations")
+            .route(web::post().to(invite_mentors))
+            .route(web::get().to(list_invitations)),
+    )
+    .service(web::resource("/admin/invitations/csv").route(web::post().to(invite_mentors_csv)))
+    .service(
+        web::resource("/admin/invitations/{id}/resend").route(web::post().to(resend_invitation)),
+    )
+    .service(web::resource("/admin/reports/progress.csv").route(web::get().to(progress_csv)))
+    .service(web::resource("/admin/users/{id}/role").route(web::post().to(change_role)))
+    .service(web::resource("/auth/invitations/accept").route(web::post().to(accept_invitation)))
+    .service(web::resource("/auth/register").route(web::post().to(register)));
+}
+
+fn check_limit(limit: Option<i64>) -> AppResult<i64> {
+    match limit {
+        None => Ok(50),
+        Some(n) if (1..=100).contains(&n) => Ok(n),
+        Some(_) => Err(AppError::field("limit", "must be from 1 to 100")),
+    }
+}
+
+fn decode_cursor<K: for<'de> Deserialize<'de>>(cursor: &Option<String>) -> AppResult<Option<K>> {
+    crate::http::pagination::PageQuery {
+        limit: None,
+        cursor: cursor.clone(),
+    }
+    .decode()
+}
+
+/// The next page's cursor: the sort key of the last item when the page is full.
+fn next_cursor<T, K: Serialize>(items: &[T], limit: i64, key: impl Fn(&T) -> K) -> Option<String> {
+    (items.len() as i64 == limit)
+        .then(|| items.last().map(|last| encode_cursor(&key(last))))
+        .flatten()
+}
+
+// ---- USHTs ----------------------------------------------------------------------------------
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUsht {
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub name: String,
+    /// The county (fylke) the centre serves.
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    pub county: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UshtView {
+    pub id: Uuid,
+    pub name: String,
+    pub county: String,
+    pub municipality_count: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+fn blank(field: &str, value: &str) -> AppResult<()> {
+    if value.trim().is_empty() {
+        return Err(AppError::field(field, "must not be blank"));
+    }
+    Ok(())
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/ushts", tag = "organisations", security(("bearer" = [])),
+    request_body = CreateUsht,
+    responses(
+        (status = 201, description = "Created", body = UshtView),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Administrators only", body = Problem),
+        (status = 409, description = "A USHT with this name exists", body = Problem),
+        (status = 422, description = "Invalid fields", body = Problem)))]
+pub async fn create_usht(
+    state: web::Data<AppState>,
+    _caller: Require<roles::Admin>,
+    body: Json<CreateUsht>,
+) -> AppResult<HttpResponse> {
+    blank("name", &body.name)?;
+    blank("county", &body.county)?;
+    let usht = service::create_usht(&state, &body.name, &body.county).await?;
+    Ok(HttpResponse::Created().json(UshtView {
+        id: usht.id,
+        name: usht.name,
+        county: usht.county,
+        municipality_count: 0,
+        created_at: usht.created_at,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/ushts", tag = "organisations", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every USHT by name (there are a few dozen at most, so the list is whole)", body = [UshtView]),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Administrators only", body = Problem)))]
+pub async fn list_ushts(
+    state: web::Data<AppState>,
+    _caller: Require<roles::Admin>,
+) -> AppResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let ushts = store::list_ushts(&mut conn, &Scope::All).await?;
+    let views: Vec<UshtView> = ushts
+        .into_iter()
+        .map(|(u, count)| UshtView {
+            id: u.id,
+            name: u.name,
+            county: u.county,
+            municipality_count: count,
+            created_at: u.created_at,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteCoordinator {
+    #[validate(length(min = 3, max = 254, message = "must be 3 to 254 characters"))]
+    pub email: String,
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub name: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/ushts/{id}/coordinators", tag = "organisations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "USHT id")),
+    request_body = InviteCoordinator,
+    responses(
+        (status = 201, description = "Invited; the invitation is emailed", body = InvitationView),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Administrators only", body = Problem),
+        (status = 404, description = "No such USHT", body = Problem),
+        (status = 409, description = "`already_a_user` or `already_invited`", body = Problem),
+        (status = 422, description = "Invalid fields", body = Problem)))]
+pub async fn invite_coordinator(
+    state: web::Data<AppState>,
+    caller: Require<roles::Admin>,
+    id: web::Path<Uuid>,
+    body: Json<InviteCoordinator>,
+) -> AppResult<HttpResponse> {
+    blank("name", &body.name)?;
+    let invitation =
+        service::invite_coordinator(&state, &caller, *id, &body.email, &body.name).await?;
+    Ok(HttpResponse::Created().json(InvitationView::new(invitation, Utc::now())))
+}
+
+// ---- municipalities -------------------------------------------------------------------------
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollMunicipality {
+    /// The 4-digit kommunenummer, e.g. `3203` for Asker.
+    #[schema(example = "3203")]
+    pub number: String,
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    pub name: String,
+    /// Required for administrators; a coordinator's own USHT when left out.
+    pub usht_id: Option<Uuid>,
+}
+
+/// Mentors of a municipality by stage.
+#[derive(Serialize, ToSchema, Default)]
+pub struct MentorCountsView {
+    pub total: i64,
+    pub not_started: i64,
+    pub in_progress: i64,
+    /// Path done, note not yet submitted.
+    pub path_completed: i64,
+    /// Note submitted, programme not yet completed.
+    pub note_submitted: i64,
+    /// Certificate issued.
+    pub completed: i64,
+    /// Invitations neither accepted nor expired.
+    pub pending_invitations: i64,
+}
+
+impl From<MentorCounts> for MentorCountsView {
+    fn from(counts: MentorCounts) -> Self {
+        let get = |stage: &str| counts.by_stage.get(stage).copied().unwrap_or(0);
+        MentorCountsView {
+            total: counts.by_stage.values().sum(),
+            not_started: get("not_started"),
+            in_progress: get("in_progress"),
+            path_completed: get("path_completed"),
+            note_submitted: get("note_submitted"),
+            completed: get("completed"),
+            pending_invitations: counts.pending_invitations,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MunicipalityView {
+    pub id: Uuid,
+    pub number: String,
+    pub name: String,
+    pub usht_id: Uuid,
+    pub enrolled_at: DateTime<Utc>,
+    pub mentors: MentorCountsView,
+}
+
+impl MunicipalityView {
+    fn new(m: Municipality, counts: MentorCounts) -> Self {
+        MunicipalityView {
+            id: m.id,
+            number: m.number,
+            name: m.name,
+            usht_id: m.usht_id,
+            enrolled_at: m.enrolled_at,
+            mentors: counts.into(),
+        }
+    }
+}
+
+fn valid_number(number: &str) -> bool {
+    number.len() == 4 && number.bytes().all(|b| b.is_ascii_digit()) && number != "0000"
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/municipalities", tag = "organisations", security(("bearer" = [])),
+    request_body = EnrollMunicipality,
+    responses(
+        (status = 201, description = "Enrolled", body = MunicipalityView),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Coordinators and administrators only", body = Problem),
+        (status = 404, description = "No such USHT (or not the coordinator's own)", body = Problem),
+        (status = 409, description = "`municipality_exists`: the number is already enrolled", body = Problem),
+        (status = 422, description = "Invalid fields", body = Problem)))]
+pub async fn enroll_municipality(
+    state: web::Data<AppState>,
+    caller: Require<roles::Staff>,
+    body: Json<EnrollMunicipality>,
+) -> AppResult<HttpResponse> {
+    if !valid_number(&body.number) {
+        return Err(AppError::field(
+            "number",
+            "must be a 4-digit municipality number",
+        ));
+    }
+    blank("name", &body.name)?;
+    let enrolled =
+        service::enroll_municipality(&state, &caller, &body.number, &body.name, body.usht_id)
+            .await?;
+    Ok(HttpResponse::Created().json(MunicipalityView::new(enrolled, MentorCounts::default())))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MunicipalityQuery {
+    /// Only this USHT's municipalities.
+    pub usht_id: Option<Uuid>,
+    /// At most 100; default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/municipalities", tag = "organisations", security(("bearer" = [])),
+    params(MunicipalityQuery),
+    responses(
+        (status = 200, description = "Municipalities in scope by number, with mentors counted by stage", body = Page<MunicipalityView>),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Coordinators and administrators only", body = Problem),
+        (status = 422, description = "Invalid query", body = Problem)))]
+pub async fn list_municipalities(
+    state: web::Data<AppState>,
+    caller: Require<roles::Staff>,
+    query: web::Query<MunicipalityQuery>,
+) -> AppResult<HttpResponse> {
+    let limit = check_limit(query.limit)?;
+    let after: Option<String> = decode_cursor(&query.cursor)?;
+    let scope = service::scope_of(&state, &caller).await?;
+    let found =
+        service::list_municipalities(&state, &scope, query.usht_id, after.as_deref(), limit)
+            .await?;
+    let next_cursor = next_cursor(&found, limit, |(m, _)| m.number.clone());
+    let items = found
+        .into_iter()
+        .map(|(m, c)| MunicipalityView::new(m, c))
+        .collect();
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/municipalities/{id}", tag = "organisations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Municipality id")),
+    responses(
+        (status = 200, description = "The municipality with mentors counted by stage", body = MunicipalityView),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Coordinators and administrators only", body = Problem),
+        (status = 404, description = "Not found or not in the caller's USHT", body = Problem)))]
+pub async fn get_municipality(
+    state: web::Data<AppState>,
+    caller: Require<roles::Staff>,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    let scope = service::scope_of(&state, &caller).await?;
+    let (m, counts) = service::get_municipality(&state, &scope, *id).await?;
+    Ok(HttpResponse::Ok().json(MunicipalityView::new(m, counts)))
+}
+
+// ---- progress -------------------------------------------------------------------------------
+
+/// One mentor's progress as a coordinator sees it: statuses only, never answers or note text.
+#[derive(Serialize, ToSchema)]
+pub struct MentorProgress {
+    pub user_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub workplace: Option<String>,
+    pub municipality: crate::auth::routes::MunicipalitySummary,
+    /// Modules 1–4 completed or skipped.
+    pub modules_done: i32,
+    pub modules_total: i32,
+    /// `not_started`, `in_progress` or `completed`.
+    pub path_status: String,
+    /// `none`, `draft` or `submitted`.
+    pub note_status: String,
+    /// `none`, `waitlisted`, `confirmed` or `completed` (attended all three sessions of a series).
+    pub webinar_status: String,
+    /// Certificate issued.
+    pub programme_completed: bool,
+    /// Signed up themselves rather than invited.
+    pub self_enrolled: bool,
+    pub last_active_at: Option<DateTime<Utc>>,
+}
+
+impl From<ProgressRow> for MentorProgress {
+    fn from(row: ProgressRow) -> Self {
+        MentorProgress {
+            user_id: row.user_id,
+            name: row.name,
+            email: row.email,
+            workplace: row.workplace,
+            municipality: crate::auth::routes::MunicipalitySummary {
+                id: row.municipality_id,
+                number: row.municipality_number,
+                name: row.municipality_name,
+            },
+            modules_done: row.modules_done,
+            modules_total: row.modules_total,
+            path_status: row.path_status,
+            note_status: row.note_status,
+            webinar_status: row.webinar_status,
+            programme_completed: row.programme_completed,
+            self_enrolled: row.self_enrolled,
+            last_active_at: row.last_active_at,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressQuery {
+    /// `not_started`, `in_progress` or `completed`.
+    pub path_status: Option<String>,
+    /// `none`, `draft` or `submitted`.
+    pub note_status: Option<String>,
+    /// `none`, `waitlisted`, `confirmed` or `completed`.
+    pub webinar_status: Option<String>,
+    /// `not_started`, `in_progress`, `path_completed`, `note_submitted` or `completed`.
+    pub stage: Option<String>,
+    /// Only mentors not active for at least this many days (1–3650).
+    pub inactive_days: Option<i32>,
+    /// At most 100; default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+fn one_of(field: &str, value: &Option<String>, allowed: &[&str]) -> AppResult<Option<String>> {
+    match value {
+        None => Ok(None),
+        Some(v) if allowed.contains(&v.as_str()) => Ok(Some(v.clone())),
+        Some(_) => Err(AppError::field(
+            field,
+            format!("must be one of {}", allowed.join(", ")),
+        )),
+    }
+}
+
+fn check_days(days: i32) -> AppResult<Duration> {
+    if !(1..=3650).contains(&days) {
+        return Err(AppError::field("inactive_days", "must be from 1 to 3650"));
+    }
+    Ok(Duration::days(i64::from(days)))
+}
+
+impl ProgressQuery {
+    fn filter(&self) -> AppResult<ProgressFilter> {
+        Ok(ProgressFilter {
+            path_status: one_of(
+                "path_status",
+                &self.path_status,
+                &["not_started", "in_progress", "completed"],
+            )?,
+            note_status: one_of(
+                "note_status",
+                &self.note_status,
+                &["none", "draft", "submitted"],
+            )?,
+            webinar_status: one_of(
+                "webinar_status",
+                &self.webinar_status,
+                &["none", "waitlisted", "confirmed", "completed"],
+            )?,
+            stage: one_of(
+                "stage",
+                &self.stage,
+                &[
+                    "not_started",
+                    "in_progress",
+                    "path_completed",
+                    "note_submitted",
+                    "completed",
+                ],
+            )?,
+            inactive_since: self
+                .inactive_days
+                .map(check_days)
+                .transpose()?
+                .map(|d| Utc::now() - d),
+            ..ProgressFilter::default()
+        })
+    }
+}
+
+async fn progress(
+    state: &AppState,
+    caller: &Require<roles::Staff>,
+    filter: ProgressFilter,
+    query: &ProgressQuery,
+    scope: Scope,
+) -> AppResult<HttpResponse> {
+    let limit = check_limit(query.limit)?;
+    let after: Option<(String, Uuid)> = decode_cursor(&query.cursor)?;
+    let rows = service::progress_page(state, caller, &scope, &filter, after, limit).await?;
+    let next_cursor = next_cursor(&rows, limit, |r| (r.sort_name.clone(), r.user_id));
+    let items: Vec<MentorProgress> = rows.into_iter().map(MentorProgress::from).collect();
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/municipalities/{id}/progress", tag = "organisations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Municipality id"), ProgressQuery),
+    responses(
+        (status = 200, description = "The municipality's mentors by name, with their progress (statuses only); each view is recorded in the mentor's access log", body = Page<MentorProgress>),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Coordinators and administrators only", body = Problem),
+        (status = 404, description = "Not found or not in the caller's USHT", body = Problem),
+        (status = 422, description = "Invalid query", body = Problem)))]
+pub async fn municipality_progress(
+    state: web::Data<AppState>,
+    caller: Require<roles::Staff>,
+    id: web::Path<Uuid>,
+    query: web::Query<ProgressQuery>,
+) -> AppResult<HttpResponse> {
+    let mut filter = query.filter()?;
+    let scope = service::scope_of(&state, &caller).await?;
+    service::get_municipality(&state, &scope, *id).await?;
+    filter.municipality_id = Some(*id);
+    progress(&state, &caller, filter, &query, scope).await
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/ushts/{id}/progress", tag = "organisations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "USHT id"), ProgressQuery),
+    responses(
+        (status = 200, description = "Every mentor of the USHT's municipalities by name, with their progress (statuses only)", body = Page<MentorProgress>),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Coordinators and administrators only", body = Problem),
+        (status = 404, description = "Not found or not the caller's USHT", body = Problem),
+        (status = 422, description = "Invalid query", body = Problem)))]
+pub async fn usht_progress(
+    state: web::Data<AppState>,
+    caller: Require<roles::Staff>,
+    id: web::Path<Uuid>,
+    query: web::Query<ProgressQuery>,
+) -> AppResult<HttpResponse> {
+    let mut filter = query.filter()?;
+    let scope = service::scope_of(&state, &caller).await?;
+    if !scope.covers(*id) {
+        return Err(AppError::NotFound);
+    }
+    let mut conn = state.pool.get().await?;
+    store::find_usht(&mut conn, &scope, *id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    drop(conn);
+    filter.usht_id = Some(*id);
+    progress(&state, &caller, filter, &query, scope).await
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    /// Only this municipality.
+    pub municipality_id: Option<Uuid>,
+    /// Only this USHT.
+    pub usht_id: Option<Uuid>,
+    /// `comma` (default) or `semicolon` (for spreadsheet programs set up for Norwegian).
+    pub delimiter: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/reports/progress.csv", tag = "organisations", security(("bearer" = [])),
+    params(ReportQuery),
+    responses(
+        (status = 200, description = "Every mentor in scope, UTF-8 with BOM, by municipality and name; each is recorded in the mentor's access log", content_type = "text/csv"),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Coordinators and administrators only", body = Problem),
+        (status = 404, description = "Municipality or USHT not found or not in scope", body = Problem),
+        (status = 422, description = "Invalid query", body = Problem)))]
+pub async fn progress_csv(
+    state: web::Data<AppState>,
+    caller: Require<roles::Staff>,
+    query: web::Query<ReportQuery>,
+) -> AppResult<HttpResponse> {
+    let delimiter = match query.delimiter.as_deref() {
+        None | Some("comma") => b',',
+        Some("semicolon") => b';',
+        Some(_) => return Err(AppError::field("delimiter", "must be comma or semicolon")),
+    };
+    let scope = service::scope_of(&state, &caller).await?;
+    if let Some(id) = query.municipality_id {
+        service::get_municipality(&state, &scope, id).await?;
+    }
+    if let Some(id) = query.usht_id {
+        if !scope.covers(id) {
+            return Err(AppError::NotFound);
+        }
+    }
+    let filter = ProgressFilter {
+        municipality_id: query.municipality_id,
+        usht_id: query.usht_id,
+        ..ProgressFilter::default()
+    };
+    let rows = service::progress_report(&state, &caller, &scope, &filter).await?;
+    let filename = format!("fremdrift-{}.csv", Utc::now().format("%Y-%m-%d"));
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/csv; charset=utf-8"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(report::csv_stream(rows, delimiter)))
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NudgeRequest {
+    /// Remind mentors who have not been active for at least this many days.
+    #[validate(range(min = 1, max = 3650, message = "must be from 1 to 3650"))]
+    pub inactive_days: i32,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NudgeResult {
+    /// Mentors emailed now.
+    pub nudged: usize,
+    /// Inactive mentors left out because they were nudged within the last seven days.
+    pub skipped_recently_nudged: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/municipalities/{id}/nudges", tag = "organisations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Municipality id")),
+    request_body = NudgeRequest,
+    responses(
+        (status = 200, description = "Inactive mentors emailed (at most one nudge per mentor a week; repeating the request nudges nobody twice)", body = NudgeResult),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Coordinators and administrators only", body = Problem),
+        (status = 404, description = "Not found or not in the caller's USHT", body = Problem),
+        (status = 422, description = "Invalid body", body = Problem)))]
+pub async fn nudge(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Require<roles::Staff>,
+    id: web::Path<Uuid>,
+    body: Json<NudgeRequest>,
+) -> AppResult<HttpResponse> {
+    state
+        .write_limiter
+        .check(client_ip(&req, state.config.trust_forwarded_for))?;
+    let outcome = service::nudge(&state, &caller, *id, body.inactive_days).await?;
+    Ok(HttpResponse::Ok().json(NudgeResult {
+        nudged: outcome.nudged,
+        skipped_recently_nudged: outcome.skipped_recently_nudged,
+    }))
+}
+
+// ---- invitations ----------------------------------------------------------------------------
+
+/// Entries are checked one by one: a bad one is listed in `skipped`, not refused as a whole.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteeInput {
+    pub email: String,
+    pub name: Option<String>,
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InviteMentors {
+    pub municipality_id: Uuid,
+    /// 1 to 5,000 people (bodies are limited to 64 KiB; use the CSV upload for long lists).
+    pub invitees: Vec<InviteeInput>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedInvitation {
+    pub id: Uuid,
+    pub email: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SkippedInvitee {
+    /// CSV: the line in the file (the header is line 1); JSON: the position in `invitees`, from 1.
+    pub row: usize,
+    pub email: String,
+    pub reason: SkipReason,
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InvitationResult {
+    pub created: Vec<CreatedInvitation>,
+    pub skipped: Vec<SkippedInvitee>,
+}
+
+impl From<service::InvitationOutcome> for InvitationResult {
+    fn from(outcome: service::InvitationOutcome) -> Self {
+        InvitationResult {
+            created: outcome
+                .created
+                .into_iter()
+                .map(|i| CreatedInvitation {
+                    id: i.id,
+                    email: i.email,
+                })
+                .collect(),
+            skipped: outcome.skipped.into_iter().map(skipped_view).collect(),
+        }
+    }
+}
+
+fn skipped_view(skipped: Skipped) -> SkippedInvitee {
+    SkippedInvitee {
+        row: skipped.row,
+        email: skipped.email,
+        reason: skipped.reason,
+        message: skipped.reason.message().to_owned(),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/invitations", tag = "organisations", security(("bearer" = [])),
+    request_body = InviteMentors,
+    responses(
+        (status = 201, description = "Good entries invited (and emailed), the others listed with the reason", body = InvitationResult),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Coordinators and administrators only", body = Problem),
+        (status = 404, description = "Municipality not found or not in the caller's USHT", body = Problem),
+        (status = 413, description = "Body over 64 KiB", body = Problem),
+        (status = 422, description = "Invalid body", body = Problem)))]
+pub async fn invite_mentors(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Require<roles::Staff>,
+    body: Json<InviteMentors>,
+) -> AppResult<HttpResponse> {
+    state
+        .write_limiter
+        .check(client_ip(&req, state.config.trust_forwarded_for))?;
+    let Json(body) = body;
+    if body.invitees.is_empty() || body.invitees.len() > roster::MAX_ROWS {
+        return Err(AppError::field("invitees", "must hold 1 to 5000 entries"));
+    }
+    let invitees = body
+        .invitees
+        .into_iter()
+        .enumerate()
+        .map(|(i, input)| Invitee {
+            row: i + 1,
+            email: input.email,
+            name: input.name,
+        })
+        .collect();
+    let outcome =
+        service::invite_mentors(&state, &caller, body.municipality_id, invitees, Vec::new())
+            .await?;
+    Ok(HttpResponse::Created().json(InvitationResult::from(outcome)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CsvInviteQuery {
+    pub municipality_id: Uuid,
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/invitations/csv", tag = "organisations", security(("bearer" = [])),
+    params(CsvInviteQuery),
+    request_body(content = String, content_type = "text/csv",
+        description = "Header `email,name` (name optional), comma or semicolon, UTF-8 with or without BOM, at most 5,000 rows and 2 MiB"),
+    responses(
+        (status = 201, description = "Good rows invited (and emailed), bad rows listed with their line number and reason", body = InvitationResult),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Coordinators and administrators only", body = Problem),
+        (status = 404, description = "Municipality not found or not in the caller's USHT", body = Problem),
+        (status = 413, description = "Over 2 MiB", body = Problem),
+        (status = 415, description = "Not text/csv", body = Problem),
+        (status = 422, description = "The file cannot be read (no `email` column, not UTF-8, over 5,000 rows)", body = Problem)))]
+pub async fn invite_mentors_csv(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    caller: Require<roles::Staff>,
+    query: web::Query<CsvInviteQuery>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let essence = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if !matches!(
+        essence.as_deref(),
+        Some("text/csv" | "application/csv" | "text/plain")
+    ) {
+        return Err(AppError::UnsupportedMediaType(
+            "Send the file as text/csv.".into(),
+        ));
+    }
+    state
+        .write_limiter
+        .check(client_ip(&req, state.config.trust_forwarded_for))?;
+    let bytes = read_limited(payload.into_inner(), CSV_LIMIT).await?;
+    let (invitees, skipped) =
+        roster::parse_csv(&bytes).map_err(|problem| AppError::field("body", problem.0))?;
+    let outcome =
+        service::invite_mentors(&state, &caller, query.municipality_id, invitees, skipped).await?;
+    Ok(HttpResponse::Created().json(InvitationResult::from(outcome)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct InvitationView {
+    pub id: Uuid,
+    pub email: String,
+    pub name: Option<String>,
+    /// `mentor` or `coordinator`.
+    pub role: String,
+    pub municipality_id: Option<Uuid>,
+    pub usht_id: Option<Uuid>,
+    /// `pending`, `accepted` or `expired`.
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub send_count: i32,
+    pub accepted_at: Option<DateTime<Utc>>,
+}
+
+impl InvitationView {
+    fn new(i: Invitation, now: DateTime<Utc>) -> Self {
+        let status = if i.accepted_at.is_some() {
+            "accepted"
+        } else if i.expires_at <= now {
+            "expired"
+        } else {
+            "pending"
+        };
+        InvitationView {
+            id: i.id,
+            email: i.email,
+            name: i.name,
+            role: i.role,
+            municipality_id: i.municipality_id,
+            usht_id: i.usht_id,
+            status: status.to_owned(),
+            created_at: i.created_at,
+            sent_at: i.sent_at,
+            expires_at: i.expires_at,
+            send_count: i.send_count,
+            accepted_at: i.accepted_at,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationQuery {
+    pub municipality_id: Option<Uuid>,
+    /// Coordinator invitations of this USHT (administrators).
+    pub usht_id: Option<Uuid>,
+    /// `pending`, `accepted` or `expired`.
+    pub status: Option<String>,
+    /// At most 100; default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/invitations", tag = "organisations", security(("bearer" = [])),
+    params(InvitationQuery),
+    responses(
+        (status = 200, description = "Invitations in scope, newest first", body = Page<InvitationView>),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Coordinators and administrators only", body = Problem),
+        (status = 404, description = "Municipality not found or not in the caller's USHT", body = Problem),
+        (status = 422, description = "Invalid query", body = Problem)))]
+pub async fn list_invitations(
+    state: web::Data<AppState>,
+    caller: Require<roles::Staff>,
+    query: web::Query<InvitationQuery>,
+) -> AppResult<HttpResponse> {
+    let limit = check_limit(query.limit)?;
+    let status = one_of("status", &query.status, &["pending", "accepted", "expired"])?;
+    let after: Option<(DateTime<Utc>, Uuid)> = decode_cursor(&query.cursor)?;
+    let scope = service::scope_of(&state, &caller).await?;
+    if let Some(id) = query.municipality_id {
+        service::get_municipality(&state, &scope, id).await?;
+    }
+    if query.usht_id.is_some() && !scope.is_admin() {
+        return Err(AppError::NotFound);
+    }
+    let filter = store::InvitationFilter {
+        municipality_id: query.municipality_id,
+        usht_id: query.usht_id,
+        status,
+    };
+    let found = service::list_invitations(&state, &scope, &filter, after, limit).await?;
+    let next_cursor = next_cursor(&found, limit, |i| (i.created_at, i.id));
+    let now = Utc::now();
+    let items: Vec<InvitationView> = found
+        .into_iter()
+        .map(|i| InvitationView::new(i, now))
+        .collect();
+    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/invitations/{id}/resend", tag = "organisations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Invitation id")),
+    responses(
+        (status = 200, description = "Sent again with a new link valid 14 days; the old link no longer works", body = InvitationView),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Coordinators and administrators only", body = Problem),
+        (status = 404, description = "Not found or not in the caller's USHT", body = Problem),
+        (status = 409, description = "`invitation_accepted`", body = Problem)))]
+pub async fn resend_invitation(
+    state: web::Data<AppState>,
+    caller: Require<roles::Staff>,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    let invitation = service::resend_invitation(&state, &caller, *id).await?;
+    Ok(HttpResponse::Ok().json(InvitationView::new(invitation, Utc::now())))
+}
+
+// ---- roles ----------------------------------------------------------------------------------
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRole {
+    pub role: Role,
+    /// Required for `coordinator`.
+    pub usht_id: Option<Uuid>,
+    /// Optional for `mentor`.
+    pub municipality_id: Option<Uuid>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RoleChanged {
+    pub id: Uuid,
+    pub role: Role,
+    pub usht_id: Option<Uuid>,
+    pub municipality_id: Option<Uuid>,
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/role", tag = "organisations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "User id")),
+    request_body = ChangeRole,
+    responses(
+        (status = 200, description = "Role changed; the user's sessions end so the next sign-in carries it", body = RoleChanged),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Administrators only", body = Problem),
+        (status = 404, description = "No such user", body = Problem),
+        (status = 409, description = "`own_role`: administrators cannot change their own role", body = Problem),
+        (status = 422, description = "Invalid body", body = Problem)))]
+pub async fn change_role(
+    state: web::Data<AppState>,
+    caller: Require<roles::Admin>,
+    id: web::Path<Uuid>,
+    body: Json<ChangeRole>,
+) -> AppResult<HttpResponse> {
+    service::change_role(
+        &state,
+        &caller,
+        *id,
+        body.role,
+        body.municipality_id,
+        body.usht_id,
+    )
+    .await?;
+    let (usht_id, municipality_id) = match body.role {
+        Role::Coordinator => (body.usht_id, None),
+        Role::Mentor => (None, body.municipality_id),
+        _ => (None, None),
+    };
+    Ok(HttpResponse::Ok().json(RoleChanged {
+        id: *id,
+        role: body.role,
+        usht_id,
+        municipality_id,
+    }))
+}
+
+// ---- accepting and signing up ---------------------------------------------------------------
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInvitation {
+    #[validate(length(min = 1, max = 512, message = "must be 1 to 512 characters"))]
+    pub token: String,
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub name: String,
+    #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters"))]
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+fn limit_auth(state: &AppState, req: &HttpRequest) -> AppResult<()> {
+    state
+        .auth_limiter
+        .check(client_ip(req, state.config.trust_forwarded_for))
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/invitations/accept", tag = "auth", request_body = AcceptInvitation,
+    responses(
+        (status = 201, description = "Account created in the invitation's place (a mentor in a municipality, a coordinator of a USHT) and signed in", body = TokenPair),
+        (status = 409, description = "`already_a_user`: the address has an account", body = Problem),
+        (status = 410, description = "`invitation_expired`: ask for it to be sent again", body = Problem),
+        (status = 422, description = "Invalid or used token, or a password the policy refuses", body = Problem),
+        (status = 429, description = "Too many attempts from this address", body = Problem)))]
+pub async fn accept_invitation(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<AcceptInvitation>,
+) -> AppResult<HttpResponse> {
+    limit_auth(&state, &req)?;
+    blank("name", &body.name)?;
+    let password = SecretString::from(body.password.clone());
+    let pair = service::accept_invitation(&state, &body.token, &body.name, &password).await?;
+    Ok(HttpResponse::Created().json(pair))
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    #[validate(
+        email(message = "is not a valid email address"),
+        length(max = 254, message = "must be at most 254 characters")
+    )]
+    pub email: String,
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    pub name: String,
+    #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters"))]
+    #[schema(format = Password)]
+    pub password: String,
+    /// The 4-digit number of an enrolled municipality.
+    #[schema(example = "3203")]
+    pub municipality_number: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    responses(
+        (status = 202, description = "A mail confirms the address (or, if it already has an account, says so); sign-in works once the address is confirmed"),
+        (status = 422, description = "Invalid fields, a refused password or a municipality not enrolled", body = Problem),
+        (status = 429, description = "Too many attempts from this address", body = Problem)))]
+pub async fn register(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<RegisterRequest>,
+) -> AppResult<HttpResponse> {
+    limit_auth(&state, &req)?;
+    blank("name", &body.name)?;
+    if !valid_number(&body.municipality_number) {
+        return Err(AppError::field(
+            "municipality_number",
+            "must be a 4-digit municipality number",
+        ));
+    }
+    let password = SecretString::from(body.password.clone());
+    service::register(
+        &state,
+        service::Registration {
+            email: &body.email,
+            name: &body.name,
+            password: &password,
+            municipality_number: &body.municipality_number,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::Accepted().finish())
+}

@@ -1,0 +1,697 @@
+//! Organisations and follow-up: USHTs, enrolment of municipalities, invitations (single, bulk,
+//! CSV), accepting them, self-enrolment, progress views, reports and nudges.
+
+use std::collections::{HashMap, HashSet};
+
+use actix_web::http::StatusCode;
+use chrono::{DateTime, Duration, Utc};
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+use super::roster::{self, Invitee, SkipReason, Skipped};
+use super::scope::{self, Scope};
+use super::store::{self, Invitation, Municipality, NewInvitation, ProgressFilter, ProgressRow};
+use crate::auth::service::TokenPair;
+use crate::auth::store::{self as users, NewUser};
+use crate::auth::tokens::{hash_token, new_opaque_token};
+use crate::auth::{AuthUser, Role};
+use crate::error::{AppError, AppResult};
+use crate::mail::{self, templates, NewMail};
+use crate::AppState;
+
+/// How long an invitation link works.
+pub const INVITATION_TTL: Duration = Duration::days(14);
+/// A mentor gets at most one nudge within this period.
+pub const NUDGE_INTERVAL: Duration = Duration::days(7);
+
+/// The scope of a staff caller, on a fresh connection.
+pub async fn scope_of(state: &AppState, caller: &AuthUser) -> AppResult<Scope> {
+    let mut conn = state.pool.get().await?;
+    scope::resolve(&mut conn, caller).await
+}
+
+// ---- USHTs and municipalities ---------------------------------------------------------------
+
+pub async fn create_usht(state: &AppState, name: &str, county: &str) -> AppResult<store::Usht> {
+    let mut conn = state.pool.get().await?;
+    store::insert_usht(&mut conn, name.trim(), county.trim()).await
+}
+
+/// Enrolls a municipality into a USHT. A coordinator enrolls into their own USHT only: another
+/// USHT's id is answered as if it did not exist.
+pub async fn enroll_municipality(
+    state: &AppState,
+    caller: &AuthUser,
+    number: &str,
+    name: &str,
+    usht_id: Option<Uuid>,
+) -> AppResult<Municipality> {
+    let mut conn = state.pool.get().await?;
+    let scope = scope::resolve(&mut conn, caller).await?;
+    let usht_id = match (usht_id, scope) {
+        (Some(id), _) => id,
+        (None, Scope::Usht(own)) => own,
+        (None, Scope::All) => return Err(AppError::field("usht_id", "is required")),
+    };
+    if store::find_usht(&mut conn, &scope, usht_id)
+        .await?
+        .is_none()
+    {
+        return Err(AppError::NotFound);
+    }
+    let enrolled = store::insert_municipality(&mut conn, number, name.trim(), usht_id, caller.id)
+        .await?
+        .ok_or_else(|| {
+            AppError::rule(
+                StatusCode::CONFLICT,
+                "municipality_exists",
+                "A municipality with this number is already enrolled.",
+            )
+        })?;
+    tracing::info!(municipality = %enrolled.number, usht_id = %usht_id, by = %caller.id, "municipality enrolled");
+    Ok(enrolled)
+}
+
+/// How many mentors of a municipality are at each stage, and how many invitations are open.
+#[derive(Debug, Default, Clone)]
+pub struct MentorCounts {
+    pub by_stage: HashMap<String, i64>,
+    pub pending_invitations: i64,
+}
+
+pub async fn list_municipalities(
+    state: &AppState,
+    scope: &Scope,
+    usht_id: Option<Uuid>,
+    after: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<(Municipality, MentorCounts)>> {
+    let mut conn = state.pool.get().await?;
+    let found = store::list_municipalities(&mut conn, scope, usht_id, after, limit).await?;
+    with_counts(&mut conn, found).await
+}
+
+pub async fn get_municipality(
+    state: &AppState,
+    scope: &Scope,
+    id: Uuid,
+) -> AppResult<(Municipality, MentorCounts)> {
+    let mut conn = state.pool.get().await?;
+    let found = store::find_municipality(&mut conn, scope, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    with_counts(&mut conn, vec![found])
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound)
+}
+
+async fn with_counts(
+    conn: &mut AsyncPgConnection,
+    found: Vec<Municipality>,
+) -> AppResult<Vec<(Municipality, MentorCounts)>> {
+    let ids: Vec<Uuid> = found.iter().map(|m| m.id).collect();
+    let mut counts: HashMap<Uuid, MentorCounts> = HashMap::new();
+    for (id, stage, n) in store::stage_counts(conn, &ids).await? {
+        counts.entry(id).or_default().by_stage.insert(stage, n);
+    }
+    for (id, n) in store::pending_invitation_counts(conn, &ids, Utc::now()).await? {
+        if let Some(id) = id {
+            counts.entry(id).or_default().pending_invitations = n;
+        }
+    }
+    Ok(found
+        .into_iter()
+        .map(|m| {
+            let c = counts.remove(&m.id).unwrap_or_default();
+            (m, c)
+        })
+        .collect())
+}
+
+// ---- invitations ----------------------------------------------------------------------------
+
+/// What an invitation run did: who was invited, who was left out and why.
+#[derive(Debug, Default)]
+pub struct InvitationOutcome {
+    pub created: Vec<Invitation>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Invites mentors into a municipality in the caller's scope. Entries that fail a check are
+/// listed, the rest are invited, all in one transaction (a database error leaves nothing).
+pub async fn invite_mentors(
+    state: &AppState,
+    caller: &AuthUser,
+    municipality_id: Uuid,
+    invitees: Vec<Invitee>,
+    mut skipped: Vec<Skipped>,
+) -> AppResult<InvitationOutcome> {
+    let (invitees, mut invalid) = roster::check(invitees);
+    skipped.append(&mut invalid);
+    let mut conn = state.pool.get().await?;
+    let scope = scope::resolve(&mut conn, caller).await?;
+    let municipality = store::find_municipality(&mut conn, &scope, municipality_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let target = Target::Municipality(municipality);
+    let mut outcome = conn
+        .transaction::<InvitationOutcome, AppError, _>(|conn| {
+            async move { invite(conn, state, caller.id, &target, invitees).await }.scope_boxed()
+        })
+        .await?;
+    outcome.skipped.append(&mut skipped);
+    outcome.skipped.sort_by_key(|s| s.row);
+    tracing::info!(%municipality_id, by = %caller.id, created = outcome.created.len(), skipped = outcome.skipped.len(), "mentors invited");
+    Ok(outcome)
+}
+
+/// Invites a coordinator to a USHT (administrators).
+pub async fn invite_coordinator(
+    state: &AppState,
+    caller: &AuthUser,
+    usht_id: Uuid,
+    email: &str,
+    name: &str,
+) -> AppResult<Invitation> {
+    let (mut good, skipped) = roster::check(vec![Invitee {
+        row: 1,
+        email: email.to_owned(),
+        name: Some(name.to_owned()),
+    }]);
+    if let Some(skip) = skipped.first() {
+        return Err(AppError::field("email", skip.reason.message()));
+    }
+    let mut conn = state.pool.get().await?;
+    let scope = scope::resolve(&mut conn, caller).await?;
+    let usht = store::find_usht(&mut conn, &scope, usht_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let target = Target::Usht(usht);
+    let invitee = good
+        .pop()
+        .ok_or_else(|| AppError::field("email", "is required"))?;
+    let mut outcome = conn
+        .transaction::<InvitationOutcome, AppError, _>(|conn| {
+            async move { invite(conn, state, caller.id, &target, vec![invitee]).await }
+                .scope_boxed()
+        })
+        .await?;
+    if let Some(skip) = outcome.skipped.first() {
+        let code = match skip.reason {
+            SkipReason::AlreadyAUser => "already_a_user",
+            _ => "already_invited",
+        };
+        return Err(AppError::rule(
+            StatusCode::CONFLICT,
+            code,
+            format!("This address {}.", skip.reason.message()),
+        ));
+    }
+    outcome
+        .created
+        .pop()
+        .ok_or_else(|| AppError::internal("coordinator invitation not created"))
+}
+
+/// Where an invitation leads.
+enum Target {
+    Municipality(Municipality),
+    Usht(store::Usht),
+}
+
+/// Checks the (already normalised) invitees against the database, inserts the invitations and
+/// their mails. Runs inside the caller's transaction.
+async fn invite(
+    conn: &mut AsyncPgConnection,
+    state: &AppState,
+    invited_by: Uuid,
+    target: &Target,
+    invitees: Vec<Invitee>,
+) -> AppResult<InvitationOutcome> {
+    let now = Utc::now();
+    let emails: Vec<String> = invitees.iter().map(|i| i.email.clone()).collect();
+    let users: HashSet<String> = store::existing_user_emails(conn, &emails)
+        .await?
+        .into_iter()
+        .collect();
+    let open = store::open_invitations_for(conn, &emails).await?;
+    let pending: HashSet<String> = open
+        .iter()
+        .filter(|i| i.expires_at > now)
+        .map(|i| i.email.to_lowercase())
+        .collect();
+    let expired: Vec<Uuid> = open
+        .iter()
+        .filter(|i| i.expires_at <= now)
+        .map(|i| i.id)
+        .collect();
+    store::supersede(conn, &expired).await?;
+
+    let mut outcome = InvitationOutcome::default();
+    let mut rows = Vec::new();
+    let mut tokens = HashMap::new();
+    let mut rows_by_email = HashMap::new();
+    for invitee in invitees {
+        let reason = if users.contains(&invitee.email) {
+            Some(SkipReason::AlreadyAUser)
+        } else if pending.contains(&invitee.email) {
+            Some(SkipReason::AlreadyInvited)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            outcome.skipped.push(Skipped {
+                row: invitee.row,
+                email: invitee.email,
+                reason,
+            });
+            continue;
+        }
+        let token = new_opaque_token();
+        let (role, municipality_id, usht_id) = match target {
+            Target::Municipality(m) => ("mentor", Some(m.id), None),
+            Target::Usht(u) => ("coordinator", None, Some(u.id)),
+        };
+        tokens.insert(invitee.email.clone(), token.plain);
+        rows_by_email.insert(invitee.email.clone(), invitee.row);
+        rows.push(NewInvitation {
+            email: invitee.email,
+            name: invitee.name,
+            role,
+            municipality_id,
+            usht_id,
+            token_hash: token.hash,
+            invited_by: Some(invited_by),
+            expires_at: now + INVITATION_TTL,
+        });
+    }
+    let created = store::insert_invitations(conn, &rows).await?;
+    // A concurrent request may have invited some of the same addresses first.
+    let inserted: HashSet<&str> = created.iter().map(|i| i.email.as_str()).collect();
+    for row in &rows {
+        if !inserted.contains(row.email.as_str()) {
+            outcome.skipped.push(Skipped {
+                row: rows_by_email.get(&row.email).copied().unwrap_or(0),
+                email: row.email.clone(),
+                reason: SkipReason::AlreadyInvited,
+            });
+        }
+    }
+    let mut mails = Vec::with_capacity(created.len());
+    for invitation in &created {
+        let token = tokens
+            .get(&invitation.email)
+            .ok_or_else(|| AppError::internal("invitation token missing"))?;
+        mails.push(invitation_mail(state, invitation, target, token));
+    }
+    let mails: Vec<NewMail> = mails
+        .iter()
+        .zip(&created)
+        .map(|(mail, invitation)| NewMail::now(&invitation.email, None, mail.clone()))
+        .collect();
+    mail::outbox::enqueue_many(conn, mails).await?;
+    outcome.created = created;
+    Ok(outcome)
+}
+
+fn invitation_mail(
+    state: &AppState,
+    invitation: &Invitation,
+    target: &Target,
+    token: &str,
+) -> templates::RenderedMail {
+    let link = state.config.screen_link("/invitation", token);
+    let valid_until = templates::oslo_time(invitation.expires_at);
+    let name = invitation.name.as_deref().unwrap_or("");
+    match target {
+        Target::Municipality(m) => templates::mentor_invitation(name, &m.name, &link, &valid_until),
+        Target::Usht(u) => templates::coordinator_invitation(name, &u.name, &link, &valid_until),
+    }
+}
+
+/// Sends an invitation again with a new link; the old link stops working. An expired
+/// invitation becomes pending again; an accepted one cannot be resent.
+pub async fn resend_invitation(
+    state: &AppState,
+    caller: &AuthUser,
+    id: Uuid,
+) -> AppResult<Invitation> {
+    let mut conn = state.pool.get().await?;
+    let scope = scope::resolve(&mut conn, caller).await?;
+    conn.transaction::<Invitation, AppError, _>(|conn| {
+        async move {
+            let invitation = store::lock_invitation(conn, &scope, id)
+                .await?
+                .filter(|i| i.superseded_at.is_none())
+                .ok_or(AppError::NotFound)?;
+            if invitation.accepted_at.is_some() {
+                return Err(AppError::rule(
+                    StatusCode::CONFLICT,
+                    "invitation_accepted",
+                    "This invitation has already been accepted.",
+                ));
+            }
+            let target = match (invitation.municipality_id, invitation.usht_id) {
+                (Some(m), _) => Target::Municipality(
+                    store::find_municipality(conn, &Scope::All, m)
+                        .await?
+                        .ok_or(AppError::NotFound)?,
+                ),
+                (None, Some(u)) => Target::Usht(
+                    store::find_usht(conn, &Scope::All, u)
+                        .await?
+                        .ok_or(AppError::NotFound)?,
+                ),
+                (None, None) => return Err(AppError::internal("invitation without a place")),
+            };
+            let token = new_opaque_token();
+            let renewed =
+                store::renew_invitation(conn, id, &token.hash, Utc::now() + INVITATION_TTL).await?;
+            let mail = invitation_mail(state, &renewed, &target, &token.plain);
+            mail::enqueue(conn, NewMail::now(&renewed.email, None, mail)).await?;
+            Ok(renewed)
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+pub async fn list_invitations(
+    state: &AppState,
+    scope: &Scope,
+    filter: &store::InvitationFilter,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> AppResult<Vec<Invitation>> {
+    let mut conn = state.pool.get().await?;
+    store::list_invitations(&mut conn, scope, filter, Utc::now(), after, limit).await
+}
+
+fn invalid_invitation() -> AppError {
+    AppError::field("token", "is invalid or has already been used")
+}
+
+/// Accepts an invitation: creates the account in the invitation's place and signs it in.
+pub async fn accept_invitation(
+    state: &AppState,
+    token: &str,
+    name: &str,
+    password: &SecretString,
+) -> AppResult<TokenPair> {
+    let hash = hash_token(token);
+    let name = name.trim().to_owned();
+    // Check the policy (without the address, unknown yet) before touching the token.
+    crate::auth::password::check_policy("password", password.expose_secret(), &[&name])?;
+    let password_hash = state.passwords.hash(password).await?;
+    let mut conn = state.pool.get().await?;
+    let (pair, user_id, role) = conn
+        .transaction::<(TokenPair, Uuid, Role), AppError, _>(|conn| {
+            async move {
+                let invitation = store::lock_invitation_by_token(conn, &hash)
+                    .await?
+                    .filter(|i| i.accepted_at.is_none() && i.superseded_at.is_none())
+                    .ok_or_else(invalid_invitation)?;
+                if invitation.expires_at <= Utc::now() {
+                    return Err(AppError::rule(
+                        StatusCode::GONE,
+                        "invitation_expired",
+                        "This invitation has expired. Ask the person who invited you to send it again.",
+                    ));
+                }
+                crate::auth::password::check_policy(
+                    "password",
+                    password.expose_secret(),
+                    &[&invitation.email, &name],
+                )?;
+                let role = if invitation.role == "coordinator" {
+                    Role::Coordinator
+                } else {
+                    Role::Mentor
+                };
+                let user = users::insert_user(
+                    conn,
+                    NewUser {
+                        email: &invitation.email,
+                        name: &name,
+                        role: role.as_str(),
+                        password_hash: Some(&password_hash),
+                        // The link came by mail: the address is proven.
+                        email_verified_at: Some(Utc::now()),
+                        municipality_id: invitation.municipality_id,
+                        usht_id: invitation.usht_id,
+                        self_enrolled: false,
+                    },
+                )
+                .await
+                .map_err(|e| match e {
+                    AppError::Conflict(_) => AppError::rule(
+                        StatusCode::CONFLICT,
+                        "already_a_user",
+                        "An account with this address already exists; sign in instead.",
+                    ),
+                    other => other,
+                })?;
+                store::mark_accepted(conn, invitation.id, user.id).await?;
+                users::touch_last_active(conn, user.id).await?;
+                let pair =
+                    crate::auth::service::start_session(conn, state, user.id, role).await?;
+                Ok((pair, user.id, role))
+            }
+            .scope_boxed()
+        })
+        .await?;
+    tracing::info!(target: "security", event = "invitation_accepted", %user_id, role = role.as_str(), "account created from invitation");
+    Ok(pair)
+}
+
+/// A self-enrollment request.
+pub struct Registration<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub password: &'a SecretString,
+    pub municipality_number: &'a str,
+}
+
+/// Self-enrollment into an enrolled municipality. The answer is the same whether the address
+/// is new or taken (a taken address gets a mail saying so), so sign-up does not reveal accounts.
+pub async fn register(state: &AppState, request: Registration<'_>) -> AppResult<()> {
+    let email = crate::auth::service::normalize_email(request.email);
+    let name = request.name.trim();
+    crate::auth::password::check_policy(
+        "password",
+        request.password.expose_secret(),
+        &[&email, name],
+    )?;
+    let mut conn = state.pool.get().await?;
+    let municipality = store::find_municipality_by_number(&mut conn, request.municipality_number)
+        .await?
+        .ok_or_else(|| {
+            AppError::field(
+                "municipality_number",
+                "is not a municipality enrolled in the programme",
+            )
+        })?;
+    // Hash before looking the address up, so both answers take as long.
+    let password_hash = state.passwords.hash(request.password).await?;
+    drop(conn);
+    let mut conn = state.pool.get().await?;
+    conn.transaction::<(), AppError, _>(|conn| {
+        async move {
+            if let Some(existing) = users::find_user_by_email(conn, &email).await? {
+                let link = state.config.screen_url("/login");
+                mail::enqueue(
+                    conn,
+                    NewMail::now(
+                        &existing.email,
+                        Some(existing.id),
+                        templates::already_registered(&existing.name, &link),
+                    ),
+                )
+                .await?;
+                return Ok(());
+            }
+            let user = users::insert_user(
+                conn,
+                NewUser {
+                    email: &email,
+                    name,
+                    role: Role::Mentor.as_str(),
+                    password_hash: Some(&password_hash),
+                    email_verified_at: None,
+                    municipality_id: Some(municipality.id),
+                    usht_id: None,
+                    self_enrolled: true,
+                },
+            )
+            .await?;
+            crate::auth::service::send_email_verification(conn, state, &user).await?;
+            tracing::info!(target: "security", event = "self_enrolled", user_id = %user.id, municipality = %municipality.number, "mentor signed up");
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+// ---- progress, reports, nudges --------------------------------------------------------------
+
+/// A page of mentors' progress in scope; every mentor shown is recorded in their access log.
+pub async fn progress_page(
+    state: &AppState,
+    caller: &AuthUser,
+    scope: &Scope,
+    filter: &ProgressFilter,
+    after: Option<(String, Uuid)>,
+    limit: i64,
+) -> AppResult<Vec<ProgressRow>> {
+    let mut conn = state.pool.get().await?;
+    let rows = store::progress_page(&mut conn, scope, filter, after, limit).await?;
+    let seen: Vec<Uuid> = rows.iter().map(|r| r.user_id).collect();
+    store::log_progress_reads(
+        &mut conn,
+        caller.id,
+        caller.role.as_str(),
+        "view_progress",
+        &seen,
+    )
+    .await?;
+    Ok(rows)
+}
+
+/// Every mentor in scope for the CSV report, in one query; each is recorded in their access log.
+pub async fn progress_report(
+    state: &AppState,
+    caller: &AuthUser,
+    scope: &Scope,
+    filter: &ProgressFilter,
+) -> AppResult<Vec<ProgressRow>> {
+    let mut conn = state.pool.get().await?;
+    let rows = store::progress_report(&mut conn, scope, filter).await?;
+    let seen: Vec<Uuid> = rows.iter().map(|r| r.user_id).collect();
+    store::log_progress_reads(
+        &mut conn,
+        caller.id,
+        caller.role.as_str(),
+        "export_progress",
+        &seen,
+    )
+    .await?;
+    Ok(rows)
+}
+
+/// The outcome of a nudge request.
+#[derive(Debug, Clone, Copy)]
+pub struct NudgeOutcome {
+    pub nudged: usize,
+    pub skipped_recently_nudged: i64,
+}
+
+/// Mails every mentor of the municipality who has been inactive for `inactive_days`, except
+/// those nudged within the last week. Requests for the same municipality take turns, so a
+/// repeated request nudges nobody twice.
+pub async fn nudge(
+    state: &AppState,
+    caller: &AuthUser,
+    municipality_id: Uuid,
+    inactive_days: i32,
+) -> AppResult<NudgeOutcome> {
+    let mut conn = state.pool.get().await?;
+    let scope = scope::resolve(&mut conn, caller).await?;
+    store::find_municipality(&mut conn, &scope, municipality_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let link = state.config.screen_url("/path");
+    let outcome = conn
+        .transaction::<NudgeOutcome, AppError, _>(|conn| {
+            async move {
+                store::lock_municipality(conn, municipality_id).await?;
+                let now = Utc::now();
+                let (targets, recently) = store::nudge_candidates(
+                    conn,
+                    municipality_id,
+                    now - Duration::days(i64::from(inactive_days)),
+                    now - NUDGE_INTERVAL,
+                )
+                .await?;
+                let ids: Vec<Uuid> = targets.iter().map(|t| t.user_id).collect();
+                store::record_nudges(conn, caller.id, &ids).await?;
+                let letters: Vec<_> = targets
+                    .iter()
+                    .map(|t| templates::nudge(&t.name, inactive_days, &link))
+                    .collect();
+                let mails = targets
+                    .iter()
+                    .zip(letters)
+                    .map(|(t, letter)| NewMail::now(&t.email, Some(t.user_id), letter))
+                    .collect();
+                mail::outbox::enqueue_many(conn, mails).await?;
+                Ok(NudgeOutcome {
+                    nudged: targets.len(),
+                    skipped_recently_nudged: recently,
+                })
+            }
+            .scope_boxed()
+        })
+        .await?;
+    tracing::info!(%municipality_id, by = %caller.id, nudged = outcome.nudged, "mentors nudged");
+    Ok(outcome)
+}
+
+// ---- roles ----------------------------------------------------------------------------------
+
+/// Gives a user another role (administrators). A coordinator needs a USHT; a mentor may have a
+/// municipality. Sessions end, so the next sign-in carries the new role.
+pub async fn change_role(
+    state: &AppState,
+    caller: &AuthUser,
+    user_id: Uuid,
+    role: Role,
+    municipality_id: Option<Uuid>,
+    usht_id: Option<Uuid>,
+) -> AppResult<()> {
+    if user_id == caller.id {
+        return Err(AppError::rule(
+            StatusCode::CONFLICT,
+            "own_role",
+            "You cannot change your own role; ask another administrator.",
+        ));
+    }
+    let (municipality_id, usht_id) = match role {
+        Role::Coordinator => (
+            None,
+            Some(
+                usht_id
+                    .ok_or_else(|| AppError::field("usht_id", "is required for a coordinator"))?,
+            ),
+        ),
+        Role::Mentor => (municipality_id, None),
+        Role::Facilitator | Role::Admin => (None, None),
+    };
+    let mut conn = state.pool.get().await?;
+    if let Some(id) = usht_id {
+        store::find_usht(&mut conn, &Scope::All, id)
+            .await?
+            .ok_or_else(|| AppError::field("usht_id", "is not a USHT"))?;
+    }
+    if let Some(id) = municipality_id {
+        store::find_municipality(&mut conn, &Scope::All, id)
+            .await?
+            .ok_or_else(|| AppError::field("municipality_id", "is not an enrolled municipality"))?;
+    }
+    conn.transaction::<(), AppError, _>(|conn| {
+        async move {
+            if !store::set_role(conn, user_id, role.as_str(), municipality_id, usht_id).await? {
+                return Err(AppError::NotFound);
+            }
+            users::revoke_all_refresh_tokens(conn, user_id).await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await?;
+    tracing::info!(target: "security", event = "role_changed", %user_id, role = role.as_str(), by = %caller.id, "role changed");
+    Ok(())
+}
