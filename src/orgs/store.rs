@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::scope::Scope;
 use crate::db::schema::{
-    access_log, invitations, mentor_progress, municipalities, nudges, users, ushts,
+    invitations, mentor_progress, municipalities, nudges, users, ushts,
 };
 use crate::error::AppError;
 
@@ -557,7 +557,7 @@ pub async fn progress_report(
         .await?)
 }
 
-/// Records that `actor` looked at these mentors' progress, in one statement.
+/// Records that `actor` looked at these mentors' progress, in one statement however many.
 pub async fn log_progress_reads(
     conn: &mut AsyncPgConnection,
     actor_id: Uuid,
@@ -565,24 +565,20 @@ pub async fn log_progress_reads(
     action: &str,
     subjects: &[Uuid],
 ) -> Result<(), AppError> {
-    let rows: Vec<_> = subjects
-        .iter()
-        .map(|subject| {
-            (
-                access_log::subject_id.eq(*subject),
-                access_log::actor_id.eq(actor_id),
-                access_log::actor_role.eq(actor_role),
-                access_log::action.eq(action),
-                access_log::object_type.eq("progress"),
-            )
-        })
-        .collect();
-    for chunk in rows.chunks(10_000) {
-        diesel::insert_into(access_log::table)
-            .values(chunk)
-            .execute(conn)
-            .await?;
+    use diesel::sql_types::{Array, Uuid as SqlUuid};
+    if subjects.is_empty() {
+        return Ok(());
     }
+    diesel::sql_query(
+        "INSERT INTO access_log (subject_id, actor_id, actor_role, action, object_type)
+         SELECT subject, $2, $3, $4, 'progress' FROM unnest($1::uuid[]) AS subject",
+    )
+    .bind::<Array<SqlUuid>, _>(subjects)
+    .bind::<SqlUuid, _>(actor_id)
+    .bind::<Text, _>(actor_role)
+    .bind::<Text, _>(action)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
