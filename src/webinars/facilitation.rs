@@ -97,14 +97,14 @@ pub async fn participants(
     let session_ids: Vec<Uuid> = series.sessions.iter().map(|s| s.id).collect();
     let mut out = Vec::new();
     for (registration, name, _email) in store::participants(&mut conn, series_id).await? {
-        let versions = crate::reflection::store::versions(&mut conn, registration.user_id).await?;
         let attendance =
             store::attendance_of(&mut conn, registration.user_id, &session_ids).await?;
         out.push(Participant {
             user_id: registration.user_id,
             name,
             municipality: None,
-            note_status: crate::reflection::service::view(&versions).status,
+            note_status: crate::reflection::service::status_of(&mut conn, registration.user_id)
+                .await?,
             status: registration.status.clone(),
             attendance: series
                 .sessions
@@ -143,9 +143,10 @@ pub async fn read_note(
     store::live_registration(&mut conn, series_id, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let note = crate::reflection::store::latest_submitted(&mut conn, user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let note =
+        crate::reflection::store::latest_submitted(&mut conn, &state.config.encryption, user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
     let name: String = users::table
         .find(user_id)
         .select(users::name)
@@ -258,10 +259,7 @@ pub async fn issue_certificate_if_due(
     {
         return Ok(());
     }
-    if crate::reflection::store::latest_submitted(conn, user_id)
-        .await?
-        .is_none()
-    {
+    if !crate::reflection::store::has_submitted(conn, user_id).await? {
         return Ok(());
     }
     let mut completed_series = None;

@@ -590,8 +590,7 @@ pub async fn register(
             return Ok(stored);
         }
     }
-    let note = crate::reflection::store::latest_submitted(&mut conn, user_id).await?;
-    if note.is_none() {
+    if !crate::reflection::store::has_submitted(&mut conn, user_id).await? {
         return Err(rule(
             StatusCode::FORBIDDEN,
             "reflection_note_required",
