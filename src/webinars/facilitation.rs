@@ -357,7 +357,7 @@ pub async fn my_certificate(state: &AppState, user_id: Uuid) -> AppResult<Certif
 }
 
 pub async fn verify(state: &AppState, code: &str) -> AppResult<CertificateCheck> {
-    if code.len() > 40 {
+    if code.len() > 40 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Err(AppError::NotFound);
     }
     let mut conn = state.pool.get().await?;

@@ -6,6 +6,7 @@ mod encryption;
 mod errors;
 mod health;
 mod helpers;
+mod hostile;
 mod learning;
 mod mail;
 mod migrations;
