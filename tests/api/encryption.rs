@@ -365,3 +365,45 @@ async fn plaintext_from_before_is_sealed_at_start_and_decrypt_allows_reverting()
         .await
         .expect("reverting works once the texts are plaintext");
 }
+
+#[tokio::test]
+async fn length_limits_are_the_same_as_before_encryption() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token(Role::Mentor).await;
+    let (url, _, _) = first_question(&app, &token).await;
+    // Exactly 20,000 characters (two bytes each in UTF-8) are kept whole.
+    let longest = "æ".repeat(20_000);
+    let saved = app.put(&url, &token, &json!({"text": longest})).await;
+    assert_eq!(saved.status(), 200);
+    let note = app
+        .put("/me/reflection-note", &token, &json!({"body": longest}))
+        .await;
+    assert_eq!(note.status(), 200);
+    let mine: Value = app.get("/me/answers", &token).await.json().await.unwrap();
+    assert_eq!(mine[0]["text"], longest);
+    let lengths: Vec<i32> = app
+        .sql()
+        .await
+        .query(
+            "SELECT octet_length(body_ciphertext) FROM reflection_answers \
+             UNION ALL SELECT octet_length(body_ciphertext) FROM reflection_notes",
+            &[],
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(lengths, vec![40_029, 40_029], "UTF-8 length + 29");
+    // One more is refused as before.
+    for (path, field) in [(url.as_str(), "text"), ("/me/reflection-note", "body")] {
+        let problem = assert_problem(
+            app.put(path, &token, &json!({field: "a".repeat(20_001)}))
+                .await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(problem["errors"][0]["field"], field);
+    }
+}
