@@ -5,12 +5,15 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
+
+use crate::encryption::Keyring;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -23,6 +26,8 @@ pub struct Config {
     /// The bundled course, published on first start.
     pub content_dir: PathBuf,
     pub jwt: JwtConfig,
+    /// Keys sealing reflection answers and notes (`ENCRYPTION_KEYS` or `DATA_DIR/encryption-keys`).
+    pub encryption: Arc<Keyring>,
     pub mail: MailConfig,
     pub cors_allowed_origins: Vec<String>,
     pub trust_forwarded_for: bool,
@@ -128,6 +133,8 @@ impl Config {
             Some(secret) => Some(SecretString::from(secret)),
             None => None,
         };
+        let encryption_keys = reader.optional("ENCRYPTION_KEYS");
+        let encryption_key_id = reader.optional("ENCRYPTION_KEY_ID");
         let access_minutes = reader.number("ACCESS_TOKEN_MINUTES", 15u64, 1, 60);
         let refresh_days = reader.number("REFRESH_TOKEN_DAYS", 30u64, 1, 365);
 
@@ -231,6 +238,19 @@ impl Config {
             Some(secret) => secret,
             None => load_or_create_secret(&data_dir).map_err(|e| ConfigError(vec![e]))?,
         };
+        let (keys_source, key_list) = match encryption_keys {
+            Some(list) => ("ENCRYPTION_KEYS".to_owned(), list),
+            None => (
+                data_dir.join("encryption-keys").display().to_string(),
+                crate::encryption::load_or_create_key_file(&data_dir)
+                    .map_err(|e| ConfigError(vec![e]))?,
+            ),
+        };
+        let encryption = Keyring::parse(&key_list, encryption_key_id.as_deref()).map_err(|e| {
+            ConfigError(vec![format!(
+                "{keys_source}: {e} (ENCRYPTION_KEY_ID names the current key)"
+            )])
+        })?;
         Ok(Config {
             database_url,
             database_pool_size: database_pool_size.expect("checked"),
@@ -245,6 +265,7 @@ impl Config {
                 access_ttl: Duration::from_secs(60 * access_minutes.expect("checked")),
                 refresh_ttl: Duration::from_secs(24 * 3600 * refresh_days.expect("checked")),
             },
+            encryption: Arc::new(encryption),
             mail: MailConfig {
                 transport: mail_transport.expect("checked"),
                 from: mail_from.expect("checked"),
@@ -307,7 +328,7 @@ fn load_or_create_secret(data_dir: &std::path::Path) -> Result<SecretString, Str
     Ok(SecretString::from(secret))
 }
 
-fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut file = std::fs::OpenOptions::new()
@@ -413,7 +434,54 @@ mod tests {
             .collect();
         map.entry("JWT_SECRET".into())
             .or_insert_with(|| "x".repeat(40));
+        map.entry("ENCRYPTION_KEYS".into())
+            .or_insert_with(|| Keyring::generate_entry("test"));
         map
+    }
+
+    #[test]
+    fn encryption_keys_are_checked() {
+        let err = Config::from_vars(&vars(&[("ENCRYPTION_KEYS", "a:c2hvcnQ=")])).unwrap_err();
+        assert!(err.to_string().contains("ENCRYPTION_KEYS"), "{err}");
+        let keys = format!(
+            "{},{}",
+            Keyring::generate_entry("old"),
+            Keyring::generate_entry("new")
+        );
+        let config = Config::from_vars(&vars(&[("ENCRYPTION_KEYS", &keys)])).unwrap();
+        assert_eq!(config.encryption.current_id(), "new");
+        let config = Config::from_vars(&vars(&[
+            ("ENCRYPTION_KEYS", &keys),
+            ("ENCRYPTION_KEY_ID", "old"),
+        ]))
+        .unwrap();
+        assert_eq!(config.encryption.current_id(), "old");
+    }
+
+    #[test]
+    fn without_keys_one_is_generated_and_kept_in_the_data_dir() {
+        let dir = std::env::temp_dir().join(format!("mentorsti-keys-{}", uuid::Uuid::new_v4()));
+        let dir_text = dir.display().to_string();
+        let mut map = vars(&[("DATA_DIR", &dir_text)]);
+        map.remove("ENCRYPTION_KEYS");
+        let first = Config::from_vars(&map).unwrap();
+        let second = Config::from_vars(&map).unwrap();
+        assert_eq!(first.encryption.current_id(), "k1");
+        let sealed = first.encryption.seal("tekst", b"row");
+        assert_eq!(
+            second
+                .encryption
+                .open("k1", &sealed.ciphertext, b"row")
+                .unwrap(),
+            "tekst"
+        );
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("encryption-keys"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

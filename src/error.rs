@@ -243,6 +243,17 @@ impl From<DieselError> for AppError {
                 DatabaseErrorKind::Unknown if is_unavailable(info.message()) => {
                     AppError::Unavailable(info.message().to_owned())
                 }
+                // PostgreSQL text cannot hold U+0000; a request carrying one is wrong, not us.
+                DatabaseErrorKind::Unknown
+                    if info
+                        .message()
+                        .contains("invalid byte sequence for encoding") =>
+                {
+                    AppError::Validation(vec![FieldError::new(
+                        "body",
+                        "text must not contain NUL (U+0000) characters",
+                    )])
+                }
                 _ => AppError::Internal(anyhow::Error::new(error)),
             },
             _ => AppError::Internal(anyhow::Error::new(error)),

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod config;
 pub mod content;
 pub mod db;
+pub mod encryption;
 pub mod error;
 pub mod http;
 pub mod learning;
@@ -107,6 +108,22 @@ impl Application {
         let bind = config.bind;
         let run_worker = config.worker.enabled;
         let state = web::Data::new(AppState::connect(config).await?);
+        // Texts written before encryption at rest (migration 000007) are sealed now, once.
+        let sealed = encryption::reseal::run(
+            &state.pool,
+            &state.config.encryption,
+            encryption::Reseal::SealPlaintext,
+            encryption::reseal::DEFAULT_BATCH,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("sealing plaintext reflections: {e}"))?;
+        if sealed.answers + sealed.notes > 0 {
+            tracing::info!(
+                answers = sealed.answers,
+                notes = sealed.notes,
+                "sealed reflection texts stored before encryption at rest"
+            );
+        }
         let listener =
             TcpListener::bind(bind).with_context(|| format!("could not listen on {bind}"))?;
         let port = listener.local_addr()?.port();

@@ -49,6 +49,11 @@ enum Command {
         #[command(subcommand)]
         action: DemoAction,
     },
+    /// Manage the keys that seal reflection answers and notes.
+    Keys {
+        #[command(subcommand)]
+        action: KeysAction,
+    },
 }
 
 #[derive(Subcommand)]
@@ -56,6 +61,26 @@ enum DemoAction {
     /// Fill the database with a USHT, Asker, Drammen, Lier and Kongsberg, 59 mentors at every
     /// stage, a facilitator and webinar series; prints the logins.
     Seed,
+}
+
+#[derive(Subcommand)]
+enum KeysAction {
+    /// Print a new random key as `id:base64key`, for ENCRYPTION_KEYS or DATA_DIR/encryption-keys.
+    Generate {
+        /// The new key's id (letters, digits, '-' or '_').
+        id: String,
+    },
+    /// Re-encrypt every stored text under the current key (ENCRYPTION_KEY_ID, or the last key),
+    /// in batches; safe to stop and run again.
+    Rotate {
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+        batch_size: i64,
+    },
+    /// Store every text as plaintext again (only before reverting migration 000007).
+    Decrypt {
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(i64).range(1..=10_000))]
+        batch_size: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -74,6 +99,18 @@ fn main() -> ExitCode {
     }) = &cli.command
     {
         return check_content(dir);
+    }
+    if let Some(Command::Keys {
+        action: KeysAction::Generate { id },
+    }) = &cli.command
+    {
+        let entry = mentorsti::encryption::Keyring::generate_entry(id);
+        if let Err(problem) = mentorsti::encryption::Keyring::parse(&entry, None) {
+            eprintln!("{problem}");
+            return ExitCode::from(2);
+        }
+        println!("{entry}");
+        return ExitCode::SUCCESS;
     }
     let mut config = match Config::from_env() {
         Ok(config) => config,
@@ -184,6 +221,30 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             let state = AppState::connect(config).await?;
             let seeded = mentorsti::orgs::demo::seed(&state).await?;
             mentorsti::orgs::demo::print(&seeded);
+        }
+        Command::Keys { action } => {
+            let (mode, batch) = match action {
+                KeysAction::Rotate { batch_size } => {
+                    (mentorsti::encryption::Reseal::Rotate, batch_size)
+                }
+                KeysAction::Decrypt { batch_size } => {
+                    (mentorsti::encryption::Reseal::Decrypt, batch_size)
+                }
+                KeysAction::Generate { .. } => unreachable!("handled before start-up"),
+            };
+            let state = AppState::connect(config).await?;
+            let keys = &state.config.encryption;
+            let report = mentorsti::encryption::reseal::run(&state.pool, keys, mode, batch)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}; the rows done so far stay done, run again"))?;
+            let what = match mode {
+                mentorsti::encryption::Reseal::Decrypt => "decrypted".to_owned(),
+                _ => format!("now under key {:?}", keys.current_id()),
+            };
+            println!(
+                "{} answer(s) and {} note version(s) {what}",
+                report.answers, report.notes
+            );
         }
         Command::Worker => {
             let state = AppState::connect(config).await?;

@@ -106,13 +106,14 @@ WITH path_pages AS (
         EXISTS (SELECT 1 FROM page_completions c WHERE c.user_id = u.id)
             OR EXISTS (SELECT 1 FROM module_skips s WHERE s.user_id = u.id) AS path_started,
         (SELECT CASE WHEN bool_or(n.status = 'submitted') THEN 'submitted' ELSE 'draft' END
-           FROM reflection_notes n WHERE n.user_id = u.id) AS note_state,
+           FROM reflection_notes n WHERE n.user_id = u.id HAVING count(*) > 0) AS note_state,
         EXISTS (SELECT 1 FROM webinar_attendance a
                   JOIN webinar_sessions s ON s.id = a.session_id
                  WHERE a.user_id = u.id AND a.attended
                  GROUP BY s.series_id HAVING count(*) >= 3) AS webinars_done,
         (SELECT CASE WHEN bool_or(r.status = 'confirmed') THEN 'confirmed' ELSE 'waitlisted' END
-           FROM webinar_registrations r WHERE r.user_id = u.id AND r.status <> 'cancelled') AS registration_state,
+           FROM webinar_registrations r WHERE r.user_id = u.id AND r.status <> 'cancelled'
+          HAVING count(*) > 0) AS registration_state,
         EXISTS (SELECT 1 FROM certificates ce WHERE ce.user_id = u.id) AS programme_completed
     FROM users u
     JOIN municipalities mu ON mu.id = u.municipality_id

@@ -9,6 +9,9 @@ pub mod source;
 pub mod store;
 pub mod vtt;
 
+#[cfg(test)]
+mod fuzz;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

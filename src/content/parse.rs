@@ -452,7 +452,7 @@ fn split_numbered(name: &str) -> Option<(u32, String)> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub fn minimal_tree() -> SourceTree {

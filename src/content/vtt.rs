@@ -131,7 +131,10 @@ fn parse_timestamp(value: &str) -> Option<u64> {
     if minutes > 59 || seconds > 59 {
         return None;
     }
-    Some(((hours * 60 + minutes) * 60 + seconds) * 1000 + millis.parse::<u64>().ok()?)
+    // Checked: an absurd hour count is a bad timestamp, not an overflow.
+    hours
+        .checked_mul(3_600_000)?
+        .checked_add((minutes * 60 + seconds) * 1000 + millis.parse::<u64>().ok()?)
 }
 
 #[cfg(test)]
@@ -139,6 +142,14 @@ mod tests {
     use super::*;
 
     const GOOD: &str = "WEBVTT\nLanguage: nb\n\n1\n00:00:00.000 --> 00:00:02.500\nHei og velkommen.\n\n00:02.500 --> 00:05.000\nI dag snakker vi om veiledning.\n";
+
+    #[test]
+    fn absurd_hours_are_a_problem_not_an_overflow() {
+        assert_eq!(parse_timestamp("99999999999999999:00:00.000"), None);
+        assert_eq!(parse_timestamp("10:00:00.000"), Some(36_000_000));
+        let file = "WEBVTT\nLanguage: nb\n\n99999999999999999:00:00.000 --> 99999999999999999:00:01.000\nx\n";
+        assert!(!check(file).is_empty());
+    }
 
     #[test]
     fn accepts_norwegian_webvtt() {

@@ -237,9 +237,11 @@ diesel::table! {
         user_id -> Uuid,
         page_slug -> Text,
         question_id -> Text,
-        body -> Text,
+        body -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        body_ciphertext -> Nullable<Bytea>,
+        key_id -> Nullable<Text>,
     }
 }
 
@@ -256,11 +258,13 @@ diesel::table! {
         id -> Uuid,
         user_id -> Uuid,
         version -> Int4,
-        body -> Text,
+        body -> Nullable<Text>,
         status -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         submitted_at -> Nullable<Timestamptz>,
+        body_ciphertext -> Nullable<Bytea>,
+        key_id -> Nullable<Text>,
     }
 }
 

@@ -1,11 +1,12 @@
 //! Per-request context: a request id (echoed as `x-request-id`), a tracing span with the outcome,
 //! security headers, and problem JSON for every error answer, including actix's own.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage};
 use tracing::Instrument;
@@ -20,6 +21,23 @@ const DOCS_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 
 img-src 'self' data:; font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
 frame-ancestors 'none'";
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// The longest an API request may take before it answers 503. PostgreSQL's own
+/// `statement_timeout` cannot fire when the server has stopped answering altogether (a hung host,
+/// a network that drops packets), and a query on an open connection would then wait for as long
+/// as that lasts; this bounds it. A transaction cut short leaves its connection marked broken, so
+/// the pool discards it.
+pub const REQUEST_DEADLINE: Duration = Duration::from_millis(4500);
+
+/// Requests that wait in an in-memory queue on purpose (password hashing, webinar registration)
+/// or carry large uploads have no deadline; the rest of the API does.
+fn has_deadline(method: &Method, path: &str) -> bool {
+    let queued = path.starts_with("/api/v1/auth/")
+        || (method == Method::PATCH && path == "/api/v1/me")
+        || (method == Method::POST && path.ends_with("/registrations"))
+        || path == "/api/v1/admin/content/import";
+    (path.starts_with("/api/") || path.starts_with("/health/")) && !queued
+}
 
 /// The request id of the current request, for handlers that log or store it.
 #[derive(Clone, Debug)]
@@ -49,9 +67,28 @@ pub async fn request_context(
         path = %path,
     );
 
-    let result = next.call(req).instrument(span.clone()).await;
+    let deadline = has_deadline(req.method(), &path).then_some(REQUEST_DEADLINE);
+    let call = next.call(req).instrument(span.clone());
+    let result = match deadline {
+        Some(limit) => match tokio::time::timeout(limit, call).await {
+            Ok(result) => result.map(ServiceResponse::map_into_boxed_body),
+            Err(_) => {
+                span.in_scope(|| {
+                    tracing::warn!(
+                        limit_ms = limit.as_millis() as u64,
+                        "request deadline passed"
+                    )
+                });
+                // The request went with the handler; actix answers this error as problem JSON.
+                return Err(
+                    crate::error::AppError::Unavailable("request deadline passed".into()).into(),
+                );
+            }
+        },
+        None => call.await.map(ServiceResponse::map_into_boxed_body),
+    };
     let mut res = match result {
-        Ok(res) => res.map_into_boxed_body(),
+        Ok(res) => res,
         Err(error) => {
             // Errors that escaped the handler chain still answer as problem JSON.
             let response = error.error_response();

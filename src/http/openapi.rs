@@ -72,7 +72,7 @@ Errors are RFC 9457 problem JSON (`application/problem+json`) with a stable `cod
         orgs::routes::change_role,
     ),
     components(schemas(error::Problem, error::FieldError, content::ContentProblem)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Sign-in, tokens, password reset and email verification"),
@@ -96,6 +96,106 @@ impl Modify for BearerAuth {
         scheme.bearer_format = Some("JWT".into());
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
+}
+
+/// Answers that come from the layers every request passes (extractors, authentication, the
+/// pool), added to each operation they apply to so the document lists every status the service
+/// can give (checked by schemathesis, `tests/schemathesis/run`).
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let api = path.starts_with("/api/");
+            for operation in [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let json_body = operation
+                    .request_body
+                    .as_ref()
+                    .is_some_and(|body| body.content.contains_key("application/json"));
+                let parameters = operation.parameters.as_deref().unwrap_or_default();
+                let in_path = parameters
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Path));
+                let in_query = parameters
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Query));
+                let in_header = parameters
+                    .iter()
+                    .any(|p| matches!(p.parameter_in, ParameterIn::Header));
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                if in_header {
+                    // Header values the HTTP parser cannot read are refused before any handler
+                    // runs, with an empty body (actix-http answers these itself).
+                    operation
+                        .responses
+                        .responses
+                        .entry("400".to_owned())
+                        .or_insert_with(|| {
+                            utoipa::openapi::ResponseBuilder::new()
+                                .description("A header value is not valid HTTP (empty body)")
+                                .build()
+                                .into()
+                        });
+                }
+                let mut add = |status: &str, description: &str| {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description));
+                };
+                if secured {
+                    add("401", "Missing, invalid or expired access token");
+                }
+                if in_path {
+                    add(
+                        "404",
+                        "No such resource (including path values that are out of range)",
+                    );
+                }
+                if json_body {
+                    add("413", "Body larger than 64 KiB");
+                    add("415", "The body is not application/json");
+                }
+                if json_body || in_query {
+                    add(
+                        "422",
+                        "`validation_failed`: the fields named in `errors` are invalid",
+                    );
+                }
+                if api {
+                    add(
+                        "503",
+                        "`unavailable`: the database cannot answer now; retry later",
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
 }
 
 /// The document as served.

@@ -428,7 +428,15 @@ pub async fn save_answer(
     if evaluation.page(module, index) == Some(PageStatus::Locked) {
         return Err(locked(&revision, &evaluation));
     }
-    let answer = store::save_answer(&mut conn, user_id, &page.slug, question_id, text).await?;
+    let answer = store::save_answer(
+        &mut conn,
+        &state.config.encryption,
+        user_id,
+        &page.slug,
+        question_id,
+        text,
+    )
+    .await?;
     crate::auth::store::touch_last_active(&mut conn, user_id).await?;
     Ok(answer_view(&revision, answer))
 }
@@ -436,7 +444,7 @@ pub async fn save_answer(
 pub async fn answers(state: &AppState, user_id: Uuid) -> AppResult<Vec<AnswerView>> {
     let revision = current_revision(state).await?;
     let mut conn = state.pool.get().await?;
-    let answers = store::answers(&mut conn, user_id).await?;
+    let answers = store::answers(&mut conn, &state.config.encryption, user_id).await?;
     Ok(answers
         .into_iter()
         .map(|a| answer_view(&revision, a))

@@ -2,8 +2,9 @@
 //! round trip, whatever the size of the course.
 
 use chrono::{DateTime, Utc};
+use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Text, Uuid as SqlUuid};
+use diesel::sql_types::{Bool, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -11,6 +12,7 @@ use super::rules::Progress;
 use crate::db::schema::{
     module_skips, page_completions, path_completions, reflection_answers, users,
 };
+use crate::encryption::{row_aad, Keyring, Reseal, StoredText};
 use crate::error::AppError;
 
 #[derive(QueryableByName)]
@@ -129,7 +131,7 @@ pub async fn path_completed_at(
         .optional()?)
 }
 
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone)]
 pub struct Answer {
     pub page_slug: String,
     pub question_id: String,
@@ -137,19 +139,48 @@ pub struct Answer {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Ties an answer's ciphertext to its row: it opens for no other user, page or question.
+fn answer_aad(user_id: Uuid, page_slug: &str, question_id: &str) -> Vec<u8> {
+    row_aad(
+        "reflection_answers",
+        &[
+            user_id.as_bytes(),
+            page_slug.as_bytes(),
+            question_id.as_bytes(),
+        ],
+    )
+}
+
+type AnswerRow = (
+    String,
+    String,
+    Option<String>,
+    Option<Vec<u8>>,
+    Option<String>,
+    DateTime<Utc>,
+);
+
+/// Saves an answer, sealed; the plaintext never reaches the database.
 pub async fn save_answer(
     conn: &mut AsyncPgConnection,
+    keys: &Keyring,
     user_id: Uuid,
     page_slug: &str,
     question_id: &str,
     body: &str,
 ) -> Result<Answer, AppError> {
-    Ok(diesel::insert_into(reflection_answers::table)
+    let sealed = keys.seal(body, &answer_aad(user_id, page_slug, question_id));
+    let sealed_columns = (
+        reflection_answers::body.eq(None::<String>),
+        reflection_answers::body_ciphertext.eq(Some(&sealed.ciphertext)),
+        reflection_answers::key_id.eq(Some(&sealed.key_id)),
+    );
+    let updated_at = diesel::insert_into(reflection_answers::table)
         .values((
             reflection_answers::user_id.eq(user_id),
             reflection_answers::page_slug.eq(page_slug),
             reflection_answers::question_id.eq(question_id),
-            reflection_answers::body.eq(body),
+            sealed_columns.clone(),
         ))
         .on_conflict((
             reflection_answers::user_id,
@@ -158,21 +189,27 @@ pub async fn save_answer(
         ))
         .do_update()
         .set((
-            reflection_answers::body.eq(body),
+            sealed_columns,
             reflection_answers::updated_at.eq(diesel::dsl::now),
         ))
-        .returning((
-            reflection_answers::page_slug,
-            reflection_answers::question_id,
-            reflection_answers::body,
-            reflection_answers::updated_at,
-        ))
+        .returning(reflection_answers::updated_at)
         .get_result(conn)
-        .await?)
+        .await?;
+    Ok(Answer {
+        page_slug: page_slug.to_owned(),
+        question_id: question_id.to_owned(),
+        body: body.to_owned(),
+        updated_at,
+    })
 }
 
-pub async fn answers(conn: &mut AsyncPgConnection, user_id: Uuid) -> Result<Vec<Answer>, AppError> {
-    Ok(reflection_answers::table
+/// A mentor's answers, opened.
+pub async fn answers(
+    conn: &mut AsyncPgConnection,
+    keys: &Keyring,
+    user_id: Uuid,
+) -> Result<Vec<Answer>, AppError> {
+    let rows: Vec<AnswerRow> = reflection_answers::table
         .filter(reflection_answers::user_id.eq(user_id))
         .order((
             reflection_answers::page_slug,
@@ -182,8 +219,102 @@ pub async fn answers(conn: &mut AsyncPgConnection, user_id: Uuid) -> Result<Vec<
             reflection_answers::page_slug,
             reflection_answers::question_id,
             reflection_answers::body,
+            reflection_answers::body_ciphertext,
+            reflection_answers::key_id,
             reflection_answers::updated_at,
         ))
         .load(conn)
-        .await?)
+        .await?;
+    rows.into_iter()
+        .map(
+            |(page_slug, question_id, plaintext, ciphertext, key_id, updated_at)| {
+                let body = StoredText {
+                    plaintext,
+                    ciphertext,
+                    key_id,
+                }
+                .open(keys, &answer_aad(user_id, &page_slug, &question_id))?;
+                Ok(Answer {
+                    page_slug,
+                    question_id,
+                    body,
+                    updated_at,
+                })
+            },
+        )
+        .collect()
+}
+
+/// One batch of a pass over all answers (see `encryption::reseal`); the caller's transaction
+/// holds the selected rows locked. Returns how many rows changed.
+pub async fn reseal_answers(
+    conn: &mut AsyncPgConnection,
+    keys: &Keyring,
+    mode: Reseal,
+    batch: i64,
+) -> Result<usize, AppError> {
+    use reflection_answers::dsl as a;
+    let pending: Box<dyn BoxableExpression<a::reflection_answers, Pg, SqlType = Nullable<Bool>>> =
+        match mode {
+            Reseal::SealPlaintext => Box::new(a::body.is_not_null().nullable()),
+            Reseal::Rotate => Box::new(
+                a::body
+                    .is_not_null()
+                    .nullable()
+                    .or(a::key_id.ne(keys.current_id().to_owned())),
+            ),
+            Reseal::Decrypt => Box::new(a::body_ciphertext.is_not_null().nullable()),
+        };
+    let query = a::reflection_answers
+        .filter(pending)
+        .select((
+            a::user_id,
+            a::page_slug,
+            a::question_id,
+            a::body,
+            a::body_ciphertext,
+            a::key_id,
+        ))
+        .limit(batch)
+        .for_update();
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(
+        Uuid,
+        String,
+        String,
+        Option<String>,
+        Option<Vec<u8>>,
+        Option<String>,
+    )> = query.load(conn).await?;
+    for (user_id, page_slug, question_id, plaintext, ciphertext, key_id) in &rows {
+        let aad = answer_aad(*user_id, page_slug, question_id);
+        let text = StoredText {
+            plaintext: plaintext.clone(),
+            ciphertext: ciphertext.clone(),
+            key_id: key_id.clone(),
+        }
+        .open(keys, &aad)?;
+        let row = a::reflection_answers.find((user_id, page_slug, question_id));
+        if mode == Reseal::Decrypt {
+            diesel::update(row)
+                .set((
+                    a::body.eq(Some(text)),
+                    a::body_ciphertext.eq(None::<Vec<u8>>),
+                    a::key_id.eq(None::<String>),
+                ))
+                .execute(conn)
+                .await?;
+        } else {
+            let sealed = keys.seal(&text, &aad);
+            diesel::update(row)
+                .set((
+                    a::body.eq(None::<String>),
+                    a::body_ciphertext.eq(Some(sealed.ciphertext)),
+                    a::key_id.eq(Some(sealed.key_id)),
+                ))
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(rows.len())
 }

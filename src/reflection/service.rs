@@ -68,28 +68,47 @@ pub fn view(versions: &[NoteVersion]) -> NoteView {
     }
 }
 
+/// The note's status, read without opening any text (for facilitators' lists).
+pub async fn status_of(
+    conn: &mut diesel_async::AsyncPgConnection,
+    user_id: Uuid,
+) -> AppResult<NoteStatus> {
+    let statuses = store::statuses(conn, user_id).await?;
+    Ok(if statuses.iter().any(|s| s == "submitted") {
+        NoteStatus::Submitted
+    } else if statuses.is_empty() {
+        NoteStatus::None
+    } else {
+        NoteStatus::Draft
+    })
+}
+
 pub async fn get(state: &AppState, user_id: Uuid) -> AppResult<NoteView> {
     let mut conn = state.pool.get().await?;
-    Ok(view(&store::versions(&mut conn, user_id).await?))
+    Ok(view(
+        &store::versions(&mut conn, &state.config.encryption, user_id).await?,
+    ))
 }
 
 pub async fn history(state: &AppState, user_id: Uuid) -> AppResult<Vec<NoteVersionView>> {
     let mut conn = state.pool.get().await?;
-    Ok(store::versions(&mut conn, user_id)
-        .await?
-        .into_iter()
-        .map(|v| NoteVersionView {
-            status: if v.is_submitted() {
-                NoteStatus::Submitted
-            } else {
-                NoteStatus::Draft
-            },
-            version: v.version,
-            body: v.body,
-            updated_at: v.updated_at,
-            submitted_at: v.submitted_at,
-        })
-        .collect())
+    Ok(
+        store::versions(&mut conn, &state.config.encryption, user_id)
+            .await?
+            .into_iter()
+            .map(|v| NoteVersionView {
+                status: if v.is_submitted() {
+                    NoteStatus::Submitted
+                } else {
+                    NoteStatus::Draft
+                },
+                version: v.version,
+                body: v.body,
+                updated_at: v.updated_at,
+                submitted_at: v.submitted_at,
+            })
+            .collect(),
+    )
 }
 
 /// Autosaves the draft; after a submission this starts the next version.
@@ -98,9 +117,11 @@ pub async fn save(state: &AppState, user_id: Uuid, body: &str) -> AppResult<Note
     conn.transaction::<NoteView, AppError, _>(|conn| {
         async move {
             crate::learning::store::lock_user(conn, user_id).await?;
-            store::save_draft(conn, user_id, body).await?;
+            store::save_draft(conn, &state.config.encryption, user_id, body).await?;
             crate::auth::store::touch_last_active(conn, user_id).await?;
-            Ok(view(&store::versions(conn, user_id).await?))
+            Ok(view(
+                &store::versions(conn, &state.config.encryption, user_id).await?,
+            ))
         }
         .scope_boxed()
     })
@@ -122,7 +143,7 @@ pub async fn submit(state: &AppState, user_id: Uuid) -> AppResult<NoteView> {
     conn.transaction::<NoteView, AppError, _>(|conn| {
         async move {
             crate::learning::store::lock_user(conn, user_id).await?;
-            let versions = store::versions(conn, user_id).await?;
+            let versions = store::versions(conn, &state.config.encryption, user_id).await?;
             let Some(draft) = versions.iter().find(|v| !v.is_submitted()) else {
                 if versions.is_empty() {
                     return Err(AppError::field("body", format!("write at least {MIN_SUBMIT_CHARS} characters before submitting")));
@@ -138,7 +159,7 @@ pub async fn submit(state: &AppState, user_id: Uuid) -> AppResult<NoteView> {
             }
             store::submit_draft(conn, draft.id).await?;
             tracing::info!(%user_id, version = draft.version, "reflection note submitted");
-            Ok(view(&store::versions(conn, user_id).await?))
+            Ok(view(&store::versions(conn, &state.config.encryption, user_id).await?))
         }
         .scope_boxed()
     })

@@ -99,7 +99,6 @@ pub async fn participants(
     for (registration, name, _email, municipality) in
         store::participants(&mut conn, series_id).await?
     {
-        let versions = crate::reflection::store::versions(&mut conn, registration.user_id).await?;
         let attendance =
             store::attendance_of(&mut conn, registration.user_id, &session_ids).await?;
         out.push(Participant {
@@ -108,7 +107,8 @@ pub async fn participants(
             municipality: municipality.map(|(id, number, name)| {
                 crate::auth::routes::MunicipalitySummary { id, number, name }
             }),
-            note_status: crate::reflection::service::view(&versions).status,
+            note_status: crate::reflection::service::status_of(&mut conn, registration.user_id)
+                .await?,
             status: registration.status.clone(),
             attendance: series
                 .sessions
@@ -147,9 +147,10 @@ pub async fn read_note(
     store::live_registration(&mut conn, series_id, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let note = crate::reflection::store::latest_submitted(&mut conn, user_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let note =
+        crate::reflection::store::latest_submitted(&mut conn, &state.config.encryption, user_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
     let name: String = users::table
         .find(user_id)
         .select(users::name)
@@ -262,10 +263,7 @@ pub async fn issue_certificate_if_due(
     {
         return Ok(());
     }
-    if crate::reflection::store::latest_submitted(conn, user_id)
-        .await?
-        .is_none()
-    {
+    if !crate::reflection::store::has_submitted(conn, user_id).await? {
         return Ok(());
     }
     let mut completed_series = None;
@@ -363,7 +361,7 @@ pub async fn my_certificate(state: &AppState, user_id: Uuid) -> AppResult<Certif
 }
 
 pub async fn verify(state: &AppState, code: &str) -> AppResult<CertificateCheck> {
-    if code.len() > 40 {
+    if code.len() > 40 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Err(AppError::NotFound);
     }
     let mut conn = state.pool.get().await?;

@@ -100,6 +100,7 @@ pub async fn register(
     params(("id" = Uuid, Path, description = "Series id")),
     responses(
         (status = 204, description = "Cancelled; a freed seat goes to the first on the waitlist, who is emailed"),
+        (status = 403, description = "Not a mentor", body = Problem),
         (status = 404, description = "No registration", body = Problem)))]
 pub async fn cancel_registration(
     state: web::Data<AppState>,

@@ -2,7 +2,7 @@
 //! attendance, and the certificate that follows.
 
 use actix_web::http::StatusCode;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -181,6 +181,11 @@ pub struct NewSeries {
     pub sessions: Vec<SessionInput>,
 }
 
+/// Dates far outside the programme's life would overflow date arithmetic and calendar files.
+fn is_plausible(at: DateTime<Utc>) -> bool {
+    (2000..=9999).contains(&at.year())
+}
+
 /// Sessions must be in time order, in the future and must not overlap.
 fn check_sessions(
     sessions: &[(DateTime<Utc>, i32, String)],
@@ -188,6 +193,13 @@ fn check_sessions(
 ) -> Vec<FieldError> {
     let mut problems = Vec::new();
     for (index, (starts_at, duration, join_url)) in sessions.iter().enumerate() {
+        if !is_plausible(*starts_at) {
+            problems.push(FieldError::new(
+                format!("sessions[{index}].starts_at"),
+                "must be a date before the year 10000",
+            ));
+            continue;
+        }
         if *starts_at <= now {
             problems.push(FieldError::new(
                 format!("sessions[{index}].starts_at"),
@@ -202,7 +214,9 @@ fn check_sessions(
         }
         if index > 0 {
             let (previous_start, previous_duration, _) = &sessions[index - 1];
-            let previous_end = *previous_start + Duration::minutes(i64::from(*previous_duration));
+            let previous_end = previous_start
+                .checked_add_signed(Duration::minutes(i64::from(*previous_duration)))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
             if *starts_at < previous_end {
                 problems.push(FieldError::new(
                     format!("sessions[{index}].starts_at"),
@@ -249,6 +263,18 @@ pub async fn create_series(
         })
         .collect();
     let mut problems = check_sessions(&sessions, now);
+    if input
+        .registration_deadline
+        .is_some_and(|d| !is_plausible(d))
+    {
+        problems.push(FieldError::new(
+            "registration_deadline",
+            "must be a date before the year 10000",
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(AppError::Validation(problems));
+    }
     let first = sessions.iter().map(|s| s.0).min().unwrap_or(now);
     let deadline = input
         .registration_deadline
@@ -405,6 +431,15 @@ pub async fn update_series(
                     .collect();
                 if !problems.is_empty() {
                     return Err(AppError::Validation(problems));
+                }
+                if change
+                    .registration_deadline
+                    .is_some_and(|d| !is_plausible(d))
+                {
+                    return Err(AppError::field(
+                        "registration_deadline",
+                        "must be a date before the year 10000",
+                    ));
                 }
                 let deadline = change
                     .registration_deadline
@@ -590,8 +625,7 @@ pub async fn register(
             return Ok(stored);
         }
     }
-    let note = crate::reflection::store::latest_submitted(&mut conn, user_id).await?;
-    if note.is_none() {
+    if !crate::reflection::store::has_submitted(&mut conn, user_id).await? {
         return Err(rule(
             StatusCode::FORBIDDEN,
             "reflection_note_required",

@@ -2,14 +2,15 @@
 
 use std::process::Command;
 
-use crate::helpers::{spawn_app, JWT_SECRET};
+use crate::helpers::{spawn_app, ENCRYPTION_KEYS, JWT_SECRET};
 
-fn mentorsti() -> Command {
+pub fn mentorsti() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mentorsti"));
     command
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("JWT_SECRET", JWT_SECRET);
+        .env("JWT_SECRET", JWT_SECRET)
+        .env("ENCRYPTION_KEYS", ENCRYPTION_KEYS);
     command
 }
 

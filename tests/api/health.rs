@@ -173,3 +173,29 @@ async fn cors_allows_configured_origins_only() {
         .unwrap();
     assert!(!other.headers().contains_key("access-control-allow-origin"));
 }
+
+#[tokio::test]
+async fn api_requests_answer_503_by_the_deadline_when_the_database_stalls() {
+    let app = spawn_app().await;
+    let (_, token) = app.user_with_token(mentorsti::auth::Role::Mentor).await;
+    assert_eq!(app.get("/path", &token).await.status(), 200);
+    // Another session holds the published-revision pointer: every query on it waits.
+    let blocker = app.sql().await;
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE content_current IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let response = app.get("/path", &token).await;
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed < std::time::Duration::from_secs(5),
+        "answered after {elapsed:?}, not by the 4.5 s deadline"
+    );
+    assert_problem(response, 503, "service_unavailable").await;
+    blocker.batch_execute("ROLLBACK").await.unwrap();
+    // The connection cut short is not handed out broken: the next requests are served.
+    for _ in 0..10 {
+        assert_eq!(app.get("/path", &token).await.status(), 200);
+    }
+}

@@ -19,6 +19,8 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123456789";
+/// The key the test instances seal reflection texts with (`test1`, 32 bytes of base64).
+pub const ENCRYPTION_KEYS: &str = "test1:bWVudG9yc3RpLXRlc3Qta2V5LTAxMjM0NTY3ODlhYmM=";
 pub const PASSWORD: &str = "Kaffepausen på avdeling 3 er hellig";
 
 /// The server's URL for administrative connections, and a database name in it.
@@ -392,6 +394,7 @@ pub fn base_vars(db_url: &str, smtp_port: u16) -> HashMap<String, String> {
         ("BIND", "127.0.0.1:0".into()),
         ("PUBLIC_BASE_URL", "http://mentorsti.test".into()),
         ("JWT_SECRET", JWT_SECRET.into()),
+        ("ENCRYPTION_KEYS", ENCRYPTION_KEYS.into()),
         ("MAIL_TRANSPORT", "smtp".into()),
         ("SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}")),
         (

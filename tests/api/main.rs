@@ -2,9 +2,11 @@
 
 mod auth;
 mod cli;
+mod encryption;
 mod errors;
 mod health;
 mod helpers;
+mod hostile;
 mod learning;
 mod mail;
 mod migrations;

@@ -704,6 +704,9 @@ async fn follow_up_lists_filters_pages_and_exports_without_what_mentors_wrote() 
         .map(|r| r["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, vec!["Mentor 00", "Mentor 01"]);
+    assert_eq!(first["items"][0]["note_status"], "none");
+    assert_eq!(first["items"][0]["webinar_status"], "none");
+    assert_eq!(first["items"][0]["path_status"], "not_started");
     assert_eq!(first["items"][1]["note_status"], "draft");
     let cursor = first["next_cursor"].as_str().unwrap();
     let second: Value = app
