@@ -1,0 +1,166 @@
+//! The web client in a real browser: Debian's Chromium, driven by playwright-core from
+//! `web/e2e/journey.mjs`, through a mentor's journey against the real server. Also the client's
+//! serving: embedded assets, caching, its CSP, the fallback for client paths and the API's 404s.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Utc;
+use mentorsti::auth::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app, PASSWORD};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn e2e_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("web/e2e")
+}
+
+/// Installs playwright-core (pinned in package-lock.json) when it is not there yet.
+async fn ensure_playwright() {
+    let dir = e2e_dir();
+    if dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
+        return;
+    }
+    let status = tokio::process::Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir)
+        .status()
+        .await
+        .expect("npm must be installed to run the browser tests (apt-get install nodejs npm)");
+    assert!(status.success(), "npm ci in web/e2e failed");
+}
+
+#[tokio::test]
+async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "the browser tests need Debian's Chromium at {CHROMIUM}: apt-get install chromium"
+    );
+    ensure_playwright().await;
+
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let (facilitator, _) = app.user_with_token(Role::Facilitator).await;
+    let start = (Utc::now() + chrono::Duration::days(10))
+        .date_naive()
+        .and_hms_opt(9, 0, 0)
+        .unwrap()
+        .and_utc();
+    let series = json!({
+        "title": "Vinterens refleksjonsgruppe, Viken",
+        "capacity": 12,
+        "facilitator_id": facilitator.id,
+        "sessions": [
+            {"starts_at": start, "join_url": "https://meet.example.no/a"},
+            {"starts_at": start + chrono::Duration::days(21), "join_url": "https://meet.example.no/b"},
+            {"starts_at": start + chrono::Duration::days(42), "join_url": "https://meet.example.no/c"},
+        ],
+    });
+    assert_eq!(
+        app.post("/admin/webinar-series", &admin, &series)
+            .await
+            .status(),
+        201
+    );
+    let mentor = app
+        .create_user(Role::Mentor, "kari.nordmann@example.no")
+        .await;
+    app.sql()
+        .await
+        .execute(
+            "UPDATE users SET name = 'Kari Nordmann' WHERE id = $1",
+            &[&mentor.id],
+        )
+        .await
+        .unwrap();
+
+    // Screenshots go to docs/ only when asked for, so a test run leaves the tree clean.
+    let screenshots = if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots")
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots")
+    };
+    let run = tokio::process::Command::new("node")
+        .arg(e2e_dir().join("journey.mjs"))
+        .args([&app.address, &mentor.email, PASSWORD])
+        .env("CHROMIUM", CHROMIUM)
+        .env("SCREENSHOT_DIR", &screenshots)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(240), run)
+        .await
+        .expect("the browser journey finished within four minutes")
+        .expect("node must be installed to run the browser tests (apt-get install nodejs)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "the browser journey failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn the_client_is_served_with_its_own_csp_and_cache_rules() {
+    let app = spawn_app().await;
+    let index = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(index.status(), 200);
+    let csp = index.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("default-src 'self'") && csp.contains("script-src 'self'"));
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(index.headers()["cache-control"], "no-cache");
+    let html = index.text().await.unwrap();
+    assert!(html.contains(r#"<html lang="nb">"#));
+
+    // The versioned assets are cached for a year, and compressed for those who accept it.
+    let start = html.find("/assets/").unwrap();
+    let script = &html[start..start + html[start..].find('"').unwrap()];
+    let asset = app
+        .client
+        .get(app.url(script))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asset.status(), 200);
+    assert_eq!(
+        asset.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(asset.headers()["content-encoding"], "gzip");
+
+    // Links in emails and reloads of client paths get the client.
+    for path in [
+        "/reset-password?token=abc",
+        "/invitation?token=abc",
+        "/verify-email?token=abc",
+        "/modules/2/hva-er-veiledning",
+        "/webinars",
+    ] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(
+            response.text().await.unwrap().contains("/assets/"),
+            "{path}"
+        );
+    }
+    // Everything else is still a problem-JSON 404, the API's unknown paths above all.
+    for path in [
+        "/api/v1/no-such-thing",
+        "/api/nothing",
+        "/wp-login.php",
+        "/assets/x/nope.js",
+    ] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let body: Value = assert_problem(response, 404, "not_found").await;
+        assert_eq!(body["status"], 404, "{path}");
+    }
+}

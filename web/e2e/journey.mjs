@@ -1,0 +1,269 @@
+// Drives Debian's Chromium through a mentor's journey in the web client, against a real server:
+// node journey.mjs <base-url> <email> <password>
+// Environment: CHROMIUM (default /usr/bin/chromium), SCREENSHOT_DIR (where to put screenshots;
+// none when unset), COORDINATOR_EMAIL/COORDINATOR_PASSWORD (also check the coordinator screen).
+// Exits non-zero at the first step that fails, saying which.
+
+import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [base, email, password] = process.argv.slice(2);
+if (!base || !email || !password) {
+  console.error('usage: node journey.mjs <base-url> <email> <password>');
+  process.exit(2);
+}
+const shots = process.env.SCREENSHOT_DIR;
+if (shots) mkdirSync(shots, { recursive: true });
+const FIRST_SCREEN_LIMIT = 100 * 1024;
+const PHONE = { width: 360, height: 740 };
+const DESKTOP = { width: 1280, height: 800 };
+const STEP_TIMEOUT = 15000;
+
+let current = 'starting the browser';
+const step = (name) => {
+  current = name;
+  console.log(`· ${name}`);
+};
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  // As root (CI containers) Chromium's sandbox cannot start.
+  args: ['--no-sandbox'],
+});
+const problems = [];
+
+async function newPage(viewport, label) {
+  const context = await browser.newContext({ viewport, locale: 'nb-NO', timezoneId: 'Europe/Oslo', acceptDownloads: true });
+  context.setDefaultTimeout(STEP_TIMEOUT);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => problems.push(`${label}: ${error.message}`));
+  page.on('console', (message) => {
+    // Failed requests while offline, and answers the client expects (locked page, wrong
+    // password), are logged by Chromium itself; script errors and CSP violations are not those.
+    const text = message.text();
+    if (message.type() === 'error' && !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(text)) {
+      problems.push(`${label}: ${text}`);
+    }
+  });
+  return page;
+}
+
+async function expectHeading(page, text) {
+  await page.locator('h1', { hasText: text }).waitFor();
+}
+
+/** No sideways scrolling at phone width; every form control has a label. */
+async function checkLayout(page, where) {
+  const { width, unlabelled } = await page.evaluate(() => ({
+    width: document.documentElement.scrollWidth,
+    unlabelled: [...document.querySelectorAll('input, textarea, select')]
+      .filter((e) => e.labels.length === 0 && !e.getAttribute('aria-label'))
+      .map((e) => e.id || e.name || e.tagName),
+  }));
+  const viewport = page.viewportSize();
+  check(width <= viewport.width, `${where}: the page is ${width}px wide at a ${viewport.width}px viewport`);
+  check(unlabelled.length === 0, `${where}: form controls without a label: ${unlabelled.join(', ')}`);
+}
+
+let desktop;
+/** Screenshots of the phone's current screen, and of the same address on a desktop. */
+async function shoot(phone, name) {
+  await checkLayout(phone, name);
+  if (!shots) return;
+  await phone.screenshot({ path: join(shots, `${name}-phone.png`) });
+  await desktop.goto(phone.url());
+  await desktop.locator('h1').waitFor();
+  await desktop.waitForLoadState('networkidle');
+  await checkLayout(desktop, `${name} (desktop)`);
+  await desktop.screenshot({ path: join(shots, `${name}-desktop.png`) });
+}
+
+async function session(page) {
+  return page.evaluate(() => JSON.parse(localStorage.getItem('mentorsti.session')));
+}
+async function apiGet(page, path) {
+  const { access } = await session(page);
+  const response = await page.request.get(`${base}/api/v1${path}`, { headers: { authorization: `Bearer ${access}` } });
+  check(response.ok(), `GET ${path} answered ${response.status()}`);
+  return response.json();
+}
+
+async function signIn(page) {
+  await page.goto(`${base}/sign-in`);
+  await page.getByLabel('E-post').fill(email);
+  await page.getByLabel('Passord', { exact: true }).fill(password);
+  await page.getByLabel('Passord', { exact: true }).press('Enter');
+  await page.locator('h1', { hasText: 'Hei' }).waitFor();
+}
+
+try {
+  step('the first screen loads under 100 KB transferred');
+  const phone = await newPage(PHONE, 'phone');
+  const transferred = [];
+  const onResponse = async (response) => {
+    const sizes = await response.request().sizes().catch(() => null);
+    if (sizes) transferred.push({ url: response.url(), bytes: sizes.responseBodySize + sizes.responseHeadersSize });
+  };
+  phone.on('response', onResponse);
+  await phone.goto(`${base}/`, { waitUntil: 'networkidle' });
+  await expectHeading(phone, 'Logg inn');
+  phone.off('response', onResponse);
+  const total = transferred.reduce((sum, r) => sum + r.bytes, 0);
+  console.log(`  first screen: ${total} bytes transferred in ${transferred.length} requests`);
+  for (const r of transferred) console.log(`    ${r.bytes}\t${r.url.replace(base, '')}`);
+  check(total < FIRST_SCREEN_LIMIT, `the first screen took ${total} bytes`);
+  if (shots) writeFileSync(join(shots, 'first-screen-bytes.txt'), `${total}\n`);
+
+  desktop = await newPage(DESKTOP, 'desktop');
+  await shoot(phone, 'sign-in');
+
+  step('a wrong password is refused with a message');
+  await phone.getByLabel('E-post').fill(email);
+  await phone.getByLabel('Passord', { exact: true }).fill('not the right password at all');
+  await phone.getByRole('button', { name: 'Logg inn' }).click();
+  await phone.getByRole('alert').filter({ hasText: 'E-postadressen eller passordet er feil' }).waitFor();
+
+  step('sign in with the keyboard alone');
+  await phone.goto(`${base}/`);
+  await expectHeading(phone, 'Logg inn');
+  await phone.keyboard.press('Tab');
+  check(await phone.evaluate(() => document.activeElement.textContent) === 'Hopp til innholdet', 'the first tab stop is the skip link');
+  await phone.getByLabel('E-post').focus();
+  await phone.keyboard.type(email);
+  await phone.keyboard.press('Tab');
+  await phone.keyboard.type(password);
+  await phone.keyboard.press('Enter');
+  await expectHeading(phone, 'Hei');
+
+  step('desktop signs in too (for the screenshots)');
+  await signIn(desktop);
+
+  step('the learning path shows modules, page status and where to continue');
+  const path = await apiGet(phone, '/path');
+  const [m1, m2, m3, m4] = path.modules;
+  check(path.modules.length === 4 && m1.status === 'available', 'four modules, the first open');
+  await phone.getByRole('link', { name: `Start: ${m1.pages[0].title}` }).waitFor();
+  check((await phone.locator('.badge', { hasText: 'Låst' }).count()) > 10, 'later pages are marked as locked');
+
+  step('a locked page is refused');
+  const lockedPage = m4.pages.at(-1);
+  await phone.goto(`${base}/modules/4/${lockedPage.slug}`);
+  await expectHeading(phone, 'Siden er ikke åpnet ennå');
+  await phone.getByRole('link', { name: 'Tilbake til læringsstien' }).click();
+  await expectHeading(phone, 'Hei');
+
+  step('the note cannot be submitted before the path is done');
+  await phone.getByRole('navigation', { name: 'Hovedmeny' }).getByRole('link', { name: 'Notat' }).click();
+  await expectHeading(phone, 'Refleksjonsnotat');
+  const note = 'Som mentor vil jeg legge til rette for at kollegene mine selv finner svarene. '.repeat(5);
+  await phone.getByLabel('Notatet ditt').fill(note);
+  await phone.locator('#note-save', { hasText: 'Lagret' }).waitFor();
+  await phone.getByRole('button', { name: 'Send inn notatet' }).click();
+  await phone.getByRole('alert').filter({ hasText: 'når hele læringsstien er fullført' }).waitFor();
+  await shoot(phone, 'note');
+
+  step('module 1 is skipped');
+  await phone.getByRole('link', { name: 'Læringsstien' }).click();
+  await phone.getByRole('button', { name: 'Hopp over modul 1' }).click();
+  await phone.getByRole('button', { name: 'Ja, hopp over modulen' }).click();
+  await phone.locator('#module-1 .badge', { hasText: 'Hoppet over' }).waitFor();
+  await phone.getByRole('link', { name: `Start: ${m2.pages[0].title}` }).waitFor();
+  await shoot(phone, 'path');
+
+  step('an answer saves while typing, survives a lost connection and a reload');
+  await phone.getByRole('link', { name: `Start: ${m2.pages[0].title}` }).click();
+  await expectHeading(phone, m2.pages[0].title);
+  await shoot(phone, 'page');
+  const answer = phone.locator('.reflection textarea').first();
+  const answerStatus = phone.locator('.reflection .save-status').first();
+  await answer.pressSequentially('Voksne lærer best når de kan knytte det nye til egen erfaring.', { delay: 5 });
+  await answerStatus.filter({ hasText: 'Lagret kl.' }).waitFor();
+  await phone.context().setOffline(true);
+  await answer.pressSequentially(' Derfor starter jeg med en historie fra avdelingen.', { delay: 5 });
+  await answerStatus.filter({ hasText: 'ingen forbindelse' }).waitFor();
+  await phone.context().setOffline(false);
+  await answerStatus.filter({ hasText: 'Lagret kl.' }).waitFor({ timeout: 40000 });
+  await phone.reload();
+  await expectHeading(phone, m2.pages[0].title);
+  const reloaded = await phone.locator('.reflection textarea').first().inputValue();
+  check(reloaded === 'Voksne lærer best når de kan knytte det nye til egen erfaring. Derfor starter jeg med en historie fra avdelingen.',
+    `after the reload the answer reads: ${reloaded}`);
+  const saved = (await apiGet(phone, '/me/answers')).find((a) => a.page_slug === m2.pages[0].slug);
+  check(saved && saved.text === reloaded, 'the server has the answer');
+
+  step('pages are completed in order, to the end of the path');
+  const remaining = [...m2.pages, ...m3.pages, ...m4.pages];
+  for (const [index, page] of remaining.entries()) {
+    await expectHeading(phone, page.title);
+    const film = phone.locator('figure.film video');
+    if (await film.count()) {
+      const track = phone.locator('figure.film track');
+      check(await track.getAttribute('srclang') === 'nb', 'the film has a Norwegian subtitle track');
+      const vtt = await phone.request.get(new URL(await track.getAttribute('src'), base).href);
+      check(vtt.ok() && (await vtt.text()).startsWith('WEBVTT'), 'the subtitle track loads as WebVTT');
+    }
+    const last = index === remaining.length - 1;
+    await phone.getByRole('button', { name: last ? 'Fullført – tilbake til læringsstien' : 'Fullført – gå til neste side' }).click();
+  }
+  await expectHeading(phone, 'Hei');
+  await phone.getByText('Du har fullført læringsstien').waitFor();
+
+  step('the note is found again, and submitted');
+  await phone.getByRole('link', { name: 'Til refleksjonsnotatet' }).click();
+  await expectHeading(phone, 'Refleksjonsnotat');
+  check(await phone.getByLabel('Notatet ditt').inputValue() === note, 'the draft is kept');
+  await phone.getByRole('button', { name: 'Send inn notatet' }).click();
+  await phone.getByText('Notatet er sendt inn.').waitFor();
+  check((await apiGet(phone, '/me/reflection-note')).status === 'submitted', 'the server has the submitted note');
+
+  step('register for a webinar series and download the calendar');
+  await phone.getByRole('link', { name: 'Se webinarseriene' }).click();
+  await expectHeading(phone, 'Webinarer');
+  await phone.getByRole('button', { name: 'Meld meg på' }).first().click();
+  await phone.getByText('Du er påmeldt denne serien.').waitFor();
+  const [download] = await Promise.all([
+    phone.waitForEvent('download'),
+    phone.getByRole('button', { name: 'Last ned kalender (.ics)' }).click(),
+  ]);
+  const ics = readFileSync(await download.path(), 'utf8');
+  check(ics.startsWith('BEGIN:VCALENDAR') && (ics.match(/BEGIN:VEVENT/g) || []).length === 3, 'the calendar has the three sessions');
+  const mine = await apiGet(phone, '/me/webinars');
+  check(mine.length === 1 && mine[0].status === 'confirmed', 'the server has the registration');
+  await shoot(phone, 'webinars');
+
+  step('literature and certificate screens answer');
+  await phone.getByRole('link', { name: 'Litteratur' }).click();
+  await expectHeading(phone, 'Anbefalt litteratur');
+  await checkLayout(phone, 'literature');
+  await phone.getByRole('link', { name: 'Kursbevis' }).click();
+  await phone.getByText('Du får kursbevis når').waitFor();
+
+  if (process.env.COORDINATOR_EMAIL) {
+    step('the coordinator screen shows progress');
+    const coordinator = await newPage(PHONE, 'coordinator');
+    await coordinator.goto(`${base}/sign-in`);
+    await coordinator.getByLabel('E-post').fill(process.env.COORDINATOR_EMAIL);
+    await coordinator.getByLabel('Passord', { exact: true }).fill(process.env.COORDINATOR_PASSWORD);
+    await coordinator.getByRole('button', { name: 'Logg inn' }).click();
+    await expectHeading(coordinator, 'Fremdrift');
+    await checkLayout(coordinator, 'coordinator');
+  }
+
+  step('sign out');
+  await phone.getByRole('button', { name: 'Logg ut' }).click();
+  await expectHeading(phone, 'Logg inn');
+  check(await session(phone) === null, 'the tokens are gone from the device');
+
+  check(problems.length === 0, `errors in the browser:\n${problems.join('\n')}`);
+  console.log('journey complete');
+  await browser.close();
+} catch (error) {
+  console.error(`FAILED at "${current}": ${error.message}`);
+  if (problems.length) console.error(`errors in the browser:\n${problems.join('\n')}`);
+  await browser.close();
+  process.exit(1);
+}
