@@ -37,6 +37,16 @@ window.addEventListener('storage', (event) => {
 
 export const isSignedIn = () => Boolean(session);
 
+/** The signed-in user's id (the access token's subject), to keep one user's data from another's. */
+export function userId() {
+  try {
+    const payload = session.access.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(payload)).sub;
+  } catch {
+    return null;
+  }
+}
+
 /** Called when the server no longer accepts the session (expired or revoked). */
 export function onSignedOut(handler) {
   signedOutHandler = handler;

@@ -2,6 +2,7 @@
 // not signed in to the sign-in screen (and back where they were going afterwards).
 
 import { ApiError, api, isSignedIn, onSignedOut, signOut } from './api.js';
+import { flushAll, forgetUnsaved } from './autosave.js';
 import { alertBox, explain, go, h, onNavigate, render } from './ui.js';
 import * as auth from './screens/auth.js';
 import * as learning from './screens/learning.js';
@@ -54,6 +55,8 @@ function menu(user) {
     links.map(([href, text]) => h('li', {}, h('a', { href, 'aria-current': here === href ? 'page' : undefined }, text))),
     h('li', {}, h('button', {
       type: 'button', class: 'link', onclick: async () => {
+        await flushAll();
+        forgetUnsaved();
         await signOut();
         me = null;
         go('/sign-in');

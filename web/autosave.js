@@ -2,15 +2,33 @@
 // in localStorage, so neither a lost connection nor a reload loses a word; failed saves are
 // retried with growing pauses, and at once when the browser is back online.
 
-import { ApiError } from './api.js';
+import { ApiError, userId } from './api.js';
 import { explain, formatDate, formatTime } from './ui.js';
 
 const PREFIX = 'mentorsti.unsaved:';
-const savers = new Set();
+// One saver per text: a screen opened again takes over from the one before.
+const savers = new Map();
 
 window.addEventListener('online', () => {
-  for (const saver of savers) saver.retryNow();
+  for (const saver of savers.values()) saver.retryNow();
 });
+
+/** Saves what can be saved now (before signing out). */
+export async function flushAll() {
+  await Promise.all([...savers.values()].map((saver) => saver.flush()));
+}
+
+/**
+ * Removes every unsaved text from this device: on signing out, since phones and nursing-home
+ * PCs are shared and answers are private.
+ */
+export function forgetUnsaved() {
+  for (const saver of savers.values()) saver.retire();
+  savers.clear();
+  for (const key of Object.keys(localStorage)) {
+    if (key.startsWith(PREFIX)) localStorage.removeItem(key);
+  }
+}
 
 /**
  * Wires `textarea` to `save(text)`, showing progress in `status` (a live region).
@@ -18,7 +36,7 @@ window.addEventListener('online', () => {
  * and `savedAt` when it was saved.
  */
 export function autosave({ textarea, status, key, save, saved = '', savedAt, onChange }) {
-  const storageKey = PREFIX + key;
+  const storageKey = `${PREFIX}${userId()}:${key}`;
   const local = localStorage.getItem(storageKey);
   let dirty = local !== null && local !== saved;
   let saving = false;
@@ -36,9 +54,21 @@ export function autosave({ textarea, status, key, save, saved = '', savedAt, onC
     timer = setTimeout(flush, ms);
   };
 
+  let inflight = null;
+  /** Saves now, after any save under way; the caller may check `unsaved` afterwards. */
   async function flush() {
     clearTimeout(timer);
-    if (saving || !dirty) return;
+    while (inflight) await inflight;
+    if (!dirty) return;
+    inflight = attempt();
+    try {
+      await inflight;
+    } finally {
+      inflight = null;
+    }
+  }
+
+  async function attempt() {
     saving = true;
     dirty = false;
     const text = textarea.value;
@@ -47,15 +77,17 @@ export function autosave({ textarea, status, key, save, saved = '', savedAt, onC
       await save(text);
       pause = 2000;
       if (textarea.value === text) localStorage.removeItem(storageKey);
-      if (dirty) schedule(0);
-      else {
+      if (!dirty) {
         show(`Lagret kl. ${formatTime(new Date().toISOString())}`, 'saved');
-        if (!textarea.isConnected) savers.delete(saver);
+        if (!textarea.isConnected && savers.get(storageKey) === saver) savers.delete(storageKey);
       }
     } catch (error) {
       dirty = true;
-      const retry = !(error instanceof ApiError) || error.status >= 500 || error.status === 429 || error.status === 401;
-      if (retry) {
+      // Signed out (401) is not retried: the text waits on the device for the next sign-in.
+      const retry = !(error instanceof ApiError) || error.status >= 500 || error.status === 429;
+      if (retired) {
+        // Another screen for the same text has taken over.
+      } else if (retry) {
         show('Ikke lagret: ingen forbindelse. Teksten er tatt vare på, og vi prøver igjen automatisk.', 'offline');
         schedule(pause);
         pause = Math.min(pause * 2, 30000);
@@ -67,17 +99,24 @@ export function autosave({ textarea, status, key, save, saved = '', savedAt, onC
     }
   }
 
+  let retired = false;
   const saver = {
     flush,
+    retire: () => {
+      retired = true;
+      dirty = false;
+      clearTimeout(timer);
+    },
     retryNow: () => {
       if (dirty) schedule(0);
-      else if (!textarea.isConnected) savers.delete(saver);
+      else if (!textarea.isConnected && savers.get(storageKey) === saver) savers.delete(storageKey);
     },
     get unsaved() {
       return dirty || saving;
     },
   };
-  savers.add(saver);
+  savers.get(storageKey)?.retire();
+  savers.set(storageKey, saver);
 
   textarea.addEventListener('input', () => {
     localStorage.setItem(storageKey, textarea.value);
