@@ -44,7 +44,7 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
     ensure_playwright().await;
 
     let app = spawn_app().await;
-    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let (admin_account, admin) = app.user_with_token(Role::Admin).await;
     let (facilitator, _) = app.user_with_token(Role::Facilitator).await;
     let start = (Utc::now() + chrono::Duration::days(10))
         .date_naive()
@@ -79,6 +79,13 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
         .await
         .unwrap();
 
+    // The coordinator endpoints are built apart from the client: until the server has them, the
+    // journey answers them in the browser after the contract in PRODUCT.md.
+    let coordinator_api = match app.get("/admin/municipalities", &admin).await.status().as_u16() {
+        200 => "real",
+        _ => "mock",
+    };
+
     // Screenshots go to docs/ only when asked for, so a test run leaves the tree clean.
     let screenshots = if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots")
@@ -90,6 +97,9 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
         .args([&app.address, &mentor.email, PASSWORD])
         .env("CHROMIUM", CHROMIUM)
         .env("SCREENSHOT_DIR", &screenshots)
+        .env("COORDINATOR_EMAIL", &admin_account.email)
+        .env("COORDINATOR_PASSWORD", PASSWORD)
+        .env("COORDINATOR_API", coordinator_api)
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(Duration::from_secs(240), run)

@@ -1,10 +1,12 @@
 // Drives Debian's Chromium through a mentor's journey in the web client, against a real server:
 // node journey.mjs <base-url> <email> <password>
 // Environment: CHROMIUM (default /usr/bin/chromium), SCREENSHOT_DIR (where to put screenshots;
-// none when unset), COORDINATOR_EMAIL/COORDINATOR_PASSWORD (also check the coordinator screen).
+// none when unset), COORDINATOR_EMAIL/COORDINATOR_PASSWORD (also check the coordinator screen),
+// COORDINATOR_API=mock (answer the coordinator endpoints in the browser, after the contract).
 // Exits non-zero at the first step that fails, saying which.
 
-import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -100,6 +102,38 @@ async function signIn(page) {
   await page.locator('h1', { hasText: 'Hei' }).waitFor();
 }
 
+/** Answers the coordinator endpoints as PRODUCT.md describes them. */
+async function mockCoordinatorApi(context) {
+  const asker = { id: 'a5e6c3f0-0000-4000-8000-000000003203', number: '3203', name: 'Asker', mentors: 3 };
+  const drammen = { id: 'a5e6c3f0-0000-4000-8000-000000003301', number: '3301', name: 'Drammen', mentors: 1 };
+  const mentor = (name, workplace, modules, path, note, webinar, days) => ({
+    name, email: `${name.split(' ')[0].toLowerCase()}@example.no`, workplace, modules_done: modules,
+    path_status: path, note_status: note, webinar_status: webinar,
+    last_active_at: new Date(Date.now() - days * 86400000).toISOString(),
+  });
+  const json = (body) => ({ status: 200, contentType: 'application/json', body: JSON.stringify(body) });
+  await context.route((url) => url.pathname === '/api/v1/admin/municipalities', (route) => route.fulfill(json({ items: [asker, drammen], next_cursor: null })));
+  await context.route((url) => /^\/api\/v1\/admin\/municipalities\/[^/]+\/progress$/.test(url.pathname), (route) => {
+    const url = new URL(route.request().url());
+    if (url.pathname.includes(drammen.id)) {
+      return route.fulfill(json({ items: [mentor('Ola Hansen', 'Fjell sykehjem', 0, 'not_started', 'none', 'not_registered', 20)], next_cursor: null }));
+    }
+    if (url.searchParams.get('cursor')) {
+      return route.fulfill(json({ items: [mentor('Per Olsen', 'Hjemmetjenesten Vest', 1, 'in_progress', 'none', 'not_registered', 12)], next_cursor: null }));
+    }
+    return route.fulfill(json({
+      items: [
+        mentor('Kari Nordmann', 'Solgården sykehjem', 4, 'completed', 'submitted', 'confirmed', 1),
+        mentor('Aisha Ali', 'Hjemmetjenesten Øst', 2, 'in_progress', 'draft', 'not_registered', 3),
+      ],
+      next_cursor: 'c2',
+    }));
+  });
+  await context.route((url) => url.pathname === '/api/v1/admin/reports/progress.csv', (route) => route.fulfill({
+    status: 200, contentType: 'text/csv; charset=utf-8', body: 'name,email\nOla Hansen,ola@example.no\n',
+  }));
+}
+
 try {
   step('the first screen loads under 100 KB transferred');
   const phone = await newPage(PHONE, 'phone');
@@ -180,20 +214,38 @@ try {
   await shoot(phone, 'page');
   const answer = phone.locator('.reflection textarea').first();
   const answerStatus = phone.locator('.reflection .save-status').first();
-  await answer.pressSequentially('Voksne lærer best når de kan knytte det nye til egen erfaring.', { delay: 5 });
+  const parts = [
+    'Voksne lærer best når de kan knytte det nye til egen erfaring.',
+    ' Derfor starter jeg med en historie fra avdelingen.',
+    ' Så spør jeg hva de andre ville gjort.',
+  ];
+  await answer.pressSequentially(parts[0], { delay: 5 });
   await answerStatus.filter({ hasText: 'Lagret kl.' }).waitFor();
+  // The connection drops: the text stays, the status says so, and it is saved when it returns.
   await phone.context().setOffline(true);
-  await answer.pressSequentially(' Derfor starter jeg med en historie fra avdelingen.', { delay: 5 });
+  await answer.pressSequentially(parts[1], { delay: 5 });
   await answerStatus.filter({ hasText: 'ingen forbindelse' }).waitFor();
   await phone.context().setOffline(false);
+  await answerStatus.filter({ hasText: 'Lagret kl.' }).waitFor();
+  // The server cannot be reached and the page is reloaded: the text is still on the device,
+  // and it is saved once the server answers again.
+  const answersPut = (url) => url.pathname.includes('/answers/');
+  await phone.route(answersPut, (route) => route.abort('internetdisconnected'));
+  await answer.pressSequentially(parts[2], { delay: 5 });
+  await answerStatus.filter({ hasText: 'ingen forbindelse' }).waitFor();
+  await phone.reload();
+  await expectHeading(phone, m2.pages[0].title);
+  check(await answer.inputValue() === parts.join(''), `after a reload without a connection the answer reads: ${await answer.inputValue()}`);
+  await phone.unroute(answersPut);
   await answerStatus.filter({ hasText: 'Lagret kl.' }).waitFor({ timeout: 40000 });
   await phone.reload();
   await expectHeading(phone, m2.pages[0].title);
-  const reloaded = await phone.locator('.reflection textarea').first().inputValue();
-  check(reloaded === 'Voksne lærer best når de kan knytte det nye til egen erfaring. Derfor starter jeg med en historie fra avdelingen.',
-    `after the reload the answer reads: ${reloaded}`);
+  const reloaded = await answer.inputValue();
+  check(reloaded === parts.join(''), `after the reload the answer reads: ${reloaded}`);
   const saved = (await apiGet(phone, '/me/answers')).find((a) => a.page_slug === m2.pages[0].slug);
   check(saved && saved.text === reloaded, 'the server has the answer');
+  check(await phone.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('mentorsti.unsaved')).length) === 0,
+    'nothing is left unsaved on the device');
 
   step('pages are completed in order, to the end of the path');
   const remaining = [...m2.pages, ...m3.pages, ...m4.pages];
@@ -243,13 +295,44 @@ try {
   await phone.getByText('Du får kursbevis når').waitFor();
 
   if (process.env.COORDINATOR_EMAIL) {
-    step('the coordinator screen shows progress');
+    // With COORDINATOR_API=mock the /admin endpoints are answered here, after the contract in
+    // PRODUCT.md, for servers that do not have them yet.
+    step(`the coordinator screen shows a municipality's progress and its CSV (${process.env.COORDINATOR_API || 'real'} API)`);
     const coordinator = await newPage(PHONE, 'coordinator');
+    if (process.env.COORDINATOR_API === 'mock') await mockCoordinatorApi(coordinator.context());
     await coordinator.goto(`${base}/sign-in`);
     await coordinator.getByLabel('E-post').fill(process.env.COORDINATOR_EMAIL);
     await coordinator.getByLabel('Passord', { exact: true }).fill(process.env.COORDINATOR_PASSWORD);
     await coordinator.getByRole('button', { name: 'Logg inn' }).click();
     await expectHeading(coordinator, 'Fremdrift');
+    if (process.env.COORDINATOR_API === 'mock') {
+      await coordinator.getByRole('table', { name: 'Mentorer i Asker' }).waitFor();
+      check(await coordinator.locator('tbody tr').count() === 2, 'two mentors in the first page of Asker');
+      await coordinator.getByRole('button', { name: 'Vis flere' }).click();
+      await coordinator.locator('tbody tr').nth(2).waitFor();
+      check(await coordinator.locator('tbody tr').count() === 3, 'the next page is added below');
+      await coordinator.getByLabel('Kommune').selectOption({ label: 'Drammen (3301)' });
+      await coordinator.getByRole('table', { name: 'Mentorer i Drammen' }).waitFor();
+      const [csv] = await Promise.all([
+        coordinator.waitForEvent('download'),
+        coordinator.getByRole('button', { name: 'Last ned som CSV' }).click(),
+      ]);
+      check(csv.suggestedFilename() === 'fremdrift-3301.csv', `the CSV is named ${csv.suggestedFilename()}`);
+      await coordinator.getByLabel('Kommune').selectOption({ label: 'Asker (3203)' });
+      await coordinator.getByRole('table', { name: 'Mentorer i Asker' }).waitFor();
+      if (shots) {
+        await checkLayout(coordinator, 'coordinator');
+        await coordinator.screenshot({ path: join(shots, 'coordinator-phone.png') });
+        const wide = await newPage(DESKTOP, 'coordinator desktop');
+        await mockCoordinatorApi(wide.context());
+        await wide.goto(`${base}/sign-in`);
+        await wide.getByLabel('E-post').fill(process.env.COORDINATOR_EMAIL);
+        await wide.getByLabel('Passord', { exact: true }).fill(process.env.COORDINATOR_PASSWORD);
+        await wide.getByRole('button', { name: 'Logg inn' }).click();
+        await wide.getByRole('table', { name: 'Mentorer i Asker' }).waitFor();
+        await wide.screenshot({ path: join(shots, 'coordinator-desktop.png') });
+      }
+    }
     await checkLayout(coordinator, 'coordinator');
   }
 
@@ -257,10 +340,16 @@ try {
   await phone.getByRole('button', { name: 'Logg ut' }).click();
   await expectHeading(phone, 'Logg inn');
   check(await session(phone) === null, 'the tokens are gone from the device');
+  check(await phone.evaluate(() => Object.keys(localStorage).length) === 0, 'nothing of the mentor is left on the device');
 
   check(problems.length === 0, `errors in the browser:\n${problems.join('\n')}`);
   console.log('journey complete');
   await browser.close();
+  if (shots) {
+    // Screenshots are kept in the repository: shrink them when pngquant is installed.
+    const files = readdirSync(shots).filter((f) => f.endsWith('.png')).map((f) => join(shots, f));
+    spawnSync('pngquant', ['--force', '--skip-if-larger', '--ext', '.png', '--quality', '60-90', ...files]);
+  }
 } catch (error) {
   console.error(`FAILED at "${current}": ${error.message}`);
   if (problems.length) console.error(`errors in the browser:\n${problems.join('\n')}`);
