@@ -81,7 +81,12 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
 
     // The coordinator endpoints are built apart from the client: until the server has them, the
     // journey answers them in the browser after the contract in PRODUCT.md.
-    let coordinator_api = match app.get("/admin/municipalities", &admin).await.status().as_u16() {
+    let coordinator_api = match app
+        .get("/admin/municipalities", &admin)
+        .await
+        .status()
+        .as_u16()
+    {
         200 => "real",
         _ => "mock",
     };

@@ -8,7 +8,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const [base, email, password] = process.argv.slice(2);
 if (!base || !email || !password) {
@@ -69,6 +72,18 @@ async function checkLayout(page, where) {
   const viewport = page.viewportSize();
   check(width <= viewport.width, `${where}: the page is ${width}px wide at a ${viewport.width}px viewport`);
   check(unlabelled.length === 0, `${where}: form controls without a label: ${unlabelled.join(', ')}`);
+  await audit(page, where);
+}
+
+/** axe-core's WCAG 2.1 A and AA rules (contrast, names, landmarks, …) find nothing. */
+async function audit(page, where) {
+  // Evaluated through the DevTools protocol, so the page's CSP need not be loosened for it.
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
+    return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')})`);
+  });
+  check(violations.length === 0, `${where}: accessibility problems:\n  ${violations.join('\n  ')}`);
 }
 
 let desktop;
@@ -187,6 +202,7 @@ try {
   const lockedPage = m4.pages.at(-1);
   await phone.goto(`${base}/modules/4/${lockedPage.slug}`);
   await expectHeading(phone, 'Siden er ikke åpnet ennå');
+  await checkLayout(phone, 'locked page');
   await phone.getByRole('link', { name: 'Tilbake til læringsstien' }).click();
   await expectHeading(phone, 'Hei');
 
@@ -251,6 +267,7 @@ try {
   const remaining = [...m2.pages, ...m3.pages, ...m4.pages];
   for (const [index, page] of remaining.entries()) {
     await expectHeading(phone, page.title);
+    await checkLayout(phone, page.slug);
     const film = phone.locator('figure.film video');
     if (await film.count()) {
       const track = phone.locator('figure.film track');
@@ -293,6 +310,7 @@ try {
   await checkLayout(phone, 'literature');
   await phone.getByRole('link', { name: 'Kursbevis' }).click();
   await phone.getByText('Du får kursbevis når').waitFor();
+  await checkLayout(phone, 'certificate');
 
   if (process.env.COORDINATOR_EMAIL) {
     // With COORDINATOR_API=mock the /admin endpoints are answered here, after the contract in

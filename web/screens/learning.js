@@ -111,6 +111,12 @@ export async function pageScreen(module, slug) {
   const mine = new Map(answers.filter((a) => a.module === module && a.page_slug === slug).map((a) => [a.question_id, a]));
   const body = h('div', { class: 'content' });
   body.innerHTML = page.html; // sanitised by the server when the content was published
+  // Wide tables scroll sideways on a phone, in a region the keyboard can reach.
+  for (const table of body.querySelectorAll('table')) {
+    const wrap = h('div', { class: 'table-wrap', role: 'region', tabindex: '0', 'aria-label': 'Tabell (kan rulles sidelengs)' });
+    table.replaceWith(wrap);
+    wrap.append(table);
+  }
   const blocks = new Map(page.blocks.map((b) => [`${b.type}:${b.id}`, b]));
   for (const slot of body.querySelectorAll('.block[data-block-type]')) {
     const block = blocks.get(`${slot.dataset.blockType}:${slot.dataset.blockId}`);
