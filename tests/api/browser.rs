@@ -51,22 +51,53 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
         .and_hms_opt(9, 0, 0)
         .unwrap()
         .and_utc();
-    let series = json!({
-        "title": "Vinterens refleksjonsgruppe, Viken",
-        "capacity": 12,
-        "facilitator_id": facilitator.id,
-        "sessions": [
-            {"starts_at": start, "join_url": "https://meet.example.no/a"},
-            {"starts_at": start + chrono::Duration::days(21), "join_url": "https://meet.example.no/b"},
-            {"starts_at": start + chrono::Duration::days(42), "join_url": "https://meet.example.no/c"},
-        ],
-    });
+    // One series with room, and one that is full (so the mentor meets the waitlist).
+    let series = |title: &str, capacity: i32, start: chrono::DateTime<Utc>| {
+        json!({
+            "title": title,
+            "capacity": capacity,
+            "facilitator_id": facilitator.id,
+            "sessions": [
+                {"starts_at": start, "join_url": "https://meet.example.no/a"},
+                {"starts_at": start + chrono::Duration::days(21), "join_url": "https://meet.example.no/b"},
+                {"starts_at": start + chrono::Duration::days(42), "join_url": "https://meet.example.no/c"},
+            ],
+        })
+    };
+    let mut ids = Vec::new();
+    for body in [
+        series("Vinterens refleksjonsgruppe, Viken", 12, start),
+        series(
+            "Vårens refleksjonsgruppe, Buskerud",
+            1,
+            start + chrono::Duration::days(7),
+        ),
+    ] {
+        let response = app.post("/admin/webinar-series", &admin, &body).await;
+        assert_eq!(response.status(), 201);
+        ids.push(response.json::<Value>().await.unwrap()["id"].clone());
+    }
+    let (other, other_token) = app.user_with_token(Role::Mentor).await;
+    let sql = app.sql().await;
+    sql.execute(
+        "INSERT INTO path_completions (user_id) VALUES ($1)",
+        &[&other.id],
+    )
+    .await
+    .unwrap();
+    sql.execute(
+        "INSERT INTO reflection_notes (user_id, version, body, status, submitted_at) \
+         VALUES ($1, 1, $2, 'submitted', now())",
+        &[&other.id, &"Refleksjon. ".repeat(40)],
+    )
+    .await
+    .unwrap();
+    let full = format!("/webinar-series/{}/registrations", ids[1].as_str().unwrap());
     assert_eq!(
-        app.post("/admin/webinar-series", &admin, &series)
-            .await
-            .status(),
+        app.post(&full, &other_token, &json!({})).await.status(),
         201
     );
+
     let mentor = app
         .create_user(Role::Mentor, "kari.nordmann@example.no")
         .await;

@@ -292,17 +292,32 @@ try {
   step('register for a webinar series and download the calendar');
   await phone.getByRole('link', { name: 'Se webinarseriene' }).click();
   await expectHeading(phone, 'Webinarer');
-  await phone.getByRole('button', { name: 'Meld meg på' }).first().click();
-  await phone.getByText('Du er påmeldt denne serien.').waitFor();
+  const open = phone.getByRole('region', { name: 'Vinterens refleksjonsgruppe, Viken' });
+  const full = phone.getByRole('region', { name: 'Vårens refleksjonsgruppe, Buskerud' });
+  await full.getByText('Fullt. 0 på venteliste.').waitFor();
+  await open.getByRole('button', { name: 'Meld meg på' }).click();
+  await phone.getByRole('region', { name: 'Vinterens refleksjonsgruppe, Viken' }).getByText('Du er påmeldt denne serien.').waitFor();
   const [download] = await Promise.all([
     phone.waitForEvent('download'),
     phone.getByRole('button', { name: 'Last ned kalender (.ics)' }).click(),
   ]);
   const ics = readFileSync(await download.path(), 'utf8');
   check(ics.startsWith('BEGIN:VCALENDAR') && (ics.match(/BEGIN:VEVENT/g) || []).length === 3, 'the calendar has the three sessions');
-  const mine = await apiGet(phone, '/me/webinars');
-  check(mine.length === 1 && mine[0].status === 'confirmed', 'the server has the registration');
+  check((await apiGet(phone, '/me/webinars')).map((w) => w.status).join() === 'confirmed', 'the server has the registration');
   await shoot(phone, 'webinars');
+
+  step('one upcoming series at a time; cancel, then join the waitlist of a full series');
+  await full.getByRole('button', { name: 'Sett meg på ventelisten' }).click();
+  await full.getByRole('alert').filter({ hasText: 'allerede påmeldt en kommende serie' }).waitFor();
+  await open.getByRole('button', { name: 'Meld meg av' }).click();
+  await open.getByRole('button', { name: 'Ja, meld meg av' }).click();
+  await open.getByRole('button', { name: 'Meld meg på' }).waitFor();
+  await full.getByRole('button', { name: 'Sett meg på ventelisten' }).click();
+  await full.getByText('Du står som nummer 1 på ventelisten.').waitFor();
+  await checkLayout(phone, 'webinars with a waitlist');
+  const statuses = (await apiGet(phone, '/me/webinars')).map((w) => `${w.title}: ${w.status} ${w.position ?? ''}`.trim()).sort();
+  check(statuses.join('|') === 'Vinterens refleksjonsgruppe, Viken: cancelled|Vårens refleksjonsgruppe, Buskerud: waitlisted 1',
+    `the server has: ${statuses.join('|')}`);
 
   step('literature and certificate screens answer');
   await phone.getByRole('link', { name: 'Litteratur' }).click();
