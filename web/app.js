@@ -41,6 +41,7 @@ const ROUTES = [
 
 function menu(user) {
   const nav = document.getElementById('nav');
+  document.getElementById('menu-toggle')?.remove();
   if (!user) {
     nav.hidden = true;
     nav.replaceChildren();
@@ -50,8 +51,9 @@ function menu(user) {
     ? [['/coordinator', 'Fremdrift']]
     : [['/path', 'Læringsstien'], ['/literature', 'Litteratur'], ['/note', 'Notat'], ['/webinars', 'Webinarer'], ['/certificate', 'Kursbevis']];
   if (user.role === 'admin') links.push(['/path', 'Læringsstien']);
-  const here = location.pathname;
-  nav.replaceChildren(h('ul', {},
+  // On the start page a mentor sees the path, a coordinator the progress table.
+  const here = location.pathname === '/' ? links[0][0] : location.pathname;
+  const list = h('ul', {},
     links.map(([href, text]) => h('li', {}, h('a', { href, 'aria-current': here === href ? 'page' : undefined }, text))),
     h('li', {}, h('button', {
       type: 'button', class: 'link', onclick: async () => {
@@ -61,7 +63,15 @@ function menu(user) {
         me = null;
         go('/sign-in');
       },
-    }, 'Logg ut'))));
+    }, 'Logg ut')));
+  // On a phone the menu folds behind one button, so the screen starts with its content.
+  const toggle = h('button', {
+    type: 'button', id: 'menu-toggle', class: 'menu-toggle', 'aria-expanded': 'false', 'aria-controls': 'nav', onclick: () => {
+      toggle.setAttribute('aria-expanded', String(toggle.getAttribute('aria-expanded') !== 'true'));
+    },
+  }, 'Meny');
+  nav.before(toggle);
+  nav.replaceChildren(list);
   nav.hidden = false;
 }
 

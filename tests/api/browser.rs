@@ -101,14 +101,14 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
     let mentor = app
         .create_user(Role::Mentor, "kari.nordmann@example.no")
         .await;
-    app.sql()
-        .await
-        .execute(
-            "UPDATE users SET name = 'Kari Nordmann' WHERE id = $1",
-            &[&mentor.id],
-        )
-        .await
-        .unwrap();
+    for (id, name) in [
+        (mentor.id, "Kari Nordmann"),
+        (facilitator.id, "Ingrid Berg"),
+    ] {
+        sql.execute("UPDATE users SET name = $2 WHERE id = $1", &[&id, &name])
+            .await
+            .unwrap();
+    }
 
     // The coordinator endpoints are built apart from the client: until the server has them, the
     // journey answers them in the browser after the contract in PRODUCT.md.
