@@ -7,9 +7,9 @@
 
 use std::sync::OnceLock;
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
 
 use crate::error::problem_response;
@@ -103,11 +103,29 @@ pub fn is_screen(path: &str) -> bool {
     SCREENS.contains(&first)
 }
 
-pub async fn index() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/html; charset=utf-8")
+/// The client's page, revalidated on every visit: a 304 when it has not changed (the ETag is the
+/// assets' digest), which on a weak network is a fraction of the page.
+pub async fn index(req: HttpRequest) -> HttpResponse {
+    let etag = format!("\"{}\"", client().version);
+    let unchanged = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|tag| tag.trim() == etag));
+    let mut response = if unchanged {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::CONTENT_SECURITY_POLICY, CLIENT_CSP))
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CONTENT_SECURITY_POLICY, CLIENT_CSP));
+    if unchanged {
+        return response.finish();
+    }
+    response
+        .content_type("text/html; charset=utf-8")
         .body(client().index.as_str())
 }
 
@@ -122,15 +140,11 @@ async fn asset(path: web::Path<(String, String)>) -> HttpResponse {
     } else {
         "no-cache"
     };
-    let mut response = HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type(asset.content_type)
         .insert_header((header::CACHE_CONTROL, cache))
-        .body(asset.body);
-    response.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CLIENT_CSP),
-    );
-    response
+        .insert_header((header::CONTENT_SECURITY_POLICY, CLIENT_CSP))
+        .body(asset.body)
 }
 
 #[cfg(test)]

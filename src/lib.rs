@@ -233,7 +233,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         .default_service(web::to(|req: actix_web::HttpRequest| async move {
             // The client's own paths (links in emails, reloads) get the client; all else is 404.
             if req.method() == actix_web::http::Method::GET && client::is_screen(req.path()) {
-                return client::index().await;
+                return client::index(req).await;
             }
             problem_response(
                 actix_web::http::StatusCode::NOT_FOUND,

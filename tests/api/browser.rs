@@ -163,7 +163,16 @@ async fn the_client_is_served_with_its_own_csp_and_cache_rules() {
     assert!(csp.contains("default-src 'self'") && csp.contains("script-src 'self'"));
     assert!(!csp.contains("unsafe-inline"), "{csp}");
     assert_eq!(index.headers()["cache-control"], "no-cache");
+    let etag = index.headers()["etag"].clone();
     let html = index.text().await.unwrap();
+    let again = app
+        .client
+        .get(app.url("/webinars"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304, "an unchanged client is not sent again");
     assert!(html.contains(r#"<html lang="nb">"#));
 
     // The versioned assets are cached for a year, and compressed for those who accept it.
