@@ -110,6 +110,17 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
             .unwrap();
     }
 
+    // The journey ends by following the link of a password-reset email.
+    let reset = app
+        .client
+        .post(app.api("/auth/password-reset"))
+        .json(&json!({"email": mentor.email}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 202);
+    let reset_token = app.mail.wait_for(&mentor.email, 1).await[0].token();
+
     // The coordinator endpoints are built apart from the client: until the server has them, the
     // journey answers them in the browser after the contract in PRODUCT.md.
     let coordinator_api = match app
@@ -136,6 +147,7 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
         .env("COORDINATOR_EMAIL", &admin_account.email)
         .env("COORDINATOR_PASSWORD", PASSWORD)
         .env("COORDINATOR_API", coordinator_api)
+        .env("RESET_TOKEN", &reset_token)
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(Duration::from_secs(240), run)

@@ -2,7 +2,8 @@
 // node journey.mjs <base-url> <email> <password>
 // Environment: CHROMIUM (default /usr/bin/chromium), SCREENSHOT_DIR (where to put screenshots;
 // none when unset), COORDINATOR_EMAIL/COORDINATOR_PASSWORD (also check the coordinator screen),
-// COORDINATOR_API=mock (answer the coordinator endpoints in the browser, after the contract).
+// COORDINATOR_API=mock (answer the coordinator endpoints in the browser, after the contract),
+// RESET_TOKEN (a password-reset token from an email: end by choosing a new password with it).
 // Exits non-zero at the first step that fails, saying which.
 
 import { spawnSync } from 'node:child_process';
@@ -388,6 +389,27 @@ try {
   await expectHeading(phone, 'Logg inn');
   check(await session(phone) === null, 'the tokens are gone from the device');
   check(await phone.evaluate(() => Object.keys(localStorage).length) === 0, 'nothing of the mentor is left on the device');
+
+  if (process.env.RESET_TOKEN) {
+    step('the link in a password-reset email sets a new password');
+    const newPassword = 'Nattevakten drikker te klokka tre';
+    await phone.goto(`${base}/reset-password?token=${encodeURIComponent(process.env.RESET_TOKEN)}`);
+    await expectHeading(phone, 'Lag nytt passord');
+    await checkLayout(phone, 'reset password');
+    await phone.getByLabel('Nytt passord', { exact: true }).fill(newPassword);
+    await phone.getByLabel('Gjenta passordet').fill(`${newPassword}!`);
+    await phone.getByRole('button', { name: 'Lagre nytt passord' }).click();
+    await phone.getByRole('alert').filter({ hasText: 'De to passordene er ikke like.' }).waitFor();
+    await phone.getByLabel('Gjenta passordet').fill(newPassword);
+    await phone.getByRole('button', { name: 'Lagre nytt passord' }).click();
+    await phone.getByText('Passordet er endret.').waitFor();
+    await phone.getByRole('link', { name: 'Logg inn med det nye passordet' }).click();
+    await expectHeading(phone, 'Logg inn');
+    await phone.getByLabel('E-post').fill(email);
+    await phone.getByLabel('Passord', { exact: true }).fill(newPassword);
+    await phone.getByRole('button', { name: 'Logg inn' }).click();
+    await expectHeading(phone, 'Hei');
+  }
 
   check(problems.length === 0, `errors in the browser:\n${problems.join('\n')}`);
   console.log('journey complete');

@@ -83,7 +83,7 @@ export function resetPassword(query) {
   if (!token) return missingToken();
   const done = h('div', { 'aria-live': 'polite' });
   const reset = form({
-    label: 'Nytt passord',
+    label: 'Lag nytt passord',
     fields: newPasswordFields(),
     submit: 'Lagre nytt passord',
     describe: mismatchOr((error) => (error instanceof ApiError && ['unauthorized', 'not_found'].includes(error.code)
