@@ -108,9 +108,12 @@ export function acceptInvitation(query) {
       label: 'Godta invitasjonen',
       fields: [field({ id: 'name', label: 'Fullt navn', autocomplete: 'name', required: true, maxlength: 200 }), ...newPasswordFields()],
       submit: 'Opprett konto',
-      describe: mismatchOr((error) => (error instanceof ApiError && ['unauthorized', 'not_found', 'conflict'].includes(error.code)
-        ? 'Invitasjonen er ugyldig, utløpt eller allerede brukt. Be koordinatoren om en ny.'
-        : explain(error))),
+      describe: mismatchOr((error) => {
+        if (!(error instanceof ApiError)) return explain(error);
+        if (error.code === 'already_a_user') return 'Det finnes allerede en konto med denne e-postadressen. Logg inn i stedet, eller be om nytt passord.';
+        if (error.code === 'invitation_expired') return 'Invitasjonen er utløpt. Be koordinatoren om å sende den på nytt.';
+        return explain(error);
+      }),
       action: async (values) => {
         samePasswords(values);
         keepTokens(await api('/auth/invitations/accept', { method: 'POST', body: { token, name: values.name.trim(), password: values.password } }));

@@ -2,13 +2,21 @@
 // or note text), page by page, and the progress report as CSV.
 
 import { api, download } from '../api.js';
-import { STATUS, alertBox, explain, formatDate, h, render } from '../ui.js';
+import { alertBox, explain, h, render } from '../ui.js';
+
+const shortDate = new Intl.DateTimeFormat('nb-NO', { timeZone: 'Europe/Oslo', dateStyle: 'short' });
+
+const LABELS = {
+  path_status: { not_started: 'Ikke startet', in_progress: 'Påbegynt', completed: 'Fullført' },
+  note_status: { none: 'Ikke påbegynt', draft: 'Utkast', submitted: 'Sendt inn' },
+  webinar_status: { none: 'Ikke påmeldt', waitlisted: 'Venteliste', confirmed: 'Påmeldt', completed: 'Fullført' },
+};
 
 const COLUMNS = [
   ['name', 'Navn'],
   ['email', 'E-post'],
   ['workplace', 'Arbeidssted'],
-  ['modules_done', 'Moduler fullført'],
+  ['modules_done', 'Moduler'],
   ['path_status', 'Læringssti'],
   ['note_status', 'Notat'],
   ['webinar_status', 'Webinar'],
@@ -17,11 +25,19 @@ const COLUMNS = [
 
 const items = (answer) => (Array.isArray(answer) ? answer : answer?.items || []);
 
-function cell(key, value) {
+function cell(key, mentor) {
+  const value = mentor[key];
   if (value === null || value === undefined || value === '') return '–';
-  if (key === 'last_active_at') return formatDate(value);
-  if (key.endsWith('_status')) return STATUS[value] || value;
+  if (key === 'last_active_at') return shortDate.format(new Date(value));
+  if (key === 'modules_done' && mentor.modules_total) return `${value} av ${mentor.modules_total}`;
+  if (LABELS[key]) return LABELS[key][value] || value;
   return String(value);
+}
+
+function option(municipality) {
+  const total = municipality.mentors?.total;
+  const count = total === undefined ? '' : ` – ${total} ${total === 1 ? 'mentor' : 'mentorer'}`;
+  return h('option', { value: municipality.id }, `${municipality.name} (${municipality.number})${count}`);
 }
 
 export async function coordinatorScreen() {
@@ -31,7 +47,7 @@ export async function coordinatorScreen() {
     return;
   }
   const select = h('select', { id: 'municipality' },
-    municipalities.map((m) => h('option', { value: m.id }, `${m.name} (${m.number})`)));
+    municipalities.map(option));
   const area = h('div', { 'aria-live': 'polite' });
   const csvError = h('div');
 
@@ -52,8 +68,8 @@ export async function coordinatorScreen() {
     }
     for (const mentor of items(page)) {
       body.append(h('tr', {}, COLUMNS.map(([key], i) => (i === 0
-        ? h('th', { scope: 'row' }, cell(key, mentor[key]))
-        : h('td', {}, cell(key, mentor[key]))))));
+        ? h('th', { scope: 'row' }, cell(key, mentor))
+        : h('td', {}, cell(key, mentor))))));
     }
     if (!body.children.length) area.replaceChildren(h('p', { class: 'muted' }, 'Ingen mentorer i denne kommunen ennå.'));
     area.querySelector('.more')?.remove();
@@ -72,7 +88,9 @@ export async function coordinatorScreen() {
         csvError.replaceChildren();
         const municipality = municipalities.find((m) => m.id === select.value);
         try {
-          await download(`/admin/reports/progress.csv?municipality_id=${encodeURIComponent(select.value)}`, `fremdrift-${municipality.number}.csv`);
+          // Semicolons: what spreadsheet programs set up for Norwegian expect.
+          const query = new URLSearchParams({ municipality_id: select.value, delimiter: 'semicolon' });
+          await download(`/admin/reports/progress.csv?${query}`, `fremdrift-${municipality.number}.csv`);
         } catch (error) {
           csvError.append(alertBox(explain(error)));
         }
