@@ -44,7 +44,7 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
     ensure_playwright().await;
 
     let app = spawn_app().await;
-    let (admin_account, admin) = app.user_with_token(Role::Admin).await;
+    let (_, admin) = app.user_with_token(Role::Admin).await;
     let (facilitator, _) = app.user_with_token(Role::Facilitator).await;
     let start = (Utc::now() + chrono::Duration::days(10))
         .date_naive()
@@ -121,17 +121,10 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
     assert_eq!(reset.status(), 202);
     let reset_token = app.mail.wait_for(&mentor.email, 1).await[0].token();
 
-    // The coordinator endpoints are built apart from the client: until the server has them, the
-    // journey answers them in the browser after the contract in PRODUCT.md.
-    let coordinator_api = match app
-        .get("/admin/municipalities", &admin)
+    // A coordinator with municipalities full of mentors at every stage: the demo data.
+    let demo = mentorsti::orgs::demo::seed(&app.state)
         .await
-        .status()
-        .as_u16()
-    {
-        200 => "real",
-        _ => "mock",
-    };
+        .expect("the demo data");
 
     // Screenshots go to docs/ only when asked for, so a test run leaves the tree clean.
     let screenshots = if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
@@ -144,9 +137,8 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
         .args([&app.address, &mentor.email, PASSWORD])
         .env("CHROMIUM", CHROMIUM)
         .env("SCREENSHOT_DIR", &screenshots)
-        .env("COORDINATOR_EMAIL", &admin_account.email)
-        .env("COORDINATOR_PASSWORD", PASSWORD)
-        .env("COORDINATOR_API", coordinator_api)
+        .env("COORDINATOR_EMAIL", &demo.coordinator)
+        .env("COORDINATOR_PASSWORD", &demo.password)
         .env("RESET_TOKEN", &reset_token)
         .kill_on_drop(true)
         .output();
