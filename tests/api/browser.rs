@@ -126,6 +126,34 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
         .await
         .expect("the demo data");
 
+    // The coordinator invites a new mentor; the journey accepts from the email's link.
+    let signed_in: Value = app
+        .login(&demo.coordinator, &demo.password)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let coordinator = signed_in["access_token"].as_str().unwrap().to_owned();
+    let municipalities: Value = app
+        .get("/admin/municipalities", &coordinator)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let invitee = "liv.moen@example.no";
+    let invited = app
+        .post(
+            "/admin/invitations",
+            &coordinator,
+            &json!({
+                "municipality_id": municipalities["items"][0]["id"],
+                "invitees": [{"email": invitee, "name": "Liv Moen"}],
+            }),
+        )
+        .await;
+    assert_eq!(invited.status(), 201);
+    let invitation_token = app.mail.wait_for(invitee, 1).await[0].token();
+
     // Screenshots go to docs/ only when asked for, so a test run leaves the tree clean.
     let screenshots = if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots")
@@ -140,6 +168,7 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
         .env("COORDINATOR_EMAIL", &demo.coordinator)
         .env("COORDINATOR_PASSWORD", &demo.password)
         .env("RESET_TOKEN", &reset_token)
+        .env("INVITATION_TOKEN", &invitation_token)
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(Duration::from_secs(240), run)

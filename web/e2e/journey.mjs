@@ -3,7 +3,8 @@
 // Environment: CHROMIUM (default /usr/bin/chromium), SCREENSHOT_DIR (where to put screenshots;
 // none when unset), COORDINATOR_EMAIL/COORDINATOR_PASSWORD (also check the coordinator screen
 // with a coordinator who has at least two municipalities with mentors),
-// RESET_TOKEN (a password-reset token from an email: end by choosing a new password with it).
+// RESET_TOKEN (a password-reset token from an email: end by choosing a new password with it),
+// INVITATION_TOKEN (an invitation's token from an email: accept it and arrive on the path).
 // Exits non-zero at the first step that fails, saying which.
 
 import { spawnSync } from 'node:child_process';
@@ -372,6 +373,29 @@ try {
     await phone.getByLabel('Passord', { exact: true }).fill(newPassword);
     await phone.getByRole('button', { name: 'Logg inn' }).click();
     await expectHeading(phone, 'Hei');
+  }
+
+  if (process.env.INVITATION_TOKEN) {
+    step("the link in an invitation email creates the mentor's account");
+    const invited = await newPage(PHONE, 'invitation');
+    await invited.goto(`${base}/invitation?token=${encodeURIComponent(process.env.INVITATION_TOKEN)}`);
+    await expectHeading(invited, 'Velkommen som mentor');
+    await checkLayout(invited, 'invitation');
+    const chosen = 'Vi synger alltid for de som dør hos oss';
+    await invited.getByLabel('Fullt navn').fill('Liv Moen');
+    await invited.getByLabel('Nytt passord', { exact: true }).fill(chosen);
+    await invited.getByLabel('Gjenta passordet').fill(chosen);
+    await invited.getByRole('button', { name: 'Opprett konto' }).click();
+    await expectHeading(invited, 'Hei, Liv');
+    await invited.getByRole('link', { name: /^Start: / }).waitFor();
+    step('an invitation cannot be used twice');
+    const again = await newPage(PHONE, 'invitation again');
+    await again.goto(`${base}/invitation?token=${encodeURIComponent(process.env.INVITATION_TOKEN)}`);
+    await again.getByLabel('Fullt navn').fill('Liv Moen');
+    await again.getByLabel('Nytt passord', { exact: true }).fill(chosen);
+    await again.getByLabel('Gjenta passordet').fill(chosen);
+    await again.getByRole('button', { name: 'Opprett konto' }).click();
+    await again.getByRole('alert').filter({ hasText: 'Lenken er ugyldig eller utløpt.' }).waitFor();
   }
 
   check(problems.length === 0, `errors in the browser:\n${problems.join('\n')}`);
