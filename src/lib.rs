@@ -2,6 +2,7 @@
 //! health and care services. `Application::build` turns a configuration into a running server.
 
 pub mod auth;
+pub mod client;
 pub mod config;
 pub mod content;
 pub mod db;
@@ -245,7 +246,12 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .finish()
         })))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", http::openapi::document()))
-        .default_service(web::to(|| async {
+        .configure(client::configure)
+        .default_service(web::to(|req: actix_web::HttpRequest| async move {
+            // The client's own paths (links in emails, reloads) get the client; all else is 404.
+            if req.method() == actix_web::http::Method::GET && client::is_screen(req.path()) {
+                return client::index(req).await;
+            }
             problem_response(
                 actix_web::http::StatusCode::NOT_FOUND,
                 "not_found",

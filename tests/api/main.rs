@@ -1,6 +1,7 @@
 //! Black-box tests: the real application over HTTP against a real PostgreSQL and SMTP server.
 
 mod auth;
+mod browser;
 mod cli;
 mod encryption;
 mod errors;

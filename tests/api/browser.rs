@@ -1,0 +1,254 @@
+//! The web client in a real browser: Debian's Chromium, driven by playwright-core from
+//! `web/e2e/journey.mjs`, through a mentor's journey against the real server. Also the client's
+//! serving: embedded assets, caching, its CSP, the fallback for client paths and the API's 404s.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::Utc;
+use mentorsti::auth::Role;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_problem, spawn_app, PASSWORD};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn e2e_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("web/e2e")
+}
+
+/// Installs playwright-core (pinned in package-lock.json) when it is not there yet.
+async fn ensure_playwright() {
+    let dir = e2e_dir();
+    if dir
+        .join("node_modules/playwright-core/package.json")
+        .exists()
+    {
+        return;
+    }
+    let status = tokio::process::Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir)
+        .status()
+        .await
+        .expect("npm must be installed to run the browser tests (apt-get install nodejs npm)");
+    assert!(status.success(), "npm ci in web/e2e failed");
+}
+
+#[tokio::test]
+async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "the browser tests need Debian's Chromium at {CHROMIUM}: apt-get install chromium"
+    );
+    ensure_playwright().await;
+
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let (facilitator, _) = app.user_with_token(Role::Facilitator).await;
+    let start = (Utc::now() + chrono::Duration::days(10))
+        .date_naive()
+        .and_hms_opt(9, 0, 0)
+        .unwrap()
+        .and_utc();
+    // One series with room, and one that is full (so the mentor meets the waitlist).
+    let series = |title: &str, capacity: i32, start: chrono::DateTime<Utc>| {
+        json!({
+            "title": title,
+            "capacity": capacity,
+            "facilitator_id": facilitator.id,
+            "sessions": [
+                {"starts_at": start, "join_url": "https://meet.example.no/a"},
+                {"starts_at": start + chrono::Duration::days(21), "join_url": "https://meet.example.no/b"},
+                {"starts_at": start + chrono::Duration::days(42), "join_url": "https://meet.example.no/c"},
+            ],
+        })
+    };
+    let mut ids = Vec::new();
+    for body in [
+        series("Vinterens refleksjonsgruppe, Viken", 12, start),
+        series(
+            "Vårens refleksjonsgruppe, Buskerud",
+            1,
+            start + chrono::Duration::days(7),
+        ),
+    ] {
+        let response = app.post("/admin/webinar-series", &admin, &body).await;
+        assert_eq!(response.status(), 201);
+        ids.push(response.json::<Value>().await.unwrap()["id"].clone());
+    }
+    let (other, other_token) = app.user_with_token(Role::Mentor).await;
+    let sql = app.sql().await;
+    sql.execute(
+        "INSERT INTO path_completions (user_id) VALUES ($1)",
+        &[&other.id],
+    )
+    .await
+    .unwrap();
+    sql.execute(
+        "INSERT INTO reflection_notes (user_id, version, body, status, submitted_at) \
+         VALUES ($1, 1, $2, 'submitted', now())",
+        &[&other.id, &"Refleksjon. ".repeat(40)],
+    )
+    .await
+    .unwrap();
+    let full = format!("/webinar-series/{}/registrations", ids[1].as_str().unwrap());
+    assert_eq!(
+        app.post(&full, &other_token, &json!({})).await.status(),
+        201
+    );
+
+    let mentor = app
+        .create_user(Role::Mentor, "kari.nordmann@example.no")
+        .await;
+    for (id, name) in [
+        (mentor.id, "Kari Nordmann"),
+        (facilitator.id, "Ingrid Berg"),
+    ] {
+        sql.execute("UPDATE users SET name = $2 WHERE id = $1", &[&id, &name])
+            .await
+            .unwrap();
+    }
+
+    // The journey ends by following the link of a password-reset email.
+    let reset = app
+        .client
+        .post(app.api("/auth/password-reset"))
+        .json(&json!({"email": mentor.email}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 202);
+    let reset_token = app.mail.wait_for(&mentor.email, 1).await[0].token();
+
+    // A coordinator with municipalities full of mentors at every stage: the demo data.
+    let demo = mentorsti::orgs::demo::seed(&app.state)
+        .await
+        .expect("the demo data");
+
+    // The coordinator invites a new mentor; the journey accepts from the email's link.
+    let signed_in: Value = app
+        .login(&demo.coordinator, &demo.password)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let coordinator = signed_in["access_token"].as_str().unwrap().to_owned();
+    let municipalities: Value = app
+        .get("/admin/municipalities", &coordinator)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let invitee = "liv.moen@example.no";
+    let invited = app
+        .post(
+            "/admin/invitations",
+            &coordinator,
+            &json!({
+                "municipality_id": municipalities["items"][0]["id"],
+                "invitees": [{"email": invitee, "name": "Liv Moen"}],
+            }),
+        )
+        .await;
+    assert_eq!(invited.status(), 201);
+    let invitation_token = app.mail.wait_for(invitee, 1).await[0].token();
+
+    // Screenshots go to docs/ only when asked for, so a test run leaves the tree clean.
+    let screenshots = if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots")
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots")
+    };
+    let run = tokio::process::Command::new("node")
+        .arg(e2e_dir().join("journey.mjs"))
+        .args([&app.address, &mentor.email, PASSWORD])
+        .env("CHROMIUM", CHROMIUM)
+        .env("SCREENSHOT_DIR", &screenshots)
+        .env("COORDINATOR_EMAIL", &demo.coordinator)
+        .env("COORDINATOR_PASSWORD", &demo.password)
+        .env("RESET_TOKEN", &reset_token)
+        .env("INVITATION_TOKEN", &invitation_token)
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(240), run)
+        .await
+        .expect("the browser journey finished within four minutes")
+        .expect("node must be installed to run the browser tests (apt-get install nodejs)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    assert!(
+        output.status.success(),
+        "the browser journey failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[tokio::test]
+async fn the_client_is_served_with_its_own_csp_and_cache_rules() {
+    let app = spawn_app().await;
+    let index = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(index.status(), 200);
+    let csp = index.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("default-src 'self'") && csp.contains("script-src 'self'"));
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(index.headers()["cache-control"], "no-cache");
+    let etag = index.headers()["etag"].clone();
+    let html = index.text().await.unwrap();
+    let again = app
+        .client
+        .get(app.url("/webinars"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304, "an unchanged client is not sent again");
+    assert!(html.contains(r#"<html lang="nb">"#));
+
+    // The versioned assets are cached for a year, and compressed for those who accept it.
+    let start = html.find("/assets/").unwrap();
+    let script = &html[start..start + html[start..].find('"').unwrap()];
+    let asset = app
+        .client
+        .get(app.url(script))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asset.status(), 200);
+    assert_eq!(
+        asset.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(asset.headers()["content-encoding"], "gzip");
+
+    // Links in emails and reloads of client paths get the client.
+    for path in [
+        "/reset-password?token=abc",
+        "/invitation?token=abc",
+        "/verify-email?token=abc",
+        "/modules/2/hva-er-veiledning",
+        "/webinars",
+    ] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(
+            response.text().await.unwrap().contains("/assets/"),
+            "{path}"
+        );
+    }
+    // Everything else is still a problem-JSON 404, the API's unknown paths above all.
+    for path in [
+        "/api/v1/no-such-thing",
+        "/api/nothing",
+        "/wp-login.php",
+        "/assets/x/nope.js",
+    ] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        let body: Value = assert_problem(response, 404, "not_found").await;
+        assert_eq!(body["status"], 404, "{path}");
+    }
+}

@@ -1,0 +1,122 @@
+// The client's entry: routes client paths to screens, keeps the menu, and sends anyone who is
+// not signed in to the sign-in screen (and back where they were going afterwards).
+
+import { ApiError, api, isSignedIn, onSignedOut, signOut } from './api.js';
+import { flushAll, forgetUnsaved } from './autosave.js';
+import { alertBox, explain, go, h, onNavigate, render } from './ui.js';
+import * as auth from './screens/auth.js';
+import * as learning from './screens/learning.js';
+import { noteScreen } from './screens/note.js';
+import { certificateScreen, webinarsScreen } from './screens/webinars.js';
+import { coordinatorScreen } from './screens/coordinator.js';
+
+let me = null;
+async function whoAmI() {
+  if (!me) me = await api('/me');
+  return me;
+}
+const isCoordinator = (user) => user.role === 'coordinator' || user.role === 'admin';
+
+async function home() {
+  if (!isSignedIn()) return auth.signIn(new URLSearchParams());
+  const user = await whoAmI();
+  return isCoordinator(user) ? coordinatorScreen() : learning.pathScreen(user);
+}
+
+const ROUTES = [
+  [/^\/$/, home],
+  [/^\/sign-in$/, (q) => auth.signIn(q), true],
+  [/^\/forgot-password$/, () => auth.forgotPassword(), true],
+  [/^\/reset-password$/, (q) => auth.resetPassword(q), true],
+  [/^\/invitation$/, (q) => auth.acceptInvitation(q), true],
+  [/^\/verify-email$/, (q) => auth.verifyEmail(q), true],
+  [/^\/path$/, async () => learning.pathScreen(await whoAmI())],
+  [/^\/modules\/(\d+)\/([a-z0-9-]+)$/, (q, n, slug) => learning.pageScreen(Number(n), slug)],
+  [/^\/literature$/, () => learning.literatureScreen()],
+  [/^\/note$/, () => noteScreen()],
+  [/^\/webinars$/, () => webinarsScreen()],
+  [/^\/certificate$/, () => certificateScreen()],
+  [/^\/coordinator$/, () => coordinatorScreen()],
+];
+
+function menu(user) {
+  const nav = document.getElementById('nav');
+  document.getElementById('menu-toggle')?.remove();
+  if (!user) {
+    nav.hidden = true;
+    nav.replaceChildren();
+    return;
+  }
+  const links = isCoordinator(user)
+    ? [['/coordinator', 'Fremdrift']]
+    : [['/path', 'Læringsstien'], ['/literature', 'Litteratur'], ['/note', 'Notat'], ['/webinars', 'Webinarer'], ['/certificate', 'Kursbevis']];
+  if (user.role === 'admin') links.push(['/path', 'Læringsstien']);
+  // On the start page a mentor sees the path, a coordinator the progress table.
+  const here = location.pathname === '/' ? links[0][0] : location.pathname;
+  const list = h('ul', {},
+    links.map(([href, text]) => h('li', {}, h('a', { href, 'aria-current': here === href ? 'page' : undefined }, text))),
+    h('li', {}, h('button', {
+      type: 'button', class: 'link', onclick: async () => {
+        await flushAll();
+        forgetUnsaved();
+        await signOut();
+        me = null;
+        go('/sign-in');
+      },
+    }, 'Logg ut')));
+  // On a phone the menu folds behind one button, so the screen starts with its content.
+  const toggle = h('button', {
+    type: 'button', id: 'menu-toggle', class: 'menu-toggle', 'aria-expanded': 'false', 'aria-controls': 'nav', onclick: () => {
+      toggle.setAttribute('aria-expanded', String(toggle.getAttribute('aria-expanded') !== 'true'));
+    },
+  }, 'Meny');
+  nav.before(toggle);
+  nav.replaceChildren(list);
+  nav.hidden = false;
+}
+
+async function route() {
+  const path = location.pathname;
+  const query = new URLSearchParams(location.search);
+  for (const [pattern, screen, open] of ROUTES) {
+    const match = pattern.exec(path);
+    if (!match) continue;
+    if (!open && !isSignedIn()) {
+      go(`/sign-in?next=${encodeURIComponent(path + location.search)}`, { replace: true });
+      return;
+    }
+    try {
+      menu(isSignedIn() ? await whoAmI() : null);
+      await screen(query, ...match.slice(1));
+    } catch (error) {
+      // A refused session has already sent the user to the sign-in screen.
+      if (error instanceof ApiError && error.status === 401) return;
+      render('Noe gikk galt', alertBox(explain(error)), h('p', {}, h('a', { href: '/' }, 'Til forsiden')));
+    }
+    return;
+  }
+  render('Fant ikke siden', h('p', {}, 'Denne adressen finnes ikke.'), h('p', {}, h('a', { href: '/' }, 'Til forsiden')));
+}
+
+// Links inside the client navigate without reloading; downloads, new tabs and the API do not.
+document.addEventListener('click', (event) => {
+  const link = event.target.closest('a[href]');
+  if (!link || event.defaultPrevented || event.button !== 0) return;
+  if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  if (link.origin !== location.origin || link.target || link.hasAttribute('download')) return;
+  if (link.pathname.startsWith('/api/') || link.pathname.startsWith('/docs')) return;
+  event.preventDefault();
+  go(link.pathname + link.search);
+});
+
+window.addEventListener('popstate', route);
+onNavigate(route);
+onSignedOut(() => {
+  me = null;
+  const back = location.pathname + location.search;
+  go(`/sign-in?next=${encodeURIComponent(back)}`, { replace: true });
+});
+auth.onSignedIn(() => {
+  me = null;
+});
+route();

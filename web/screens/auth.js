@@ -1,0 +1,138 @@
+// Signing in, accepting an invitation, resetting a password and confirming an email address.
+// Emails link to /invitation, /reset-password and /verify-email with ?token=.
+
+import { ApiError, api, keepTokens } from '../api.js';
+import { alertBox, explain, field, form, go, h, render } from '../ui.js';
+
+let signedInHandler = () => {};
+export function onSignedIn(handler) {
+  signedInHandler = handler;
+}
+
+/** Only paths inside the client, so a crafted link cannot send anyone elsewhere. */
+function safeNext(query) {
+  const next = query.get('next') || '/';
+  return next.startsWith('/') && !next.startsWith('//') ? next : '/';
+}
+
+const PASSWORD_HINT = 'Minst 12 tegn. En setning du husker, er et godt passord.';
+
+function newPasswordFields() {
+  return [
+    field({ id: 'password', label: 'Nytt passord', type: 'password', autocomplete: 'new-password', required: true, minlength: 12, maxlength: 128, hint: PASSWORD_HINT }),
+    field({ id: 'repeat', label: 'Gjenta passordet', type: 'password', autocomplete: 'new-password', required: true }),
+  ];
+}
+
+function samePasswords(values) {
+  if (values.password !== values.repeat) throw new Error('mismatch');
+}
+
+const mismatchOr = (describe) => (error) =>
+  error.message === 'mismatch' ? 'De to passordene er ikke like.' : describe(error);
+
+export function signIn(query) {
+  render('Logg inn',
+    h('p', { class: 'lead' }, 'Velkommen til mentoropplæringen i lindrende behandling.'),
+    form({
+      label: 'Logg inn',
+      fields: [
+        field({ id: 'email', label: 'E-post', type: 'email', autocomplete: 'username', required: true, inputmode: 'email' }),
+        field({ id: 'password', label: 'Passord', type: 'password', autocomplete: 'current-password', required: true }),
+      ],
+      submit: 'Logg inn',
+      describe: (error) => (error instanceof ApiError && error.code === 'unauthorized'
+        ? 'E-postadressen eller passordet er feil.'
+        : explain(error)),
+      action: async ({ email, password }) => {
+        keepTokens(await api('/auth/login', { method: 'POST', body: { email: email.trim(), password } }));
+        signedInHandler();
+        go(safeNext(query), { replace: true });
+      },
+    }),
+    h('p', {}, h('a', { href: '/forgot-password' }, 'Glemt passordet?')),
+    h('p', { class: 'muted' }, 'Har du fått en invitasjon på e-post? Bruk lenken i e-posten for å lage konto.'));
+}
+
+export function forgotPassword() {
+  const done = h('div', { 'aria-live': 'polite' });
+  const request = form({
+    label: 'Be om nytt passord',
+    fields: [field({ id: 'email', label: 'E-post', type: 'email', autocomplete: 'username', required: true })],
+    submit: 'Send lenke',
+    action: async ({ email }) => {
+      await api('/auth/password-reset', { method: 'POST', body: { email: email.trim() } });
+      request.hidden = true;
+      done.append(alertBox('Hvis det finnes en konto med denne adressen, har vi sendt en e-post med en lenke for å lage nytt passord. Lenken virker en kort stund.', 'success'));
+    },
+  });
+  render('Glemt passordet',
+    h('p', {}, 'Skriv e-postadressen din, så sender vi deg en lenke for å lage et nytt passord.'),
+    request, done,
+    h('p', {}, h('a', { href: '/sign-in' }, 'Tilbake til innlogging')));
+}
+
+function missingToken() {
+  render('Lenken mangler noe',
+    alertBox('Lenken er ufullstendig. Åpne den på nytt fra e-posten, eller kopier hele adressen.'),
+    h('p', {}, h('a', { href: '/sign-in' }, 'Til innlogging')));
+}
+
+export function resetPassword(query) {
+  const token = query.get('token');
+  if (!token) return missingToken();
+  const done = h('div', { 'aria-live': 'polite' });
+  const reset = form({
+    label: 'Lag nytt passord',
+    fields: newPasswordFields(),
+    submit: 'Lagre nytt passord',
+    describe: mismatchOr((error) => (error instanceof ApiError && ['unauthorized', 'not_found'].includes(error.code)
+      ? 'Lenken er ugyldig eller utløpt. Be om en ny lenke.'
+      : explain(error))),
+    action: async (values) => {
+      samePasswords(values);
+      await api('/auth/password-reset/confirm', { method: 'POST', body: { token, password: values.password } });
+      reset.hidden = true;
+      done.append(alertBox('Passordet er endret.', 'success'), h('p', {}, h('a', { href: '/sign-in' }, 'Logg inn med det nye passordet')));
+    },
+  });
+  render('Lag nytt passord', reset, done);
+}
+
+export function acceptInvitation(query) {
+  const token = query.get('token');
+  if (!token) return missingToken();
+  render('Velkommen som mentor',
+    h('p', { class: 'lead' }, 'Du er invitert til mentoropplæringen. Skriv navnet ditt og velg et passord, så er kontoen klar.'),
+    form({
+      label: 'Godta invitasjonen',
+      fields: [field({ id: 'name', label: 'Fullt navn', autocomplete: 'name', required: true, maxlength: 200 }), ...newPasswordFields()],
+      submit: 'Opprett konto',
+      describe: mismatchOr((error) => {
+        if (!(error instanceof ApiError)) return explain(error);
+        if (error.code === 'already_a_user') return 'Det finnes allerede en konto med denne e-postadressen. Logg inn i stedet, eller be om nytt passord.';
+        if (error.code === 'invitation_expired') return 'Invitasjonen er utløpt. Be koordinatoren om å sende den på nytt.';
+        return explain(error);
+      }),
+      action: async (values) => {
+        samePasswords(values);
+        keepTokens(await api('/auth/invitations/accept', { method: 'POST', body: { token, name: values.name.trim(), password: values.password } }));
+        signedInHandler();
+        go('/', { replace: true });
+      },
+    }));
+}
+
+export async function verifyEmail(query) {
+  const token = query.get('token');
+  if (!token) return missingToken();
+  render('Bekrefter e-postadressen …');
+  try {
+    await api('/auth/verify-email', { method: 'POST', body: { token } });
+    render('E-postadressen er bekreftet', h('p', {}, 'Takk! Nå kan du logge inn.'), h('p', {}, h('a', { href: '/' }, 'Gå videre')));
+  } catch (error) {
+    render('Kunne ikke bekrefte', alertBox(error instanceof ApiError && error.status < 500
+      ? 'Lenken er ugyldig eller utløpt.'
+      : explain(error)), h('p', {}, h('a', { href: '/' }, 'Til forsiden')));
+  }
+}
