@@ -12,6 +12,7 @@ pub mod http;
 pub mod learning;
 pub mod mail;
 pub mod orgs;
+pub mod privacy;
 pub mod reflection;
 pub mod telemetry;
 #[doc(hidden)]
@@ -238,7 +239,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(reflection::routes::configure)
                 .configure(webinars::routes::configure)
                 .configure(content::routes::configure)
-                .configure(orgs::routes::configure),
+                .configure(orgs::routes::configure)
+                .configure(privacy::routes::configure),
         )
         .service(web::resource("/docs").route(web::get().to(|| async {
             HttpResponse::PermanentRedirect()

@@ -113,6 +113,7 @@ pub async fn find_profile(
     let found: Option<(UserRow, Option<MunicipalityRef>)> = users::table
         .left_join(municipalities::table)
         .filter(users::id.eq(id))
+        .filter(users::erased_at.is_null())
         .select((
             UserRow::as_select(),
             (

@@ -71,6 +71,7 @@ diesel::table! {
         municipality_id -> Nullable<Uuid>,
         usht_id -> Nullable<Uuid>,
         self_enrolled -> Bool,
+        erased_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{auth, content, error, http, learning, orgs, reflection, webinars};
+use crate::{auth, content, error, http, learning, orgs, privacy, reflection, webinars};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -70,6 +70,11 @@ Errors are RFC 9457 problem JSON (`application/problem+json`) with a stable `cod
         orgs::routes::resend_invitation,
         orgs::routes::progress_csv,
         orgs::routes::change_role,
+        privacy::routes::export_me,
+        privacy::routes::access_log,
+        privacy::routes::erase_me,
+        privacy::routes::export_user,
+        privacy::routes::erase_user,
     ),
     components(schemas(error::Problem, error::FieldError, content::ContentProblem)),
     modifiers(&BearerAuth, &CommonResponses),

@@ -10,9 +10,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::scope::Scope;
-use crate::db::schema::{
-    invitations, mentor_progress, municipalities, nudges, users, ushts,
-};
+use crate::db::schema::{invitations, mentor_progress, municipalities, nudges, users, ushts};
 use crate::error::AppError;
 
 // ---- USHTs ----------------------------------------------------------------------------------

@@ -13,5 +13,6 @@ mod mail;
 mod migrations;
 mod openapi;
 mod orgs;
+mod privacy;
 mod reflection;
 mod webinars;

@@ -1,0 +1,5 @@
+//! The people whose data this holds keep it theirs: export, erasure, and the log of who read it.
+
+pub mod registry;
+pub mod routes;
+pub mod service;

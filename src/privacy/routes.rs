@@ -1,0 +1,147 @@
+//! HTTP for `GET /me/export`, `DELETE /me`, `GET /me/access-log` and the administrators'
+//! `GET /admin/users/{id}/export` and `DELETE /admin/users/{id}`.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use secrecy::SecretString;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::service::{self, AccessEntry};
+use crate::auth::extractor::roles;
+use crate::auth::Require;
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::json::Json;
+use crate::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/me/export").route(web::get().to(export_me)))
+        .service(web::resource("/me/access-log").route(web::get().to(access_log)))
+        .service(web::resource("/admin/users/{id}/export").route(web::get().to(export_user)))
+        .service(web::resource("/admin/users/{id}").route(web::delete().to(erase_user)));
+}
+
+fn attachment(document: &serde_json::Value) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"mine-data.json\"",
+        ))
+        .json(document)
+}
+
+#[utoipa::path(get, path = "/api/v1/me/export", tag = "me", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Everything stored about the caller: profile, progress, answers, every note version, webinars and attendance, certificate, invitations, nudges, emails sent to them and the access log", body = Object),
+        (status = 401, description = "No valid access token", body = Problem)))]
+pub async fn export_me(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+) -> AppResult<HttpResponse> {
+    let document = service::export(&state, caller.id)
+        .await
+        .map_err(|e| match e {
+            AppError::NotFound => AppError::Unauthorized,
+            other => other,
+        })?;
+    Ok(attachment(&document))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/access-log", tag = "me", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Who has looked at the caller's data (notes read by a facilitator, progress viewed or exported by a coordinator, exports by an administrator), newest first", body = [AccessEntry]),
+        (status = 401, description = "No valid access token", body = Problem)))]
+pub async fn access_log(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::access_log(&state, caller.id).await?))
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EraseMe {
+    /// The caller's password, to confirm.
+    #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters"))]
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+#[utoipa::path(delete, path = "/api/v1/me", tag = "me", security(("bearer" = [])), request_body = EraseMe,
+    responses(
+        (status = 204, description = "Personal data erased; sessions ended; anonymous counts kept"),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "`wrong_password`", body = Problem),
+        (status = 422, description = "Invalid body", body = Problem)))]
+pub async fn erase_me(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+    body: Json<EraseMe>,
+) -> AppResult<HttpResponse> {
+    let stored = {
+        let mut conn = state.pool.get().await?;
+        crate::auth::store::find_profile(&mut conn, caller.id)
+            .await?
+            .ok_or(AppError::Unauthorized)?
+            .0
+            .password_hash
+    };
+    let verified = state
+        .passwords
+        .verify(
+            stored.as_deref(),
+            &SecretString::from(body.password.clone()),
+        )
+        .await?;
+    if !verified.valid {
+        return Err(AppError::rule(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "wrong_password",
+            "The password is not right; nothing was erased.",
+        ));
+    }
+    service::erase(&state, caller.id, &caller).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/users/{id}/export", tag = "organisations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "User id")),
+    responses(
+        (status = 200, description = "Everything stored about the user (on the person's request); recorded in their access log", body = Object),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Administrators only", body = Problem),
+        (status = 404, description = "No such user", body = Problem)))]
+pub async fn export_user(
+    state: web::Data<AppState>,
+    caller: Require<roles::Admin>,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    let document = service::export_for_admin(&state, &caller, *id).await?;
+    Ok(attachment(&document))
+}
+
+#[utoipa::path(delete, path = "/api/v1/admin/users/{id}", tag = "organisations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "User id")),
+    responses(
+        (status = 204, description = "The user's personal data erased (on the person's request)"),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Administrators only", body = Problem),
+        (status = 404, description = "No such user", body = Problem),
+        (status = 409, description = "`own_account`: use DELETE /me", body = Problem)))]
+pub async fn erase_user(
+    state: web::Data<AppState>,
+    caller: Require<roles::Admin>,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    if *id == caller.id {
+        return Err(AppError::rule(
+            actix_web::http::StatusCode::CONFLICT,
+            "own_account",
+            "Erase your own account with DELETE /me.",
+        ));
+    }
+    service::erase(&state, *id, &caller).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

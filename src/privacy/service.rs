@@ -1,0 +1,219 @@
+//! Export of everything stored about a person, erasure, and the access log as the person sees it.
+
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{Text, Uuid as SqlUuid};
+use diesel_async::scoped_futures::ScopedFutureExt;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::auth::AuthUser;
+use crate::error::{AppError, AppResult};
+use crate::AppState;
+
+#[derive(diesel::QueryableByName)]
+struct JsonText {
+    #[diesel(sql_type = Text)]
+    json: String,
+}
+
+/// Rows of one query about the person as a JSON array (`$1` is the person's id).
+async fn rows(conn: &mut AsyncPgConnection, query: &str, user_id: Uuid) -> AppResult<Value> {
+    let sql = format!("SELECT coalesce(json_agg(t), '[]')::text AS json FROM ({query}) t");
+    let found: JsonText = diesel::sql_query(sql)
+        .bind::<SqlUuid, _>(user_id)
+        .get_result(conn)
+        .await?;
+    serde_json::from_str(&found.json).map_err(|e| AppError::internal(format!("export json: {e}")))
+}
+
+/// Everything stored about a person, as one JSON document.
+pub async fn export(state: &AppState, user_id: Uuid) -> AppResult<Value> {
+    let mut conn = state.pool.get().await?;
+    let (user, municipality) = crate::auth::store::find_profile(&mut conn, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let keys = &state.config.encryption;
+    let answers: Vec<Value> = crate::learning::store::answers(&mut conn, keys, user_id)
+        .await?
+        .into_iter()
+        .map(|a| {
+            json!({"page_slug": a.page_slug, "question_id": a.question_id, "text": a.body, "updated_at": a.updated_at})
+        })
+        .collect();
+    let notes: Vec<Value> = crate::reflection::store::versions(&mut conn, keys, user_id)
+        .await?
+        .into_iter()
+        .map(|n| {
+            json!({"version": n.version, "status": n.status, "text": n.body, "updated_at": n.updated_at, "submitted_at": n.submitted_at})
+        })
+        .collect();
+    let webinars = crate::webinars::service::my_webinars(state, user_id).await?;
+    let document = json!({
+        "exported_at": Utc::now(),
+        "profile": {
+            "id": user.id,
+            "email": user.email,
+            "name": user.name,
+            "role": user.role,
+            "municipality": municipality.map(|(id, number, name)| json!({"id": id, "number": number, "name": name})),
+            "workplace": user.workplace,
+            "leader_name": user.leader_name,
+            "leader_email": user.leader_email,
+            "email_verified": user.email_verified_at.is_some(),
+            "self_enrolled": user.self_enrolled,
+            "last_active_at": user.last_active_at,
+            "created_at": user.created_at,
+        },
+        "progress": {
+            "page_completions": rows(&mut conn, "SELECT module_number, page_slug, completed_at FROM page_completions WHERE user_id = $1 ORDER BY completed_at", user_id).await?,
+            "module_skips": rows(&mut conn, "SELECT module_number, skipped_at FROM module_skips WHERE user_id = $1", user_id).await?,
+            "path_completed_at": rows(&mut conn, "SELECT completed_at FROM path_completions WHERE user_id = $1", user_id).await?
+                .get(0).and_then(|r| r.get("completed_at")).cloned(),
+        },
+        "answers": answers,
+        "reflection_note_versions": notes,
+        "webinars": webinars,
+        "certificate": rows(&mut conn, "SELECT name, programme, completed_on, verification_code, issued_at FROM certificates WHERE user_id = $1", user_id).await?
+            .get(0).cloned(),
+        "invitations": rows(&mut conn, "SELECT i.email, i.name, i.role, i.created_at, i.accepted_at, m.name AS municipality FROM invitations i LEFT JOIN municipalities m ON m.id = i.municipality_id WHERE i.accepted_user_id = $1", user_id).await?,
+        "nudges": rows(&mut conn, "SELECT sent_at FROM nudges WHERE user_id = $1 ORDER BY sent_at", user_id).await?,
+        "emails": rows(&mut conn, "SELECT recipient, subject, body_text AS text, created_at, sent_at FROM mail_outbox WHERE user_id = $1 ORDER BY created_at", user_id).await?,
+        "access_log": rows(&mut conn, ACCESS_LOG_QUERY, user_id).await?,
+    });
+    Ok(document)
+}
+
+/// Who looked at the person's data: the actor's name and role, what, when.
+const ACCESS_LOG_QUERY: &str =
+    "SELECT l.at, CASE WHEN a.erased_at IS NULL THEN a.name END AS actor_name, \
+    l.actor_role, l.action, l.object_type, l.object_id FROM access_log l \
+    LEFT JOIN users a ON a.id = l.actor_id WHERE l.subject_id = $1 ORDER BY l.at DESC, l.id DESC";
+
+/// An administrator's export of someone else: recorded in that person's access log.
+pub async fn export_for_admin(
+    state: &AppState,
+    admin: &AuthUser,
+    user_id: Uuid,
+) -> AppResult<Value> {
+    let document = export(state, user_id).await?;
+    let mut conn = state.pool.get().await?;
+    record_access(
+        &mut conn,
+        user_id,
+        admin,
+        "export_user",
+        "user",
+        &user_id.to_string(),
+    )
+    .await?;
+    tracing::info!(target: "security", event = "user_exported", %user_id, by = %admin.id, "personal data exported by an administrator");
+    Ok(document)
+}
+
+async fn record_access(
+    conn: &mut AsyncPgConnection,
+    subject: Uuid,
+    actor: &AuthUser,
+    action: &str,
+    object_type: &str,
+    object_id: &str,
+) -> AppResult<()> {
+    diesel::sql_query(
+        "INSERT INTO access_log (subject_id, actor_id, actor_role, action, object_type, object_id) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind::<SqlUuid, _>(subject)
+    .bind::<SqlUuid, _>(actor.id)
+    .bind::<Text, _>(actor.role.as_str())
+    .bind::<Text, _>(action)
+    .bind::<Text, _>(object_type)
+    .bind::<Text, _>(object_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// One line of the access log as the person sees it.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct AccessEntry {
+    pub at: DateTime<Utc>,
+    /// The name of who looked (null if that account has since been erased).
+    pub actor_name: Option<String>,
+    pub actor_role: String,
+    /// `read_note`, `view_progress`, `export_progress` or `export_user`.
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<String>,
+}
+
+pub async fn access_log(state: &AppState, user_id: Uuid) -> AppResult<Vec<AccessEntry>> {
+    let mut conn = state.pool.get().await?;
+    let found = rows(&mut conn, ACCESS_LOG_QUERY, user_id).await?;
+    serde_json::from_value(found).map_err(|e| AppError::internal(format!("access log: {e}")))
+}
+
+/// Erases a person: upcoming webinar places are given up (the waitlist moves), then in one
+/// transaction their answers, notes, certificate, tokens, invitations and mail are deleted and
+/// the account's personal fields replaced. What the statistics count (completions, attendance)
+/// stays, tied only to an id that no longer leads to anyone.
+pub async fn erase(state: &AppState, user_id: Uuid, by: &AuthUser) -> AppResult<()> {
+    let now = Utc::now();
+    let upcoming: Vec<Uuid> = {
+        let mut conn = state.pool.get().await?;
+        crate::webinars::store::registrations_of(&mut conn, user_id)
+            .await?
+            .into_iter()
+            .filter(|(r, s)| r.status != "cancelled" && s.is_upcoming(now))
+            .map(|(r, _)| r.series_id)
+            .collect()
+    };
+    for series_id in upcoming {
+        crate::webinars::service::cancel_registration(state, user_id, series_id).await?;
+    }
+    let mut conn = state.pool.get().await?;
+    conn.transaction::<(), AppError, _>(|conn| {
+        async move {
+            let (user, _) = crate::auth::store::find_profile(conn, user_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let email = user.email.to_lowercase();
+            let by_id = [
+                "DELETE FROM reflection_answers WHERE user_id = $1",
+                "DELETE FROM reflection_notes WHERE user_id = $1",
+                "DELETE FROM certificates WHERE user_id = $1",
+                "DELETE FROM refresh_tokens WHERE user_id = $1",
+                "DELETE FROM auth_tokens WHERE user_id = $1",
+                "DELETE FROM idempotency_keys WHERE user_id = $1",
+                "DELETE FROM mail_outbox WHERE user_id = $1",
+                "DELETE FROM invitations WHERE accepted_user_id = $1",
+            ];
+            for statement in by_id {
+                diesel::sql_query(statement)
+                    .bind::<SqlUuid, _>(user_id)
+                    .execute(conn)
+                    .await?;
+            }
+            for (table, column) in super::registry::BY_EMAIL {
+                diesel::sql_query(format!("DELETE FROM {table} WHERE lower({column}) = $1"))
+                    .bind::<Text, _>(&email)
+                    .execute(conn)
+                    .await?;
+            }
+            diesel::sql_query(
+                "UPDATE users SET email = 'erased-' || id || '@erased.invalid', name = 'Slettet bruker',
+                    password_hash = NULL, email_verified_at = NULL, workplace = NULL, leader_name = NULL,
+                    leader_email = NULL, last_active_at = NULL, municipality_id = NULL, usht_id = NULL,
+                    self_enrolled = false, erased_at = now(), updated_at = now()
+                 WHERE id = $1",
+            )
+            .bind::<SqlUuid, _>(user_id)
+            .execute(conn)
+            .await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await?;
+    tracing::info!(target: "security", event = "user_erased", %user_id, by = %by.id, by_role = by.role.as_str(), "personal data erased");
+    Ok(())
+}
