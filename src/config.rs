@@ -68,6 +68,8 @@ pub struct LimitsConfig {
     pub login_failure_window: Duration,
     /// Requests a minute one IP address may make to write endpoints (POST/PUT/PATCH/DELETE).
     pub writes_per_ip_per_minute: u32,
+    /// Requests a minute one account may make to write endpoints.
+    pub writes_per_account_per_minute: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -208,6 +210,9 @@ impl Config {
             writes_per_ip_per_minute: reader
                 .number("WRITE_RATE_LIMIT_PER_MINUTE", 600u32, 1, 10_000_000)
                 .unwrap_or(600),
+            writes_per_account_per_minute: reader
+                .number("ACCOUNT_WRITE_RATE_LIMIT_PER_MINUTE", 240u32, 1, 10_000_000)
+                .unwrap_or(240),
         };
         let worker = WorkerConfig {
             poll_interval: Duration::from_millis(

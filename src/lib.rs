@@ -50,6 +50,7 @@ pub struct AppState {
     pub passwords: PasswordHasher,
     pub auth_limiter: IpLimiter,
     pub write_limiter: IpLimiter,
+    pub account_limiter: auth::limits::AccountLimiter,
     /// Loaded course revisions (immutable, so never stale).
     pub revisions: content::store::RevisionCache,
     /// Webinar registrations under way; the rest queue in memory, holding no connection, since
@@ -64,6 +65,9 @@ impl AppState {
             passwords: PasswordHasher::new(config.password_hash_concurrency),
             auth_limiter: IpLimiter::per_minute(config.limits.auth_per_ip_per_minute),
             write_limiter: IpLimiter::per_minute(config.limits.writes_per_ip_per_minute),
+            account_limiter: auth::limits::AccountLimiter::per_minute(
+                config.limits.writes_per_account_per_minute,
+            ),
             revisions: content::store::RevisionCache::default(),
             registrations: tokio::sync::Semaphore::new((config.database_pool_size / 2).max(1)),
             config: Arc::new(config),
@@ -197,6 +201,7 @@ async fn forget_idle_limits(state: web::Data<AppState>, mut shutdown: watch::Rec
             _ = tokio::time::sleep(Duration::from_secs(60)) => {
                 state.auth_limiter.forget_idle();
                 state.write_limiter.forget_idle();
+                state.account_limiter.forget_idle();
             }
             _ = shutdown.changed() => return,
         }

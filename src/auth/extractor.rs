@@ -76,16 +76,33 @@ impl<R: Roles> FromRequest for Require<R> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(authenticate(req).and_then(|user| {
-            if R::ALLOWED.contains(&user.role) {
-                Ok(Require {
-                    user,
-                    _roles: PhantomData,
-                })
-            } else {
-                Err(AppError::Forbidden)
+            if !R::ALLOWED.contains(&user.role) {
+                return Err(AppError::Forbidden);
             }
+            limit_writes(req, &user)?;
+            Ok(Require {
+                user,
+                _roles: PhantomData,
+            })
         }))
     }
+}
+
+/// Writes (POST, PUT, PATCH, DELETE) count against the per-IP and the per-account budgets, so
+/// one address or one account cannot flood the database; reads are not limited here.
+fn limit_writes(req: &HttpRequest, user: &AuthUser) -> Result<(), AppError> {
+    use actix_web::http::Method;
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal("application state missing"))?;
+    state.write_limiter.check(super::limits::client_ip(
+        req,
+        state.config.trust_forwarded_for,
+    ))?;
+    state.account_limiter.check(user.id)
 }
 
 /// Role sets used by the routes.

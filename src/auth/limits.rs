@@ -1,5 +1,6 @@
-//! Per-IP rate limits kept in memory (each instance limits what it serves). The per-account
-//! login lock is in the database instead (see `service::login`), so it holds across instances.
+//! Per-IP and per-account rate limits kept in memory (each instance limits what it serves). The
+//! per-account login lock is in the database instead (see `service::login`), so it holds across
+//! instances.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
@@ -10,11 +11,15 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::error::AppError;
 
-pub struct IpLimiter {
-    limiter: DefaultKeyedRateLimiter<IpAddr>,
+/// Requests a minute per key (an IP address, or an account's id).
+pub struct KeyedLimiter<K: std::hash::Hash + Eq + Clone + std::fmt::Display> {
+    limiter: DefaultKeyedRateLimiter<K>,
 }
 
-impl IpLimiter {
+pub type IpLimiter = KeyedLimiter<IpAddr>;
+pub type AccountLimiter = KeyedLimiter<uuid::Uuid>;
+
+impl<K: std::hash::Hash + Eq + Clone + std::fmt::Display> KeyedLimiter<K> {
     pub fn per_minute(requests: u32) -> Self {
         let quota = Quota::per_minute(NonZeroU32::new(requests.max(1)).expect("non-zero"));
         Self {
@@ -22,10 +27,10 @@ impl IpLimiter {
         }
     }
 
-    pub fn check(&self, ip: IpAddr) -> Result<(), AppError> {
-        self.limiter.check_key(&ip).map_err(|not_until| {
+    pub fn check(&self, key: K) -> Result<(), AppError> {
+        self.limiter.check_key(&key).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            tracing::warn!(target: "security", event = "rate_limited", %ip, "per-IP limit reached");
+            tracing::warn!(target: "security", event = "rate_limited", key = %key, "rate limit reached");
             AppError::RateLimited {
                 retry_after_secs: wait.as_secs().max(1),
             }

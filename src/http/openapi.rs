@@ -113,15 +113,16 @@ impl Modify for CommonResponses {
         use utoipa::openapi::path::ParameterIn;
         for (path, item) in openapi.paths.paths.iter_mut() {
             let api = path.starts_with("/api/");
-            for operation in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
+            let limited = api && !path.starts_with("/api/v1/auth/");
+            for (write, operation) in [
+                (false, &mut item.get),
+                (true, &mut item.put),
+                (true, &mut item.post),
+                (true, &mut item.delete),
+                (true, &mut item.patch),
             ]
             .into_iter()
-            .flatten()
+            .filter_map(|(write, op)| op.as_mut().map(|op| (write, op)))
             {
                 let json_body = operation
                     .request_body
@@ -161,6 +162,12 @@ impl Modify for CommonResponses {
                 };
                 if secured {
                     add("401", "Missing, invalid or expired access token");
+                }
+                if secured && write && limited {
+                    add(
+                        "429",
+                        "`rate_limited`: too many writes from this address or account; see Retry-After",
+                    );
                 }
                 if in_path {
                     add(

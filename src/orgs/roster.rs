@@ -303,4 +303,44 @@ mod tests {
             ]
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        /// CSV-like bytes: the delimiters, quotes, line ends and BOM the reader handles, in any
+        /// order, with arbitrary bytes (invalid UTF-8 included) between.
+        fn csv_like() -> impl Strategy<Value = Vec<u8>> {
+            let piece = prop_oneof![
+                Just(b"email".to_vec()),
+                Just(b"name".to_vec()),
+                Just(b",".to_vec()),
+                Just(b";".to_vec()),
+                Just(b"\"".to_vec()),
+                Just(b"\r\n".to_vec()),
+                Just(b"\n".to_vec()),
+                Just(b"\r".to_vec()),
+                Just(b"\xEF\xBB\xBF".to_vec()),
+                Just(b"kari@asker.kommune.no".to_vec()),
+                proptest::collection::vec(any::<u8>(), 0..8),
+            ];
+            proptest::collection::vec(piece, 0..60).prop_map(|pieces| pieces.concat())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+
+            #[test]
+            fn any_upload_is_read_or_refused_without_panic(bytes in csv_like()) {
+                if let Ok((invitees, skipped)) = parse_csv(&bytes) {
+                    let lines = bytes.split(|b| *b == b'\n').count();
+                    for row in invitees.iter().map(|i| i.row).chain(skipped.iter().map(|s| s.row)) {
+                        prop_assert!(row >= 2 && row <= lines, "row {row} of {lines} lines");
+                    }
+                    let _ = check(invitees);
+                }
+            }
+        }
+    }
 }

@@ -620,14 +620,10 @@ pub struct NudgeResult {
         (status = 422, description = "Invalid body", body = Problem)))]
 pub async fn nudge(
     state: web::Data<AppState>,
-    req: HttpRequest,
     caller: Require<roles::Staff>,
     id: web::Path<Uuid>,
     body: Json<NudgeRequest>,
 ) -> AppResult<HttpResponse> {
-    state
-        .write_limiter
-        .check(client_ip(&req, state.config.trust_forwarded_for))?;
     let outcome = service::nudge(&state, &caller, *id, body.inactive_days).await?;
     Ok(HttpResponse::Ok().json(NudgeResult {
         nudged: outcome.nudged,
@@ -710,13 +706,9 @@ fn skipped_view(skipped: Skipped) -> SkippedInvitee {
         (status = 422, description = "Invalid body", body = Problem)))]
 pub async fn invite_mentors(
     state: web::Data<AppState>,
-    req: HttpRequest,
     caller: Require<roles::Staff>,
     body: Json<InviteMentors>,
 ) -> AppResult<HttpResponse> {
-    state
-        .write_limiter
-        .check(client_ip(&req, state.config.trust_forwarded_for))?;
     let Json(body) = body;
     if body.invitees.is_empty() || body.invitees.len() > roster::MAX_ROWS {
         return Err(AppError::field("invitees", "must hold 1 to 5000 entries"));
@@ -777,9 +769,6 @@ pub async fn invite_mentors_csv(
             "Send the file as text/csv.".into(),
         ));
     }
-    state
-        .write_limiter
-        .check(client_ip(&req, state.config.trust_forwarded_for))?;
     let bytes = read_limited(payload.into_inner(), CSV_LIMIT).await?;
     let (invitees, skipped) =
         roster::parse_csv(&bytes).map_err(|problem| AppError::field("body", problem.0))?;

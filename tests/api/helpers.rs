@@ -405,6 +405,8 @@ pub fn base_vars(db_url: &str, smtp_port: u16) -> HashMap<String, String> {
         ("MAIL_RETRY_MAX_BACKOFF_SECS", "1".into()),
         ("DATABASE_POOL_SIZE", "8".into()),
         ("AUTH_RATE_LIMIT_PER_MINUTE", "100000".into()),
+        ("WRITE_RATE_LIMIT_PER_MINUTE", "1000000".into()),
+        ("ACCOUNT_WRITE_RATE_LIMIT_PER_MINUTE", "1000000".into()),
         ("PASSWORD_HASH_CONCURRENCY", "4".into()),
         ("LOG_FORMAT", "json".into()),
         (

@@ -300,3 +300,34 @@ async fn the_access_log_is_append_only() {
         );
     }
 }
+
+#[tokio::test]
+async fn writes_are_limited_per_account_and_per_address() {
+    let app = crate::helpers::spawn_app_with(|vars| {
+        vars.insert("ACCOUNT_WRITE_RATE_LIMIT_PER_MINUTE".into(), "5".into());
+        vars.insert("WRITE_RATE_LIMIT_PER_MINUTE".into(), "8".into());
+    })
+    .await;
+    let (_, first) = app.user_with_token(Role::Mentor).await;
+    let (_, second) = app.user_with_token(Role::Mentor).await;
+    let save = |token: String| {
+        let app = &app;
+        async move {
+            app.put("/me/reflection-note", &token, &json!({"body": "utkast"}))
+                .await
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(save(first.clone()).await.status(), 200);
+    }
+    let limited = save(first.clone()).await;
+    assert!(limited.headers().contains_key("retry-after"));
+    assert_problem(limited, 429, "rate_limited").await;
+    // Reads are not limited, and another account has its own budget...
+    assert_eq!(app.get("/me", &first).await.status(), 200);
+    for _ in 0..2 {
+        assert_eq!(save(second.clone()).await.status(), 200);
+    }
+    // ...until the address's budget (8 a minute, shared) runs out.
+    assert_problem(save(second.clone()).await, 429, "rate_limited").await;
+}
