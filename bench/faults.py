@@ -18,6 +18,9 @@ fails.
 
 1b. Database hung under load: the cluster's processes are frozen (SIGSTOP) so sockets stay open
    but nothing answers; requests must still answer (503) within 5 s and recover after SIGCONT.
+3. Killed mid-write: the service is killed (SIGKILL) while it stores a 5,000-row CSV invitation
+   (the moment is found in pg_stat_activity); afterwards there are either no invitations and
+   mails from it or all 5,000 of each, never part.
 
 Usage: bench/faults.py [--db-down-seconds 10] [--mails 40] [--threads 8]
 Binary: MENTORSTI_BIN, else target/debug/mentorsti (built first).
@@ -296,6 +299,7 @@ def main() -> int:
             "WORKER_POLL_INTERVAL_MS": "100",
             "AUTH_RATE_LIMIT_PER_MINUTE": "1000000",
             "WRITE_RATE_LIMIT_PER_MINUTE": "10000000",
+            "ACCOUNT_WRITE_RATE_LIMIT_PER_MINUTE": "10000000",
             "LOGIN_MAX_FAILURES": "1000",
             "ACCESS_TOKEN_MINUTES": "60",
             "LOG_FORMAT": "json",
@@ -456,6 +460,52 @@ def main() -> int:
         expect(all(v == 1 for v in per_recipient.values()), "each exactly once")
         expect(int(cluster.psql("SELECT count(*) FROM mail_outbox WHERE failed_at IS NOT NULL")) == 0,
                "none was given up")
+
+        # 3. The service killed in the middle of a bulk invitation.
+        log("\n3. service killed (SIGKILL) while a 5,000-row CSV invitation is being stored")
+        cluster.psql("INSERT INTO ushts (name, county) VALUES ('Feil-USHT', 'Buskerud')")
+        municipality = cluster.psql(
+            "INSERT INTO municipalities (number, name, usht_id) SELECT '3303', 'Kongsberg', id "
+            "FROM ushts WHERE name = 'Feil-USHT' RETURNING id").splitlines()[0]
+        csv = "email,name\n" + "".join(f"kill{i}@kongsberg.example.no,Mentor {i}\n" for i in range(5000))
+        answer: dict = {}
+
+        def upload() -> None:
+            try:
+                req = urllib.request.Request(
+                    f"{base}/api/v1/admin/invitations/csv?municipality_id={municipality}",
+                    data=csv.encode(), method="POST",
+                    headers={"Authorization": f"Bearer {token}", "Content-Type": "text/csv"})
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    answer["status"] = resp.status
+            except Exception as error:  # the connection dies with the service
+                answer["error"] = type(error).__name__
+
+        uploader = threading.Thread(target=upload)
+        uploader.start()
+        caught = False
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            active = cluster.psql(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = 'mentorsti' "
+                "AND state <> 'idle' AND (query ILIKE '%INSERT INTO \"invitations\"%' "
+                "OR query ILIKE '%INSERT INTO \"mail_outbox\"%' OR state = 'idle in transaction')")
+            if int(active) > 0:
+                caught = True
+                break
+            time.sleep(0.002)
+        service.kill()
+        service.wait()
+        uploader.join()
+        time.sleep(1)  # PostgreSQL notices the dropped connection and rolls back
+        invitations = int(cluster.psql(
+            f"SELECT count(*) FROM invitations WHERE municipality_id = '{municipality}'"))
+        mails = int(cluster.psql(
+            "SELECT count(*) FROM mail_outbox WHERE recipient LIKE 'kill%@kongsberg.example.no'"))
+        log(f"  killed {'during' if caught else 'around'} the insert (client saw {answer}); "
+            f"afterwards {invitations} invitations and {mails} queued mails")
+        expect(caught, "the kill landed while the invitation transaction was running")
+        expect((invitations, mails) in ((0, 0), (5000, 5000)), "all or nothing: no half-stored invitation run")
     finally:
         if service is not None and service.poll() is None:
             service.send_signal(signal.SIGTERM)

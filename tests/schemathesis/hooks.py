@@ -1,4 +1,4 @@
-"""Schemathesis hooks: lets it send the content import's application/gzip bodies."""
+"""Schemathesis hooks: lets it send the content import's application/gzip and the invitation upload's text/csv bodies."""
 
 import schemathesis
 
@@ -13,6 +13,17 @@ def _bytes(value):
 
 @schemathesis.serializer("application/gzip")
 class GzipSerializer:
+    def as_requests(self, context, value):
+        return {"data": _bytes(value)}
+
+    def as_werkzeug(self, context, value):
+        return {"data": _bytes(value)}
+
+
+@schemathesis.serializer("text/csv")
+class CsvSerializer:
+    """The invitation upload: whatever was generated, sent as the file's bytes."""
+
     def as_requests(self, context, value):
         return {"data": _bytes(value)}
 
