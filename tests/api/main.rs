@@ -1,6 +1,7 @@
 //! Black-box tests: the real application over HTTP against a real PostgreSQL and SMTP server.
 
 mod auth;
+mod caching;
 mod cli;
 mod errors;
 mod health;
