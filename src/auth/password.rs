@@ -1,4 +1,4 @@
-//! Password hashing (argon2id, m=19456 KiB, t=2, p=1) on low-priority threads behind a semaphore,
+//! Password hashing (argon2id, m=19456 KiB, t=2, p=1) on idle-priority threads behind a semaphore,
 //! a dummy hash so unknown emails cost the same as known ones, and the password policy.
 
 use std::sync::Arc;
@@ -28,8 +28,9 @@ pub struct PasswordHasher {
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Threads that only hash, at a lower scheduling priority (nice 10): when a login storm keeps
-/// them busy, the threads serving other requests still get the CPU first.
+/// Threads that only hash, at the lowest scheduling priority (Linux `SCHED_IDLE`, else nice 10):
+/// when a login storm keeps them busy, a thread serving another request that wakes up takes the
+/// CPU from them at once, instead of waiting for their time slice to end.
 #[derive(Clone)]
 struct HashingThreads {
     jobs: std::sync::mpsc::SyncSender<Job>,
@@ -44,12 +45,7 @@ impl HashingThreads {
             let _ = std::thread::Builder::new()
                 .name(format!("password-hash-{index}"))
                 .spawn(move || {
-                    // SAFETY: setpriority on the calling thread (tid) has no preconditions; failure
-                    // only leaves the thread at normal priority.
-                    unsafe {
-                        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-                        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
-                    }
+                    lower_priority();
                     loop {
                         let job = match queue.lock() {
                             Ok(receiver) => receiver.recv(),
@@ -63,6 +59,25 @@ impl HashingThreads {
                 });
         }
         Self { jobs }
+    }
+}
+
+/// Moves the calling thread to `SCHED_IDLE` where there is one, else to nice 10. Failure only
+/// leaves the thread at normal priority.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: pid 0 is the calling thread; `param` is a valid sched_param for SCHED_IDLE,
+        // which takes priority 0.
+        if unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } == 0 {
+            return;
+        }
+    }
+    // SAFETY: setpriority on the calling thread (tid) has no preconditions.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
     }
 }
 
@@ -250,6 +265,19 @@ mod tests {
         assert!(verified.valid);
         assert!(verified.rehashed.unwrap().contains("m=19456,t=2,p=1"));
         assert_eq!(verify_now(&old, "galt").rehashed, None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn hashing_threads_run_at_idle_priority() {
+        let policy = std::thread::spawn(|| {
+            lower_priority();
+            // SAFETY: pid 0 is the calling thread.
+            unsafe { libc::sched_getscheduler(0) }
+        })
+        .join()
+        .unwrap();
+        assert_eq!(policy, libc::SCHED_IDLE);
     }
 
     #[test]
