@@ -37,6 +37,7 @@ use crate::auth::limits::IpLimiter;
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
+use crate::db::cache::NotifiedCache;
 use crate::db::DbPool;
 use crate::error::{problem_response, AppError, FieldError};
 use crate::mail::worker::Worker;
@@ -53,6 +54,12 @@ pub struct AppState {
     pub account_limiter: auth::limits::AccountLimiter,
     /// Loaded course revisions (immutable, so never stale).
     pub revisions: content::store::RevisionCache,
+    /// `GET /me` bodies by user id; trusted only while the change listener runs (`db::cache`).
+    pub profiles: Arc<NotifiedCache<uuid::Uuid, web::Bytes>>,
+    /// Learning progress by user id, for reads; writes read the database under the user's lock.
+    pub progress: Arc<NotifiedCache<uuid::Uuid, Arc<learning::rules::Progress>>>,
+    /// The id of the published revision.
+    pub published: Arc<NotifiedCache<(), uuid::Uuid>>,
     /// Webinar registrations under way; the rest queue in memory, holding no connection, since
     /// registrations for one series take turns on its row lock anyway.
     pub registrations: tokio::sync::Semaphore,
@@ -69,6 +76,9 @@ impl AppState {
                 config.limits.writes_per_account_per_minute,
             ),
             revisions: content::store::RevisionCache::default(),
+            profiles: Arc::default(),
+            progress: Arc::default(),
+            published: Arc::default(),
             registrations: tokio::sync::Semaphore::new((config.database_pool_size / 2).max(1)),
             config: Arc::new(config),
             pool,
@@ -87,6 +97,14 @@ impl AppState {
         let pool = db::build_pool(&url, config.database_pool_size)?;
         content::service::publish_bundled_if_empty(&pool, &config.content_dir).await?;
         Ok(Self::new(config, pool))
+    }
+
+    /// The caches the change listener keeps honest, each with its notification channel.
+    pub fn cache_subscribers(&self) -> db::listen::Subscribers {
+        db::listen::Subscribers::default()
+            .add("user_changed", self.profiles.clone())
+            .add("progress_changed", self.progress.clone())
+            .add("content_published", self.published.clone())
     }
 
     pub fn worker(&self) -> anyhow::Result<Worker> {
@@ -158,6 +176,13 @@ impl Application {
         let mut background = Vec::new();
         if run_worker {
             background.push(tokio::spawn(state.worker()?.run(shutdown_rx.clone())));
+        }
+        if let Some(url) = state.config.database_url() {
+            background.push(tokio::spawn(db::listen::run(
+                url.to_owned(),
+                state.cache_subscribers(),
+                shutdown_rx.clone(),
+            )));
         }
         background.push(tokio::spawn(forget_idle_limits(state.clone(), shutdown_rx)));
         tracing::info!(port, "listening");

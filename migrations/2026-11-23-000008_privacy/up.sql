@@ -12,3 +12,8 @@ CREATE TRIGGER access_log_append_only BEFORE UPDATE OR DELETE ON access_log
     FOR EACH ROW EXECUTE FUNCTION access_log_is_append_only();
 CREATE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON access_log
     FOR EACH STATEMENT EXECUTE FUNCTION access_log_is_append_only();
+
+-- Profiles (`GET /me`) carry the municipality's number and name: a change to a municipality
+-- clears every cached profile (see migration 000006).
+CREATE TRIGGER municipalities_notify_changed AFTER UPDATE OR DELETE ON municipalities
+    FOR EACH STATEMENT EXECUTE FUNCTION notify_all_users_changed();

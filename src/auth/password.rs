@@ -1,10 +1,10 @@
-//! Password hashing (argon2id, m=19456 KiB, t=2, p=1) on low-priority threads behind a semaphore,
+//! Password hashing (argon2id, m=19456 KiB, t=2, p=1) on idle-priority threads behind a semaphore,
 //! a dummy hash so unknown emails cost the same as known ones, and the password policy.
 
 use std::sync::Arc;
 
 use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
+use argon2::password_hash::{PasswordHash, PasswordHasher as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Semaphore;
@@ -28,8 +28,9 @@ pub struct PasswordHasher {
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Threads that only hash, at a lower scheduling priority (nice 10): when a login storm keeps
-/// them busy, the threads serving other requests still get the CPU first.
+/// Threads that only hash, at the lowest scheduling priority (Linux `SCHED_IDLE`, else nice 10):
+/// when a login storm keeps them busy, a thread serving another request that wakes up takes the
+/// CPU from them at once, instead of waiting for their time slice to end.
 #[derive(Clone)]
 struct HashingThreads {
     jobs: std::sync::mpsc::SyncSender<Job>,
@@ -44,12 +45,7 @@ impl HashingThreads {
             let _ = std::thread::Builder::new()
                 .name(format!("password-hash-{index}"))
                 .spawn(move || {
-                    // SAFETY: setpriority on the calling thread (tid) has no preconditions; failure
-                    // only leaves the thread at normal priority.
-                    unsafe {
-                        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-                        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
-                    }
+                    lower_priority();
                     loop {
                         let job = match queue.lock() {
                             Ok(receiver) => receiver.recv(),
@@ -63,6 +59,25 @@ impl HashingThreads {
                 });
         }
         Self { jobs }
+    }
+}
+
+/// Moves the calling thread to `SCHED_IDLE` where there is one, else to nice 10. Failure only
+/// leaves the thread at normal priority.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: pid 0 is the calling thread; `param` is a valid sched_param for SCHED_IDLE,
+        // which takes priority 0.
+        if unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } == 0 {
+            return;
+        }
+    }
+    // SAFETY: setpriority on the calling thread (tid) has no preconditions.
+    unsafe {
+        let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+        libc::setpriority(libc::PRIO_PROCESS, tid, 10);
     }
 }
 
@@ -95,9 +110,7 @@ fn verify_now(stored: &str, password: &str) -> Verified {
         };
     };
     // Verifying with the hash's own parameters; we compare them to ours afterwards.
-    let valid = Argon2::default()
-        .verify_password(password.as_bytes(), &parsed)
-        .is_ok();
+    let valid = matches_hash(&parsed, password);
     let current = argon2();
     let outdated = parsed.algorithm != argon2::ARGON2ID_IDENT
         || Params::try_from(&parsed).ok().as_ref() != Some(current.params());
@@ -107,6 +120,52 @@ fn verify_now(stored: &str, password: &str) -> Verified {
         None
     };
     Verified { valid, rehashed }
+}
+
+thread_local! {
+    /// argon2's working memory (19 MiB at our parameters), kept by each hashing thread. Fresh
+    /// memory for every hash means an mmap, 19 MiB of page faults and an munmap each time, and
+    /// those take the process's memory-map lock: a request thread that needs it then waits for an
+    /// idle-priority hashing thread to get the CPU back.
+    static ARGON2_MEMORY: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether `password` hashes to `parsed` (in this thread's reused memory); the comparison of the
+/// outputs takes constant time.
+fn matches_hash(parsed: &PasswordHash<'_>, password: &str) -> bool {
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::try_from(parsed.algorithm) else {
+        return false;
+    };
+    let Ok(params) = Params::try_from(parsed) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from).transpose() {
+        Ok(version) => version.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let blocks = params.block_count();
+    let hashed = ARGON2_MEMORY.with(|memory| {
+        let mut memory = memory.borrow_mut();
+        if memory.len() < blocks {
+            memory.resize(blocks, argon2::Block::default());
+        }
+        Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            &mut out,
+            &mut memory[..blocks],
+        )
+    });
+    hashed.is_ok()
+        && argon2::password_hash::Output::new(&out).is_ok_and(|computed| computed == expected)
 }
 
 impl PasswordHasher {
@@ -222,6 +281,7 @@ fn is_common(password: &str, context: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argon2::password_hash::PasswordVerifier;
 
     #[test]
     fn hashes_are_argon2id_phc_with_the_agreed_parameters() {
@@ -232,6 +292,25 @@ mod tests {
         );
         assert!(verify_now(&hash, "korrekt hest batteri stift").valid);
         assert!(!verify_now(&hash, "feil passord her").valid);
+    }
+
+    #[test]
+    fn reused_memory_agrees_with_the_library() {
+        let hash = hash_now("korrekt hest batteri stift").unwrap();
+        let parsed = PasswordHash::new(&hash).unwrap();
+        for (password, expected) in [
+            ("korrekt hest batteri stift", true),
+            ("feil passord her", false),
+            ("korrekt hest batteri stift", true),
+        ] {
+            assert_eq!(matches_hash(&parsed, password), expected);
+            assert_eq!(
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok(),
+                expected
+            );
+        }
     }
 
     #[test]
@@ -250,6 +329,19 @@ mod tests {
         assert!(verified.valid);
         assert!(verified.rehashed.unwrap().contains("m=19456,t=2,p=1"));
         assert_eq!(verify_now(&old, "galt").rehashed, None);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn hashing_threads_run_at_idle_priority() {
+        let policy = std::thread::spawn(|| {
+            lower_priority();
+            // SAFETY: pid 0 is the calling thread.
+            unsafe { libc::sched_getscheduler(0) }
+        })
+        .join()
+        .unwrap();
+        assert_eq!(policy, libc::SCHED_IDLE);
     }
 
     #[test]

@@ -218,11 +218,30 @@ pub async fn get_me(
     state: web::Data<AppState>,
     caller: Require<roles::Anyone>,
 ) -> AppResult<HttpResponse> {
+    if let Some(body) = state.profiles.get(&caller.id) {
+        return Ok(json_body(body));
+    }
+    // Taken before the read, so a change committed meanwhile keeps this body out of the cache.
+    let ticket = state.profiles.ticket();
     let mut conn = state.pool.get().await?;
     let (user, municipality) = store::find_profile(&mut conn, caller.id)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    Ok(HttpResponse::Ok().json(MeResponse::new(user, municipality)))
+    drop(conn);
+    let body = web::Bytes::from(
+        serde_json::to_vec(&MeResponse::new(user, municipality))
+            .map_err(|e| AppError::internal(e.to_string()))?,
+    );
+    if let Some(ticket) = ticket {
+        state.profiles.insert(ticket, caller.id, body.clone());
+    }
+    Ok(json_body(body))
+}
+
+fn json_body(body: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body)
 }
 
 /// Distinguishes a missing field (leave as it is) from `null` (clear it).
@@ -304,6 +323,8 @@ pub async fn patch_me(
             })?
             .ok_or(AppError::Unauthorized)?;
     }
+    // The listener would hear of it too, but the caller's next read must see it at once.
+    state.profiles.forget(&caller.id);
     let (user, municipality) = store::find_profile(&mut conn, caller.id)
         .await?
         .ok_or(AppError::Unauthorized)?;

@@ -235,7 +235,7 @@ pub async fn confirm_password_reset(
     // Check the policy before spending the token, so a weak password does not burn the link.
     super::password::check_policy("password", password.expose_secret(), &[])?;
     let new_hash = state.passwords.hash(password).await?;
-    conn.transaction::<(), AppError, _>(|conn| {
+    let user_id = conn.transaction::<Uuid, AppError, _>(|conn| {
         async move {
             let user_id = store::consume_auth_token(conn, &hash, TokenPurpose::PasswordReset)
                 .await?
@@ -247,11 +247,13 @@ pub async fn confirm_password_reset(
             store::mark_email_verified(conn, user_id).await?;
             let revoked = store::revoke_all_refresh_tokens(conn, user_id).await?;
             tracing::info!(target: "security", event = "password_reset", %user_id, revoked, "password reset; sessions revoked");
-            Ok(())
+            Ok(user_id)
         }
         .scope_boxed()
     })
-    .await
+    .await?;
+    state.profiles.forget(&user_id);
+    Ok(())
 }
 
 /// Enqueues a verification link for a new address (within the caller's transaction).
@@ -289,7 +291,9 @@ pub async fn verify_email(state: &AppState, token: &str) -> AppResult<()> {
     let user_id = store::consume_auth_token(&mut conn, &hash, TokenPurpose::EmailVerification)
         .await?
         .ok_or_else(invalid_token)?;
-    store::mark_email_verified(&mut conn, user_id).await
+    store::mark_email_verified(&mut conn, user_id).await?;
+    state.profiles.forget(&user_id);
+    Ok(())
 }
 
 fn invalid_token() -> AppError {

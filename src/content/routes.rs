@@ -128,6 +128,7 @@ pub async fn publish(
 ) -> AppResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     store::publish(&mut conn, *id).await?;
+    state.published.forget(&());
     tracing::info!(revision = %id, admin = %caller.id, "content revision published");
     Ok(HttpResponse::Ok().json(store::revision_summary(&mut conn, *id).await?))
 }

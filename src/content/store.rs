@@ -3,7 +3,7 @@
 //! Revisions never change, so a loaded one is cached in memory for good.
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -52,6 +52,9 @@ pub struct RevisionPage {
     pub blocks: Vec<Block>,
     /// A fingerprint of the page's content in this revision.
     pub fingerprint: String,
+    /// The page's response bodies, made once per status a reader can see (available,
+    /// completed): the revision never changes, so neither do they.
+    pub rendered: [OnceLock<actix_web::web::Bytes>; 2],
 }
 
 impl Revision {
@@ -102,6 +105,11 @@ pub struct RevisionCache {
 }
 
 impl RevisionCache {
+    /// A revision already loaded, without touching the database.
+    pub fn loaded(&self, id: Uuid) -> Option<Arc<Revision>> {
+        self.revisions.read().ok()?.get(&id).cloned()
+    }
+
     pub async fn get(
         &self,
         conn: &mut AsyncPgConnection,
@@ -452,6 +460,7 @@ async fn load_revision(
                 html,
                 blocks,
                 fingerprint,
+                rendered: Default::default(),
             });
         }
     }

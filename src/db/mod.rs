@@ -1,6 +1,8 @@
 //! Database access: the connection pool, embedded migrations and the diesel schema.
 
+pub mod cache;
 pub mod embedded;
+pub mod listen;
 pub mod schema;
 
 use std::time::Duration;

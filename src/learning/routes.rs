@@ -102,7 +102,9 @@ pub async fn get_page(
     Ok(if matches {
         response.finish()
     } else {
-        response.json(page.view)
+        response
+            .content_type(header::ContentType::json())
+            .body(page.body)
     })
 }
 

@@ -50,6 +50,31 @@ async fn revision_and_progress(
     Ok((revision, snapshot.progress))
 }
 
+/// The same for a read that decides nothing lasting: from the caches while they are trusted
+/// (`db::cache`), else from the database, then cached. The flag says it came from the caches,
+/// which may not yet have heard of a change made through another instance.
+async fn revision_and_progress_to_read(
+    state: &AppState,
+    user_id: Uuid,
+) -> AppResult<(Arc<Revision>, Arc<Progress>, bool)> {
+    if let (Some(id), Some(progress)) = (state.published.get(&()), state.progress.get(&user_id)) {
+        if let Some(revision) = state.revisions.loaded(id) {
+            return Ok((revision, progress, true));
+        }
+    }
+    let (published, progress_ticket) = (state.published.ticket(), state.progress.ticket());
+    let mut conn = state.pool.get().await?;
+    let (revision, progress) = revision_and_progress(state, &mut conn, user_id).await?;
+    let progress = Arc::new(progress);
+    if let Some(ticket) = published {
+        state.published.insert(ticket, (), revision.id);
+    }
+    if let Some(ticket) = progress_ticket {
+        state.progress.insert(ticket, user_id, progress.clone());
+    }
+    Ok((revision, progress, false))
+}
+
 #[derive(Debug, Serialize, ToSchema, Clone)]
 pub struct PageRef {
     pub module: i32,
@@ -159,8 +184,7 @@ pub fn path_view(revision: &Revision, progress: &Progress) -> PathView {
 }
 
 pub async fn path(state: &AppState, user_id: Uuid) -> AppResult<PathView> {
-    let mut conn = state.pool.get().await?;
-    let (revision, progress) = revision_and_progress(state, &mut conn, user_id).await?;
+    let (revision, progress, _) = revision_and_progress_to_read(state, user_id).await?;
     Ok(path_view(&revision, &progress))
 }
 
@@ -196,9 +220,10 @@ pub struct PageView {
     pub estimated_minutes: i32,
 }
 
-/// A page as the caller may read it, with an entity tag for conditional requests.
+/// A page as the caller may read it (the JSON of a `PageView`), with an entity tag for
+/// conditional requests.
 pub struct ReadPage {
-    pub view: PageView,
+    pub body: actix_web::web::Bytes,
     pub etag: String,
 }
 
@@ -207,7 +232,7 @@ fn page_view(
     module: &RevisionModule,
     page: &RevisionPage,
     status: PageStatus,
-) -> ReadPage {
+) -> PageView {
     let order: Vec<_> = revision.pages_in_order().collect();
     let position = order
         .iter()
@@ -218,29 +243,62 @@ fn page_view(
             .and_then(|i| order.get(i))
             .map(|(m, _, p)| PageRef::new(m, p))
     };
-    let status_tag = match status {
-        PageStatus::Locked => "l",
-        PageStatus::Available => "a",
-        PageStatus::Completed => "c",
-    };
-    ReadPage {
-        etag: format!("\"{}-{}\"", page.fingerprint, status_tag),
-        view: PageView {
-            slug: page.slug.clone(),
-            title: page.title.clone(),
-            module: ModuleRef {
-                number: module.number,
-                slug: module.slug.clone(),
-                title: module.title.clone(),
-            },
-            html: page.html.clone(),
-            blocks: page.blocks.clone(),
-            prev: neighbour(position.checked_sub(1)),
-            next: neighbour(Some(position + 1)),
-            revision: revision.id,
-            status,
-            estimated_minutes: page.estimated_minutes,
+    PageView {
+        slug: page.slug.clone(),
+        title: page.title.clone(),
+        module: ModuleRef {
+            number: module.number,
+            slug: module.slug.clone(),
+            title: module.title.clone(),
         },
+        html: page.html.clone(),
+        blocks: page.blocks.clone(),
+        prev: neighbour(position.checked_sub(1)),
+        next: neighbour(Some(position + 1)),
+        revision: revision.id,
+        status,
+        estimated_minutes: page.estimated_minutes,
+    }
+}
+
+/// The page's body for a reader who may see it with `status`, serialised once per revision.
+fn read_page_as(
+    revision: &Revision,
+    module: &RevisionModule,
+    page: &RevisionPage,
+    status: PageStatus,
+) -> AppResult<ReadPage> {
+    let (slot, status_tag) = match status {
+        PageStatus::Completed => (1, "c"),
+        PageStatus::Available => (0, "a"),
+        PageStatus::Locked => return Err(AppError::internal("a locked page is never read")),
+    };
+    let body = match page.rendered[slot].get() {
+        Some(body) => body.clone(),
+        None => {
+            let json = serde_json::to_vec(&page_view(revision, module, page, status))
+                .map_err(|e| AppError::internal(e.to_string()))?;
+            page.rendered[slot].get_or_init(|| json.into()).clone()
+        }
+    };
+    Ok(ReadPage {
+        body,
+        etag: format!("\"{}-{}\"", page.fingerprint, status_tag),
+    })
+}
+
+/// A page's status for a mentor with `progress`, or why they may not read it.
+fn page_status(
+    revision: &Revision,
+    progress: &Progress,
+    module: i32,
+    slug: &str,
+) -> AppResult<PageStatus> {
+    let (_, index, _) = revision.page(module, slug).ok_or(AppError::NotFound)?;
+    let evaluation = evaluate(&revision.shape(), progress);
+    match evaluation.page(module, index).unwrap_or(PageStatus::Locked) {
+        PageStatus::Locked => Err(locked(revision, &evaluation)),
+        open => Ok(open),
     }
 }
 
@@ -253,27 +311,34 @@ pub async fn read_page(
     slug: &str,
     preview: Option<Uuid>,
 ) -> AppResult<ReadPage> {
-    let mut conn = state.pool.get().await?;
     if let Some(revision_id) = preview {
         if user.role != crate::auth::Role::Admin {
             return Err(AppError::Forbidden);
         }
+        let mut conn = state.pool.get().await?;
         let revision = state
             .revisions
             .get(&mut conn, revision_id)
             .await?
             .ok_or(AppError::NotFound)?;
         let (module, _, page) = revision.page(module, slug).ok_or(AppError::NotFound)?;
-        return Ok(page_view(&revision, module, page, PageStatus::Available));
+        return read_page_as(&revision, module, page, PageStatus::Available);
     }
-    let (revision, progress) = revision_and_progress(state, &mut conn, user.id).await?;
-    let (module_ref, index, page) = revision.page(module, slug).ok_or(AppError::NotFound)?;
-    let evaluation = evaluate(&revision.shape(), &progress);
-    let status = evaluation.page(module, index).unwrap_or(PageStatus::Locked);
-    if status == PageStatus::Locked {
-        return Err(locked(&revision, &evaluation));
-    }
-    Ok(page_view(&revision, module_ref, page, status))
+    let (mut revision, progress, cached) = revision_and_progress_to_read(state, user.id).await?;
+    let status = match page_status(&revision, &progress, module, slug) {
+        Ok(status) => status,
+        // A refusal is decided on the database's word: the cache may not yet have heard of a
+        // completion made through another instance.
+        Err(_) if cached => {
+            let mut conn = state.pool.get().await?;
+            let (fresh, progress) = revision_and_progress(state, &mut conn, user.id).await?;
+            revision = fresh;
+            page_status(&revision, &progress, module, slug)?
+        }
+        Err(refused) => return Err(refused),
+    };
+    let (module, _, page) = revision.page(module, slug).ok_or(AppError::NotFound)?;
+    read_page_as(&revision, module, page, status)
 }
 
 #[derive(Serialize, ToSchema)]
@@ -302,33 +367,37 @@ pub async fn complete(
     slug: &str,
 ) -> AppResult<CompletionView> {
     let mut conn = state.pool.get().await?;
-    conn.transaction::<CompletionView, AppError, _>(|conn| {
-        async move {
-            store::lock_user(conn, user_id).await?;
-            let (revision, mut progress) = revision_and_progress(state, conn, user_id).await?;
-            let (_, index, page) = revision.page(module, slug).ok_or(AppError::NotFound)?;
-            let before = evaluate(&revision.shape(), &progress);
-            if before.page(module, index) == Some(PageStatus::Locked) {
-                return Err(locked(&revision, &before));
+    let view = conn
+        .transaction::<CompletionView, AppError, _>(|conn| {
+            async move {
+                store::lock_user(conn, user_id).await?;
+                let (revision, mut progress) = revision_and_progress(state, conn, user_id).await?;
+                let (_, index, page) = revision.page(module, slug).ok_or(AppError::NotFound)?;
+                let before = evaluate(&revision.shape(), &progress);
+                if before.page(module, index) == Some(PageStatus::Locked) {
+                    return Err(locked(&revision, &before));
+                }
+                store::complete_page(conn, user_id, &page.slug, module).await?;
+                progress.completed_pages.insert(page.slug.clone());
+                finish(conn, state, user_id, &revision, &mut progress).await?;
+                let after = evaluate(&revision.shape(), &progress);
+                Ok(CompletionView {
+                    slug: page.slug.clone(),
+                    status: PageStatus::Completed,
+                    module: ModuleProgress {
+                        number: module,
+                        status: after.module(module).unwrap_or(ModuleStatus::Completed),
+                    },
+                    path_completed: after.completed,
+                    next: resume_of(&revision, &after),
+                })
             }
-            store::complete_page(conn, user_id, &page.slug, module).await?;
-            progress.completed_pages.insert(page.slug.clone());
-            finish(conn, state, user_id, &revision, &mut progress).await?;
-            let after = evaluate(&revision.shape(), &progress);
-            Ok(CompletionView {
-                slug: page.slug.clone(),
-                status: PageStatus::Completed,
-                module: ModuleProgress {
-                    number: module,
-                    status: after.module(module).unwrap_or(ModuleStatus::Completed),
-                },
-                path_completed: after.completed,
-                next: resume_of(&revision, &after),
-            })
-        }
-        .scope_boxed()
-    })
-    .await
+            .scope_boxed()
+        })
+        .await;
+    // After the commit, so no read can cache the progress from before it again.
+    state.progress.forget(&user_id);
+    view
 }
 
 /// After a write: records the path as done the first time it is, and that the user was active.
@@ -349,24 +418,27 @@ async fn finish(
 /// Skips a skippable module (module 1); counts as done.
 pub async fn skip(state: &AppState, user_id: Uuid, module: i32) -> AppResult<PathView> {
     let mut conn = state.pool.get().await?;
-    conn.transaction::<PathView, AppError, _>(|conn| {
-        async move {
-            store::lock_user(conn, user_id).await?;
-            let (revision, mut progress) = revision_and_progress(state, conn, user_id).await?;
-            let target = revision.module(module).ok_or(AppError::NotFound)?;
-            if !target.skippable {
-                return Err(AppError::Conflict(format!(
-                    "Module {module} cannot be skipped."
-                )));
+    let view = conn
+        .transaction::<PathView, AppError, _>(|conn| {
+            async move {
+                store::lock_user(conn, user_id).await?;
+                let (revision, mut progress) = revision_and_progress(state, conn, user_id).await?;
+                let target = revision.module(module).ok_or(AppError::NotFound)?;
+                if !target.skippable {
+                    return Err(AppError::Conflict(format!(
+                        "Module {module} cannot be skipped."
+                    )));
+                }
+                store::skip_module(conn, user_id, module).await?;
+                progress.skipped_modules.insert(module);
+                finish(conn, state, user_id, &revision, &mut progress).await?;
+                Ok(path_view(&revision, &progress))
             }
-            store::skip_module(conn, user_id, module).await?;
-            progress.skipped_modules.insert(module);
-            finish(conn, state, user_id, &revision, &mut progress).await?;
-            Ok(path_view(&revision, &progress))
-        }
-        .scope_boxed()
-    })
-    .await
+            .scope_boxed()
+        })
+        .await;
+    state.progress.forget(&user_id);
+    view
 }
 
 #[derive(Serialize, ToSchema)]

@@ -4,24 +4,16 @@
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Nullable, Text, Uuid as SqlUuid};
+use diesel::sql_types::{Bool, Integer, Nullable, Text, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::rules::Progress;
 use crate::db::schema::{
-    module_skips, page_completions, path_completions, reflection_answers, users,
+    content_current, module_skips, page_completions, path_completions, reflection_answers, users,
 };
 use crate::encryption::{row_aad, Keyring, Reseal, StoredText};
 use crate::error::AppError;
-
-#[derive(QueryableByName)]
-struct SnapshotRow {
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = Text)]
-    key: String,
-}
 
 /// The published revision and the user's progress, read together.
 pub struct Snapshot {
@@ -30,35 +22,76 @@ pub struct Snapshot {
 }
 
 pub async fn snapshot(conn: &mut AsyncPgConnection, user_id: Uuid) -> Result<Snapshot, AppError> {
-    let rows: Vec<SnapshotRow> = diesel::sql_query(
-        "SELECT 'r' AS kind, revision_id::text AS key FROM content_current \
-         UNION ALL SELECT 'c', page_slug FROM page_completions WHERE user_id = $1 \
-         UNION ALL SELECT 's', module_number::text FROM module_skips WHERE user_id = $1 \
-         UNION ALL SELECT 'p', '' FROM path_completions WHERE user_id = $1",
-    )
-    .bind::<SqlUuid, _>(user_id)
-    .load(conn)
-    .await?;
+    // One UNION ALL of four selects built with the DSL, so diesel keeps it prepared: rows of
+    // (kind, page slug, module number, revision id), the unused columns NULL.
+    let none_text = || None::<String>.into_sql::<Nullable<Text>>();
+    let none_int = || None::<i32>.into_sql::<Nullable<Integer>>();
+    let none_uuid = || None::<Uuid>.into_sql::<Nullable<SqlUuid>>();
+    let rows: Vec<SnapshotRow> = content_current::table
+        .select((
+            KIND_REVISION.into_sql::<Integer>(),
+            none_text(),
+            none_int(),
+            content_current::revision_id.nullable(),
+        ))
+        .union_all(
+            page_completions::table
+                .filter(page_completions::user_id.eq(user_id))
+                .select((
+                    KIND_COMPLETION.into_sql::<Integer>(),
+                    page_completions::page_slug.nullable(),
+                    none_int(),
+                    none_uuid(),
+                )),
+        )
+        .union_all(
+            module_skips::table
+                .filter(module_skips::user_id.eq(user_id))
+                .select((
+                    KIND_SKIP.into_sql::<Integer>(),
+                    none_text(),
+                    module_skips::module_number.nullable(),
+                    none_uuid(),
+                )),
+        )
+        .union_all(
+            path_completions::table
+                .filter(path_completions::user_id.eq(user_id))
+                .select((
+                    KIND_PATH_DONE.into_sql::<Integer>(),
+                    none_text(),
+                    none_int(),
+                    none_uuid(),
+                )),
+        )
+        .load(conn)
+        .await?;
     let mut snapshot = Snapshot {
         revision_id: None,
         progress: Progress::default(),
     };
-    for row in rows {
-        match row.kind.as_str() {
-            "r" => snapshot.revision_id = row.key.parse().ok(),
-            "c" => {
-                snapshot.progress.completed_pages.insert(row.key);
+    for (kind, slug, module, revision) in rows {
+        match kind {
+            KIND_REVISION => snapshot.revision_id = revision,
+            KIND_COMPLETION => {
+                snapshot.progress.completed_pages.extend(slug);
             }
-            "s" => {
-                if let Ok(number) = row.key.parse() {
-                    snapshot.progress.skipped_modules.insert(number);
-                }
+            KIND_SKIP => {
+                snapshot.progress.skipped_modules.extend(module);
             }
             _ => snapshot.progress.path_completed = true,
         }
     }
     Ok(snapshot)
 }
+
+/// (kind, page slug, module number, revision id).
+type SnapshotRow = (i32, Option<String>, Option<i32>, Option<Uuid>);
+
+const KIND_REVISION: i32 = 0;
+const KIND_COMPLETION: i32 = 1;
+const KIND_SKIP: i32 = 2;
+const KIND_PATH_DONE: i32 = 3;
 
 /// Serialises one user's progress writes (within the caller's transaction).
 pub async fn lock_user(conn: &mut AsyncPgConnection, user_id: Uuid) -> Result<(), AppError> {

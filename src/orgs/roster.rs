@@ -70,9 +70,7 @@ pub fn parse_csv(bytes: &[u8]) -> Result<(Vec<Invitee>, Vec<Skipped>), FileProbl
     })?;
     // Row numbers are the file's line numbers, found from each record's byte offset (the csv
     // crate's own line count skips blank lines and miscounts CRLF).
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
+    let line_starts = line_starts(text);
     let line_of = |position: Option<&csv::Position>| {
         position.map_or(0, |p| {
             // A record's position is where reading it began, before the line breaks it skipped.
@@ -145,6 +143,19 @@ pub fn parse_csv(bytes: &[u8]) -> Result<(Vec<Invitee>, Vec<Skipped>), FileProbl
         invitees.push(Invitee { row, email, name });
     }
     Ok((invitees, skipped))
+}
+
+/// Where each line starts: after `\n`, `\r\n` or a lone `\r` (all end a CSV record).
+fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    for (i, byte) in bytes.iter().enumerate() {
+        let ends_line = *byte == b'\n' || (*byte == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+        if ends_line {
+            starts.push(i + 1);
+        }
+    }
+    starts
 }
 
 /// Normalises every entry (trimmed, lower-cased email; blank name is none) and sets aside the
@@ -334,7 +345,8 @@ mod tests {
             #[test]
             fn any_upload_is_read_or_refused_without_panic(bytes in csv_like()) {
                 if let Ok((invitees, skipped)) = parse_csv(&bytes) {
-                    let lines = bytes.split(|b| *b == b'\n').count();
+                    let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes)).into_owned();
+                    let lines = line_starts(&text).len();
                     for row in invitees.iter().map(|i| i.row).chain(skipped.iter().map(|s| s.row)) {
                         prop_assert!(row >= 2 && row <= lines, "row {row} of {lines} lines");
                     }

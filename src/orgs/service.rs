@@ -692,6 +692,7 @@ pub async fn change_role(
         .scope_boxed()
     })
     .await?;
+    state.profiles.forget(&user_id);
     tracing::info!(target: "security", event = "role_changed", %user_id, role = role.as_str(), by = %caller.id, "role changed");
     Ok(())
 }

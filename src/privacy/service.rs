@@ -214,6 +214,8 @@ pub async fn erase(state: &AppState, user_id: Uuid, by: &AuthUser) -> AppResult<
         .scope_boxed()
     })
     .await?;
+    // Other instances hear of it from the database; this one forgets at once.
+    state.profiles.forget(&user_id);
     tracing::info!(target: "security", event = "user_erased", %user_id, by = %by.id, by_role = by.role.as_str(), "personal data erased");
     Ok(())
 }

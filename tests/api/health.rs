@@ -178,15 +178,16 @@ async fn cors_allows_configured_origins_only() {
 async fn api_requests_answer_503_by_the_deadline_when_the_database_stalls() {
     let app = spawn_app().await;
     let (_, token) = app.user_with_token(mentorsti::auth::Role::Mentor).await;
-    assert_eq!(app.get("/path", &token).await.status(), 200);
-    // Another session holds the published-revision pointer: every query on it waits.
+    assert_eq!(app.get("/me/answers", &token).await.status(), 200);
+    // Another session holds the answers table (reads of it are never cached): every query on
+    // it waits.
     let blocker = app.sql().await;
     blocker
-        .batch_execute("BEGIN; LOCK TABLE content_current IN ACCESS EXCLUSIVE MODE")
+        .batch_execute("BEGIN; LOCK TABLE reflection_answers IN ACCESS EXCLUSIVE MODE")
         .await
         .unwrap();
     let started = std::time::Instant::now();
-    let response = app.get("/path", &token).await;
+    let response = app.get("/me/answers", &token).await;
     let elapsed = started.elapsed();
     assert!(
         elapsed < std::time::Duration::from_secs(5),
@@ -196,6 +197,6 @@ async fn api_requests_answer_503_by_the_deadline_when_the_database_stalls() {
     blocker.batch_execute("ROLLBACK").await.unwrap();
     // The connection cut short is not handed out broken: the next requests are served.
     for _ in 0..10 {
-        assert_eq!(app.get("/path", &token).await.status(), 200);
+        assert_eq!(app.get("/me/answers", &token).await.status(), 200);
     }
 }

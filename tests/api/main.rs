@@ -2,6 +2,7 @@
 
 mod auth;
 mod browser;
+mod caching;
 mod cli;
 mod encryption;
 mod errors;

@@ -1,0 +1,15 @@
+DROP TRIGGER path_completions_notify_truncated ON path_completions;
+DROP TRIGGER module_skips_notify_truncated ON module_skips;
+DROP TRIGGER page_completions_notify_truncated ON page_completions;
+DROP FUNCTION notify_all_progress_changed();
+DROP TRIGGER content_current_notify_published ON content_current;
+DROP FUNCTION notify_content_published();
+DROP TRIGGER path_completions_notify_changed ON path_completions;
+DROP TRIGGER module_skips_notify_changed ON module_skips;
+DROP TRIGGER page_completions_notify_changed ON page_completions;
+DROP FUNCTION notify_progress_changed();
+DROP TRIGGER users_notify_truncated ON users;
+DROP FUNCTION notify_all_users_changed();
+DROP TRIGGER users_notify_deleted ON users;
+DROP TRIGGER users_notify_changed ON users;
+DROP FUNCTION notify_user_changed();
