@@ -192,7 +192,10 @@ impl Config {
             }
         }
         let trust_forwarded_for = reader.boolean("TRUST_FORWARDED_FOR", false);
-        let default_hashers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // One core is kept for serving: a burst of sign-ins then cannot take every core.
+        let default_hashers = std::thread::available_parallelism()
+            .map_or(1, |n| n.get().saturating_sub(1))
+            .max(1);
         let password_hash_concurrency =
             reader.number("PASSWORD_HASH_CONCURRENCY", default_hashers, 1, 256);
         let limits = LimitsConfig {
