@@ -52,12 +52,14 @@ async fn ready_is_503_within_two_seconds_when_the_database_is_gone() {
         ))
         .await
         .unwrap();
-    // Termination is asynchronous: wait until no backend serves the database any more.
+    // Termination is asynchronous, and a connection that was being opened meanwhile (the pool,
+    // the change listener) may still arrive: terminate again until no backend serves the
+    // database any more.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let left: i64 = admin
             .query_one(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = $1",
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1",
                 &[&app.db.name],
             )
             .await
