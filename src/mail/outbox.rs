@@ -45,24 +45,7 @@ impl<'a> NewMail<'a> {
 
 /// Adds a mail to the outbox; returns false when its dedupe key was already there.
 pub async fn enqueue(conn: &mut AsyncPgConnection, new: NewMail<'_>) -> Result<bool, AppError> {
-    let attachments =
-        serde_json::to_value(&new.attachments).map_err(|e| AppError::internal(e.to_string()))?;
-    let inserted = diesel::insert_into(mail_outbox::table)
-        .values((
-            mail_outbox::recipient.eq(new.recipient),
-            mail_outbox::user_id.eq(new.user_id),
-            mail_outbox::template.eq(new.mail.template),
-            mail_outbox::subject.eq(&new.mail.subject),
-            mail_outbox::body_text.eq(&new.mail.text),
-            mail_outbox::body_html.eq(&new.mail.html),
-            mail_outbox::attachments.eq(attachments),
-            mail_outbox::dedupe_key.eq(&new.dedupe_key),
-            mail_outbox::send_after.eq(new.send_after.unwrap_or_else(Utc::now)),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    Ok(inserted == 1)
+    Ok(enqueue_many(conn, vec![new]).await? == 1)
 }
 
 /// Adds many mails in a few multi-row statements (bulk invitations); returns how many were
