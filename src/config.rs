@@ -211,8 +211,9 @@ impl Config {
                     .unwrap_or(15),
             ),
             writes_per_ip_per_minute: reader
-                .number("WRITE_RATE_LIMIT_PER_MINUTE", 600u32, 1, 10_000_000)
-                .unwrap_or(600),
+                // Generous: a nursing home's mentors may all write through one address.
+                .number("WRITE_RATE_LIMIT_PER_MINUTE", 3000u32, 1, 10_000_000)
+                .unwrap_or(3000),
             writes_per_account_per_minute: reader
                 .number("ACCOUNT_WRITE_RATE_LIMIT_PER_MINUTE", 240u32, 1, 10_000_000)
                 .unwrap_or(240),
