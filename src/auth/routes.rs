@@ -36,7 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Applies the per-IP limit of the auth endpoints; returns the address for logging.
-fn limit_auth(state: &AppState, req: &HttpRequest) -> AppResult<String> {
+pub(crate) fn limit_auth(state: &AppState, req: &HttpRequest) -> AppResult<String> {
     let ip = client_ip(req, state.config.trust_forwarded_for);
     state.auth_limiter.check(ip)?;
     Ok(ip.to_string())

@@ -17,7 +17,6 @@ use super::scope::Scope;
 use super::service::{self, MentorCounts};
 use super::store::{self, Invitation, Municipality, ProgressFilter, ProgressRow};
 use crate::auth::extractor::roles;
-use crate::auth::limits::client_ip;
 use crate::auth::service::TokenPair;
 use crate::auth::{Require, Role};
 use crate::error::{AppError, AppResult, Problem};
@@ -962,12 +961,6 @@ pub struct AcceptInvitation {
     pub password: String,
 }
 
-fn limit_auth(state: &AppState, req: &HttpRequest) -> AppResult<()> {
-    state
-        .auth_limiter
-        .check(client_ip(req, state.config.trust_forwarded_for))
-}
-
 #[utoipa::path(post, path = "/api/v1/auth/invitations/accept", tag = "auth", request_body = AcceptInvitation,
     responses(
         (status = 201, description = "Account created in the invitation's place (a mentor in a municipality, a coordinator of a USHT) and signed in", body = TokenPair),
@@ -980,7 +973,7 @@ pub async fn accept_invitation(
     req: HttpRequest,
     body: Json<AcceptInvitation>,
 ) -> AppResult<HttpResponse> {
-    limit_auth(&state, &req)?;
+    crate::auth::routes::limit_auth(&state, &req)?;
     blank("name", &body.name)?;
     let password = SecretString::from(body.password.clone());
     let pair = service::accept_invitation(&state, &body.token, &body.name, &password).await?;
@@ -1015,7 +1008,7 @@ pub async fn register(
     req: HttpRequest,
     body: Json<RegisterRequest>,
 ) -> AppResult<HttpResponse> {
-    limit_auth(&state, &req)?;
+    crate::auth::routes::limit_auth(&state, &req)?;
     blank("name", &body.name)?;
     if !valid_number(&body.municipality_number) {
         return Err(AppError::field(
