@@ -111,15 +111,21 @@ fn verify_now(stored: &str, password: &str) -> Verified {
     };
     // Verifying with the hash's own parameters; we compare them to ours afterwards.
     let valid = matches_hash(&parsed, password);
-    let current = argon2();
     let outdated = parsed.algorithm != argon2::ARGON2ID_IDENT
-        || Params::try_from(&parsed).ok().as_ref() != Some(current.params());
+        || parsed.version != Some(Version::V0x13.into())
+        || !Params::try_from(&parsed).is_ok_and(|params| same_cost(&params, argon2().params()));
     let rehashed = if valid && outdated {
         hash_now(password).ok()
     } else {
         None
     };
     Verified { valid, rehashed }
+}
+
+/// Whether two parameter sets cost the same. `Params` also compares the output length, which a
+/// parsed hash carries and our own parameters leave to the default.
+fn same_cost(a: &Params, b: &Params) -> bool {
+    (a.m_cost(), a.t_cost(), a.p_cost()) == (b.m_cost(), b.t_cost(), b.p_cost())
 }
 
 thread_local! {
@@ -290,7 +296,10 @@ mod tests {
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{hash}"
         );
-        assert!(verify_now(&hash, "korrekt hest batteri stift").valid);
+        let verified = verify_now(&hash, "korrekt hest batteri stift");
+        assert!(verified.valid);
+        // A hash with the current parameters is kept as it is.
+        assert_eq!(verified.rehashed, None);
         assert!(!verify_now(&hash, "feil passord her").valid);
     }
 

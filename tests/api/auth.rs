@@ -122,6 +122,76 @@ async fn ten_failures_lock_the_account_in_the_database() {
 }
 
 #[tokio::test]
+async fn sign_in_replaces_outdated_hashes_and_keeps_current_ones() {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+
+    let app = spawn_app().await;
+    let account = app.create_user(Role::Mentor, "rehash@example.no").await;
+    let sql = app.sql().await;
+    let stored = || async {
+        let row = sql
+            .query_one(
+                "SELECT password_hash, updated_at::text, \
+                        (SELECT count(*) FROM login_failures WHERE email = users.email) \
+                 FROM users WHERE id = $1",
+                &[&account.id],
+            )
+            .await
+            .unwrap();
+        (
+            row.get::<_, String>(0),
+            row.get::<_, String>(1),
+            row.get::<_, i64>(2),
+        )
+    };
+
+    // A hash with the current parameters stays as it is, and the row is not rewritten.
+    let (current, updated_at, _) = stored().await;
+    assert!(
+        current.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{current}"
+    );
+    assert_eq!(app.login(&account.email, PASSWORD).await.status(), 200);
+    let (after, updated_after, failures) = stored().await;
+    assert_eq!(after, current);
+    assert_eq!(updated_after, updated_at);
+    assert_eq!(
+        failures, 0,
+        "a sign-in that succeeds leaves no failure behind"
+    );
+
+    // A hash from weaker parameters is replaced on the next sign-in that gets the password right.
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(8, 1, 1, None).unwrap(),
+    )
+    .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+    .unwrap()
+    .to_string();
+    sql.execute(
+        "UPDATE users SET password_hash = $1 WHERE id = $2",
+        &[&weak, &account.id],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        app.login(&account.email, "wrong password!!").await.status(),
+        401
+    );
+    assert_eq!(stored().await.0, weak, "a wrong password changes nothing");
+    assert_eq!(app.login(&account.email, PASSWORD).await.status(), 200);
+    let (rehashed, _, failures) = stored().await;
+    assert!(
+        rehashed.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{rehashed}"
+    );
+    assert_eq!(failures, 0);
+    assert_eq!(app.login(&account.email, PASSWORD).await.status(), 200);
+    assert_eq!(stored().await.0, rehashed);
+}
+
+#[tokio::test]
 async fn concurrent_failures_cannot_exceed_the_limit() {
     let app = spawn_app().await;
     app.create_user(Role::Mentor, "storm@example.no").await;
