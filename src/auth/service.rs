@@ -81,32 +81,28 @@ pub async fn login(
     // Count and provisionally record this attempt under a per-email lock, so that no more than
     // `login_max_failures` attempts per window ever reach the password check. No connection is
     // held while the password is hashed: a login storm waits for hashing, not for the pool.
-    let (attempt_id, user) = {
+    let user = {
         let mut conn = state.pool.get().await?;
         let locked_email = email.clone();
         let ip = ip.to_owned();
         let max = i64::from(limits.login_max_failures);
-        let attempt_id = conn
-            .transaction::<i64, AppError, _>(|conn| {
-                async move {
-                    let email = locked_email;
-                    store::lock_login_email(conn, &email).await?;
-                    let (failures, oldest) = store::failures_since(conn, &email, now - window).await?;
-                    if failures >= max {
-                        let unlock_at = oldest.unwrap_or(now) + window;
-                        let retry_after_secs = (unlock_at - now).num_seconds().max(1) as u64;
-                        tracing::warn!(target: "security", event = "login_locked", %ip, failures, "sign-in refused: account locked");
-                        return Err(AppError::RateLimited { retry_after_secs });
-                    }
-                    store::record_failure(conn, &email, &ip).await
+        conn.transaction::<(), AppError, _>(|conn| {
+            async move {
+                let email = locked_email;
+                store::lock_login_email(conn, &email).await?;
+                let (failures, oldest) = store::failures_since(conn, &email, now - window).await?;
+                if failures >= max {
+                    let unlock_at = oldest.unwrap_or(now) + window;
+                    let retry_after_secs = (unlock_at - now).num_seconds().max(1) as u64;
+                    tracing::warn!(target: "security", event = "login_locked", %ip, failures, "sign-in refused: account locked");
+                    return Err(AppError::RateLimited { retry_after_secs });
                 }
-                .scope_boxed()
-            })
-            .await?;
-        (
-            attempt_id,
-            store::find_user_by_email(&mut conn, &email).await?,
-        )
+                store::record_failure(conn, &email, &ip).await
+            }
+            .scope_boxed()
+        })
+        .await?;
+        store::find_user_by_email(&mut conn, &email).await?
     };
 
     let verified = state
@@ -123,24 +119,41 @@ pub async fn login(
             return Err(AppError::Unauthorized);
         }
     };
+    // The right password: one transaction clears the failures (this attempt's provisional one
+    // included), stores a rehash, stamps the activity and issues the pair.
+    let unverified = user.self_enrolled && user.email_verified_at.is_none();
+    let rehashed = verified.rehashed;
+    let (user_id, role) = (user.id, user.role);
     let mut conn = state.pool.get().await?;
-    store::forget_failure(&mut conn, attempt_id).await?;
-    store::clear_failures(&mut conn, &email).await?;
-    if user.self_enrolled && user.email_verified_at.is_none() {
+    let pair = conn
+        .transaction::<Option<TokenPair>, AppError, _>(|conn| {
+            async move {
+                store::clear_failures(conn, &email).await?;
+                if unverified {
+                    return Ok(None);
+                }
+                if let Some(rehashed) = &rehashed {
+                    store::set_password_hash(conn, user_id, rehashed).await?;
+                    tracing::info!(%user_id, "password rehashed with current parameters");
+                }
+                store::touch_last_active(conn, user_id).await?;
+                issue_pair(conn, state, user_id, role, Uuid::new_v4(), now)
+                    .await
+                    .map(Some)
+            }
+            .scope_boxed()
+        })
+        .await?;
+    let Some(pair) = pair else {
         // A sign-up counts once its address is confirmed (only told to whoever has the password).
         return Err(AppError::rule(
             actix_web::http::StatusCode::FORBIDDEN,
             "email_not_verified",
             "Confirm your email address with the link we sent before signing in.",
         ));
-    }
-    if let Some(rehashed) = &verified.rehashed {
-        store::set_password_hash(&mut conn, user.id, rehashed).await?;
-        tracing::info!(user_id = %user.id, "password rehashed with current parameters");
-    }
-    store::touch_last_active(&mut conn, user.id).await?;
-    tracing::info!(target: "security", event = "login", user_id = %user.id, %ip, "signed in");
-    issue_pair(&mut conn, state, user.id, user.role, Uuid::new_v4(), now).await
+    };
+    tracing::info!(target: "security", event = "login", %user_id, %ip, "signed in");
+    Ok(pair)
 }
 
 /// Rotates a refresh token. A token that was already used is a replay: the whole family is

@@ -427,20 +427,14 @@ pub async fn failures_since(
         .await?)
 }
 
+/// Records an attempt as failed; a sign-in that turns out right clears it again.
 pub async fn record_failure(
     conn: &mut AsyncPgConnection,
     email: &str,
     ip: &str,
-) -> Result<i64, AppError> {
-    Ok(diesel::insert_into(login_failures::table)
+) -> Result<(), AppError> {
+    diesel::insert_into(login_failures::table)
         .values((login_failures::email.eq(email), login_failures::ip.eq(ip)))
-        .returning(login_failures::id)
-        .get_result(conn)
-        .await?)
-}
-
-pub async fn forget_failure(conn: &mut AsyncPgConnection, id: i64) -> Result<(), AppError> {
-    diesel::delete(login_failures::table.find(id))
         .execute(conn)
         .await?;
     Ok(())
