@@ -236,10 +236,17 @@ class Context:
         print(f"[bench] {msg}", flush=True)
 
     def spawn(self, args: list[str], **kwargs) -> subprocess.Popen:
-        """Starts a process in its own process group and registers it for cleanup."""
+        """Starts a process in its own process group and registers it for cleanup.
+
+        The group is in the driver's session, not a new one: Linux's scheduler autogroup gives
+        every session an equal share of the CPUs as a whole, so a load generator in a session of
+        its own would compete with the service as a peer, and wait out the service's time slices
+        even while the service only runs its idle-priority password hashing. A remote client is
+        no such peer; in one session, the load generator is one more thread, as it should be.
+        """
         if self.verbose:
             self.log("$ " + " ".join(str(a) for a in args))
-        proc = subprocess.Popen(args, start_new_session=True, **kwargs)
+        proc = subprocess.Popen(args, process_group=0, **kwargs)
         self._procs.append(proc)
         return proc
 
