@@ -19,6 +19,7 @@ use crate::auth::tokens::{hash_token, new_opaque_token};
 use crate::auth::{AuthUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::mail::{self, templates, NewMail};
+use crate::privacy::service::{record_access, Access};
 use crate::AppState;
 
 /// How long an invitation link works.
@@ -550,14 +551,7 @@ pub async fn progress_page(
     let mut conn = state.pool.get().await?;
     let rows = store::progress_page(&mut conn, scope, filter, after, limit).await?;
     let seen: Vec<Uuid> = rows.iter().map(|r| r.user_id).collect();
-    store::log_progress_reads(
-        &mut conn,
-        caller.id,
-        caller.role.as_str(),
-        "view_progress",
-        &seen,
-    )
-    .await?;
+    record_access(&mut conn, caller, Access::ViewProgress, &seen, None).await?;
     Ok(rows)
 }
 
@@ -571,14 +565,7 @@ pub async fn progress_report(
     let mut conn = state.pool.get().await?;
     let rows = store::progress_report(&mut conn, scope, filter).await?;
     let seen: Vec<Uuid> = rows.iter().map(|r| r.user_id).collect();
-    store::log_progress_reads(
-        &mut conn,
-        caller.id,
-        caller.role.as_str(),
-        "export_progress",
-        &seen,
-    )
-    .await?;
+    record_access(&mut conn, caller, Access::ExportProgress, &seen, None).await?;
     Ok(rows)
 }
 

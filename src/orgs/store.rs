@@ -555,31 +555,6 @@ pub async fn progress_report(
         .await?)
 }
 
-/// Records that `actor` looked at these mentors' progress, in one statement however many.
-pub async fn log_progress_reads(
-    conn: &mut AsyncPgConnection,
-    actor_id: Uuid,
-    actor_role: &str,
-    action: &str,
-    subjects: &[Uuid],
-) -> Result<(), AppError> {
-    use diesel::sql_types::{Array, Uuid as SqlUuid};
-    if subjects.is_empty() {
-        return Ok(());
-    }
-    diesel::sql_query(
-        "INSERT INTO access_log (subject_id, actor_id, actor_role, action, object_type)
-         SELECT subject, $2, $3, $4, 'progress' FROM unnest($1::uuid[]) AS subject",
-    )
-    .bind::<Array<SqlUuid>, _>(subjects)
-    .bind::<SqlUuid, _>(actor_id)
-    .bind::<Text, _>(actor_role)
-    .bind::<Text, _>(action)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 // ---- nudges ---------------------------------------------------------------------------------
 
 /// A mentor to nudge: who, and where the mail goes.

@@ -98,36 +98,69 @@ pub async fn export_for_admin(
 ) -> AppResult<Value> {
     let document = export(state, user_id).await?;
     let mut conn = state.pool.get().await?;
+    let object_id = user_id.to_string();
     record_access(
         &mut conn,
-        user_id,
         admin,
-        "export_user",
-        "user",
-        &user_id.to_string(),
+        Access::ExportUser,
+        &[user_id],
+        Some(&object_id),
     )
     .await?;
     tracing::info!(target: "security", event = "user_exported", %user_id, by = %admin.id, "personal data exported by an administrator");
     Ok(document)
 }
 
-async fn record_access(
+/// What someone other than the person did with their data, as the access log names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// A facilitator read a participant's submitted reflection note.
+    ReadNote,
+    /// A coordinator or administrator saw the person's progress in a list.
+    ViewProgress,
+    /// The person's progress went into a CSV report.
+    ExportProgress,
+    /// An administrator exported everything stored about the person.
+    ExportUser,
+}
+
+impl Access {
+    /// The `action` and `object_type` columns.
+    fn columns(self) -> (&'static str, &'static str) {
+        match self {
+            Access::ReadNote => ("read_note", "reflection_note"),
+            Access::ViewProgress => ("view_progress", "progress"),
+            Access::ExportProgress => ("export_progress", "progress"),
+            Access::ExportUser => ("export_user", "user"),
+        }
+    }
+}
+
+/// Appends to the access log of each of `subjects` that `actor` did `access` (to the record
+/// `object_id`, when there is one), in one statement however many subjects there are. The log is
+/// append-only (a trigger refuses UPDATE and DELETE); this is its only writer.
+pub async fn record_access(
     conn: &mut AsyncPgConnection,
-    subject: Uuid,
     actor: &AuthUser,
-    action: &str,
-    object_type: &str,
-    object_id: &str,
+    access: Access,
+    subjects: &[Uuid],
+    object_id: Option<&str>,
 ) -> AppResult<()> {
+    use diesel::sql_types::{Array, Nullable};
+    if subjects.is_empty() {
+        return Ok(());
+    }
+    let (action, object_type) = access.columns();
     diesel::sql_query(
-        "INSERT INTO access_log (subject_id, actor_id, actor_role, action, object_type, object_id) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO access_log (subject_id, actor_id, actor_role, action, object_type, object_id) \
+         SELECT subject, $2, $3, $4, $5, $6 FROM unnest($1::uuid[]) AS subject",
     )
-    .bind::<SqlUuid, _>(subject)
+    .bind::<Array<SqlUuid>, _>(subjects)
     .bind::<SqlUuid, _>(actor.id)
     .bind::<Text, _>(actor.role.as_str())
     .bind::<Text, _>(action)
     .bind::<Text, _>(object_type)
-    .bind::<Text, _>(object_id)
+    .bind::<Nullable<Text>, _>(object_id)
     .execute(conn)
     .await?;
     Ok(())

@@ -14,8 +14,9 @@ use validator::Validate;
 
 use super::store::{self, Series};
 use crate::auth::{AuthUser, Role};
-use crate::db::schema::{access_log, certificates, users};
+use crate::db::schema::{certificates, users};
 use crate::error::{AppError, AppResult};
+use crate::privacy::service::{record_access, Access};
 use crate::reflection::service::NoteStatus;
 use crate::AppState;
 
@@ -156,13 +157,13 @@ pub async fn read_note(
         .select(users::name)
         .first(&mut conn)
         .await?;
+    let note_id = note.id.to_string();
     record_access(
         &mut conn,
         caller,
-        user_id,
-        "read",
-        "reflection_note",
-        &note.id.to_string(),
+        Access::ReadNote,
+        &[user_id],
+        Some(&note_id),
     )
     .await?;
     Ok(ParticipantNote {
@@ -172,29 +173,6 @@ pub async fn read_note(
         body: note.body,
         submitted_at: note.submitted_at,
     })
-}
-
-/// Appends to the access log: who read whose data, what and when.
-pub async fn record_access(
-    conn: &mut AsyncPgConnection,
-    actor: &AuthUser,
-    subject: Uuid,
-    action: &str,
-    object_type: &str,
-    object_id: &str,
-) -> AppResult<()> {
-    diesel::insert_into(access_log::table)
-        .values((
-            access_log::subject_id.eq(subject),
-            access_log::actor_id.eq(actor.id),
-            access_log::actor_role.eq(actor.role.as_str()),
-            access_log::action.eq(action),
-            access_log::object_type.eq(object_type),
-            access_log::object_id.eq(object_id),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
 }
 
 #[derive(Deserialize, Validate, ToSchema)]

@@ -599,13 +599,23 @@ async fn facilitators_see_only_their_series_and_note_reads_are_logged() {
         .await
         .unwrap();
     assert!(note["body"].as_str().unwrap().starts_with("Refleksjon."));
-    let sql = app.sql().await;
-    let logged: i64 = sql
-        .query_one("SELECT count(*) FROM access_log WHERE subject_id = $1 AND object_type = 'reflection_note'", &[&mentor.id])
+    // The mentor sees who read the note in their access log.
+    let log: Value = app
+        .get("/me/access-log", &token)
         .await
+        .json()
+        .await
+        .unwrap();
+    let reads: Vec<&Value> = log
+        .as_array()
         .unwrap()
-        .get(0);
-    assert_eq!(logged, 1);
+        .iter()
+        .filter(|entry| entry["action"] == "read_note")
+        .collect();
+    assert_eq!(reads.len(), 1, "{log}");
+    assert_eq!(reads[0]["actor_role"], "facilitator");
+    assert_eq!(reads[0]["object_type"], "reflection_note");
+    assert!(reads[0]["object_id"].is_string());
 
     for path in [
         format!("/facilitator/series/{id}/participants"),
