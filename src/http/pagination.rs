@@ -2,42 +2,49 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::error::AppError;
 
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// At most 100; default 50.
-    #[validate(range(min = 1, max = 100, message = "must be from 1 to 100"))]
-    pub limit: Option<i64>,
-    /// The `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
+/// The page size when the query names none, and the largest it may name.
+pub const DEFAULT_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 100;
 
-impl PageQuery {
-    pub fn limit(&self) -> i64 {
-        self.limit.unwrap_or(50)
-    }
-
-    /// Decodes the cursor into the sort key it was made from.
-    pub fn decode<K: for<'de> Deserialize<'de>>(&self) -> Result<Option<K>, AppError> {
-        let Some(cursor) = &self.cursor else {
-            return Ok(None);
-        };
-        let invalid = || AppError::field("cursor", "is not a cursor this service issued");
-        let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
-        serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|_| invalid())
-    }
+/// Checks a list query's `limit` and decodes its `cursor` into the sort key it was made from.
+/// (List queries carry both among their filters, so they take them as plain fields.)
+pub fn page_request<K: DeserializeOwned>(
+    limit: Option<i64>,
+    cursor: Option<&str>,
+) -> Result<(i64, Option<K>), AppError> {
+    let limit = match limit {
+        None => DEFAULT_LIMIT,
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => n,
+        Some(_) => return Err(AppError::field("limit", "must be from 1 to 100")),
+    };
+    let Some(cursor) = cursor else {
+        return Ok((limit, None));
+    };
+    let invalid = || AppError::field("cursor", "is not a cursor this service issued");
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let key = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    Ok((limit, Some(key)))
 }
 
 pub fn encode_cursor<K: Serialize>(key: &K) -> String {
     URL_SAFE_NO_PAD.encode(serde_json::to_vec(key).unwrap_or_default())
+}
+
+/// The next page's cursor: the sort key of the last item when the page is full.
+pub fn next_cursor<T, K: Serialize>(
+    items: &[T],
+    limit: i64,
+    key: impl Fn(&T) -> K,
+) -> Option<String> {
+    (items.len() as i64 == limit)
+        .then(|| items.last().map(|last| encode_cursor(&key(last))))
+        .flatten()
 }
 
 /// A page of items with the cursor of the next page, if there is one.

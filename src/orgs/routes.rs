@@ -21,7 +21,7 @@ use crate::auth::service::TokenPair;
 use crate::auth::{Require, Role};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::json::{read_limited, Json};
-use crate::http::pagination::{encode_cursor, Page};
+use crate::http::pagination::{next_cursor, page_request, Page};
 use crate::AppState;
 
 /// CSV uploads may be this large (about 5,000 rows with long names).
@@ -61,29 +61,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(web::resource("/admin/users/{id}/role").route(web::post().to(change_role)))
     .service(web::resource("/auth/invitations/accept").route(web::post().to(accept_invitation)))
     .service(web::resource("/auth/register").route(web::post().to(register)));
-}
-
-fn check_limit(limit: Option<i64>) -> AppResult<i64> {
-    match limit {
-        None => Ok(50),
-        Some(n) if (1..=100).contains(&n) => Ok(n),
-        Some(_) => Err(AppError::field("limit", "must be from 1 to 100")),
-    }
-}
-
-fn decode_cursor<K: for<'de> Deserialize<'de>>(cursor: &Option<String>) -> AppResult<Option<K>> {
-    crate::http::pagination::PageQuery {
-        limit: None,
-        cursor: cursor.clone(),
-    }
-    .decode()
-}
-
-/// The next page's cursor: the sort key of the last item when the page is full.
-fn next_cursor<T, K: Serialize>(items: &[T], limit: i64, key: impl Fn(&T) -> K) -> Option<String> {
-    (items.len() as i64 == limit)
-        .then(|| items.last().map(|last| encode_cursor(&key(last))))
-        .flatten()
 }
 
 // ---- USHTs ----------------------------------------------------------------------------------
@@ -316,8 +293,7 @@ pub async fn list_municipalities(
     caller: Require<roles::Staff>,
     query: web::Query<MunicipalityQuery>,
 ) -> AppResult<HttpResponse> {
-    let limit = check_limit(query.limit)?;
-    let after: Option<String> = decode_cursor(&query.cursor)?;
+    let (limit, after): (_, Option<String>) = page_request(query.limit, query.cursor.as_deref())?;
     let scope = service::scope_of(&state, &caller).await?;
     let found =
         service::list_municipalities(&state, &scope, query.usht_id, after.as_deref(), limit)
@@ -480,8 +456,8 @@ async fn progress(
     query: &ProgressQuery,
     scope: Scope,
 ) -> AppResult<HttpResponse> {
-    let limit = check_limit(query.limit)?;
-    let after: Option<(String, Uuid)> = decode_cursor(&query.cursor)?;
+    let (limit, after): (_, Option<(String, Uuid)>) =
+        page_request(query.limit, query.cursor.as_deref())?;
     let rows = service::progress_page(state, caller, &scope, &filter, after, limit).await?;
     let next_cursor = next_cursor(&rows, limit, |r| (r.sort_name.clone(), r.user_id));
     let items: Vec<MentorProgress> = rows.into_iter().map(MentorProgress::from).collect();
@@ -847,9 +823,9 @@ pub async fn list_invitations(
     caller: Require<roles::Staff>,
     query: web::Query<InvitationQuery>,
 ) -> AppResult<HttpResponse> {
-    let limit = check_limit(query.limit)?;
+    let (limit, after): (_, Option<(DateTime<Utc>, Uuid)>) =
+        page_request(query.limit, query.cursor.as_deref())?;
     let status = one_of("status", &query.status, &["pending", "accepted", "expired"])?;
-    let after: Option<(DateTime<Utc>, Uuid)> = decode_cursor(&query.cursor)?;
     let scope = service::scope_of(&state, &caller).await?;
     if let Some(id) = query.municipality_id {
         service::get_municipality(&state, &scope, id).await?;
