@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage};
@@ -79,9 +79,14 @@ pub async fn request_context(
                         "request deadline passed"
                     )
                 });
-                // The request went with the handler; actix answers this error as problem JSON.
+                // The request went with the handler, so the answer is made here, headers and all.
+                let unavailable =
+                    crate::error::AppError::Unavailable("request deadline passed".into());
+                let mut response = actix_web::ResponseError::error_response(&unavailable);
+                add_headers(response.headers_mut(), &request_id, https, &path);
+                span.in_scope(|| tracing::error!(status = 503, "request failed"));
                 return Err(
-                    crate::error::AppError::Unavailable("request deadline passed".into()).into(),
+                    actix_web::error::InternalError::from_response(unavailable, response).into(),
                 );
             }
         },
@@ -90,8 +95,9 @@ pub async fn request_context(
     let mut res = match result {
         Ok(res) => res,
         Err(error) => {
-            // Errors that escaped the handler chain still answer as problem JSON.
-            let response = error.error_response();
+            // Errors that escaped the handler chain still answer as problem JSON, with headers.
+            let mut response = error.error_response();
+            add_headers(response.headers_mut(), &request_id, https, &path);
             return Err(actix_web::error::InternalError::from_response(error, response).into());
         }
     };
@@ -125,10 +131,24 @@ pub async fn request_context(
         res = res.into_response(replacement);
     }
 
-    let headers = res.headers_mut();
+    add_headers(res.headers_mut(), &request_id, https, &path);
+
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        if status.is_server_error() {
+            tracing::error!(status = status.as_u16(), latency_ms, "request failed");
+        } else {
+            tracing::info!(status = status.as_u16(), latency_ms, "request");
+        }
+    });
+    Ok(res)
+}
+
+/// The request id and the security headers every answer carries.
+fn add_headers(headers: &mut HeaderMap, request_id: &str, https: bool, path: &str) {
     headers.insert(
         REQUEST_ID,
-        HeaderValue::from_str(&request_id).expect("checked id"),
+        HeaderValue::from_str(request_id).expect("checked id"),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
@@ -159,16 +179,6 @@ pub async fn request_context(
             headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         }
     }
-
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    span.in_scope(|| {
-        if status.is_server_error() {
-            tracing::error!(status = status.as_u16(), latency_ms, "request failed");
-        } else {
-            tracing::info!(status = status.as_u16(), latency_ms, "request");
-        }
-    });
-    Ok(res)
 }
 
 fn is_safe_id(value: &str) -> bool {

@@ -195,6 +195,10 @@ async fn api_requests_answer_503_by_the_deadline_when_the_database_stalls() {
         elapsed < std::time::Duration::from_secs(5),
         "answered after {elapsed:?}, not by the 4.5 s deadline"
     );
+    // The answer carries the request id and security headers like any other.
+    assert!(response.headers().contains_key("x-request-id"));
+    assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(response.headers()["cache-control"], "no-store");
     assert_problem(response, 503, "service_unavailable").await;
     blocker.batch_execute("ROLLBACK").await.unwrap();
     // The connection cut short is not handed out broken: the next requests are served.
