@@ -8,15 +8,19 @@ calls in a `finally`, so nothing is left running after an error or Ctrl-C.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import textwrap
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -484,3 +488,127 @@ class Context:
             yield url
         finally:
             self.stop(proc)
+
+
+# ---- counting the statements the service sends ----------------------------------------------
+
+class StatementCounter:
+    """A PostgreSQL wire-protocol proxy that notes every statement the service sends.
+
+    A statement is a simple-protocol Query message or an extended-protocol Execute; the SQL text
+    comes from the Query or from the Parse behind the Execute's portal. Only the client side of
+    the conversation is read, server answers are piped through untouched. (pg_stat_database's
+    xact_commit is no count of statements: PostgreSQL counts a Parse/Describe/Sync round trip,
+    which a first use of a prepared statement needs, as a transaction of its own.)
+    """
+
+    def __init__(self, ctx: Context):
+        self._target = (ctx.pg_host, ctx.pg_port)
+        self.events: list[tuple[float, str]] = []  # (monotonic time, SQL)
+        self.port = 0
+        self.loop = asyncio.new_event_loop()
+        self._server = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "StatementCounter":
+        self._thread.start()
+        if not self._ready.wait(10) or not self.port:
+            raise RuntimeError("the statement-counting proxy did not start")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+
+        async def start():
+            self._server = await asyncio.start_server(self._client, "127.0.0.1", 0)
+            self.port = self._server.sockets[0].getsockname()[1]
+        try:
+            self.loop.run_until_complete(start())
+        finally:
+            self._ready.set()
+        self.loop.run_forever()
+        self._server.close()
+        for task in asyncio.all_tasks(self.loop):
+            task.cancel()
+        self.loop.run_until_complete(asyncio.sleep(0))
+        self.loop.close()
+
+    def window(self, start: float, end: float) -> list[str]:
+        return [sql for at, sql in list(self.events) if start <= at < end]
+
+    async def _client(self, creader, cwriter) -> None:
+        try:
+            sreader, swriter = await asyncio.open_connection(*self._target)
+        except OSError:
+            cwriter.close()
+            return
+
+        async def pipe_back():
+            try:
+                while data := await sreader.read(65536):
+                    cwriter.write(data)
+                    await cwriter.drain()
+            except (OSError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                cwriter.close()
+
+        back = asyncio.ensure_future(pipe_back())
+        statements: dict[bytes, str] = {}
+        portals: dict[bytes, bytes] = {}
+        try:
+            while True:  # start-up: SSL/GSS requests, then the start-up message
+                head = await creader.readexactly(8)
+                length, code = struct.unpack("!ii", head)
+                swriter.write(head + await creader.readexactly(length - 8))
+                if code not in (80877103, 80877104):
+                    break
+            while True:
+                head = await creader.readexactly(5)
+                kind, length = head[:1], struct.unpack("!i", head[1:])[0]
+                body = await creader.readexactly(length - 4)
+                swriter.write(head + body)
+                await swriter.drain()
+                if kind == b"Q":
+                    sql = body.rstrip(b"\0").decode(errors="replace")
+                    # The change listener's keep-alive (every 10 s, on its own connection) is no
+                    # statement of what is measured; windows of different length would count it
+                    # a different number of times.
+                    if sql.strip() not in LISTENER_STATEMENTS:
+                        self.events.append((time.monotonic(), sql))
+                elif kind == b"P":
+                    name, rest = body.split(b"\0", 1)
+                    statements[name] = rest.split(b"\0", 1)[0].decode(errors="replace")
+                elif kind == b"B":
+                    portal, statement = body.split(b"\0", 2)[:2]
+                    portals[portal] = statement
+                elif kind == b"E":
+                    portal = body.split(b"\0", 1)[0]
+                    sql = statements.get(portals.get(portal, b""), "?")
+                    self.events.append((time.monotonic(), sql))
+                elif kind == b"X":
+                    break
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            swriter.close()
+            await back
+
+
+# What the change listener (src/db/listen.rs) sends on its own connection.
+LISTENER_STATEMENTS = {"SELECT 1"}
+
+
+def statement_label(sql: str) -> str:
+    """'INSERT mail_outbox', 'SELECT webinar_registrations', 'BEGIN' ..."""
+    words = sql.split(None, 1)
+    verb = words[0].upper() if words else "?"
+    table = re.search(r'"(\w+)"', sql)
+    if table and verb in ("SELECT", "INSERT", "UPDATE", "DELETE"):
+        return f"{verb} {table.group(1)}"
+    return verb
