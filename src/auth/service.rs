@@ -43,6 +43,26 @@ pub async fn start_session(
     issue_pair(conn, state, user_id, role, Uuid::new_v4(), Utc::now()).await
 }
 
+/// A new token pair, with the refresh token's hash and expiry for the database.
+fn new_pair(
+    state: &AppState,
+    user_id: Uuid,
+    role: Role,
+    now: DateTime<Utc>,
+) -> (TokenPair, Vec<u8>, DateTime<Utc>) {
+    let refresh = new_opaque_token();
+    let refresh_ttl =
+        chrono::Duration::from_std(state.tokens.refresh_ttl).unwrap_or(chrono::Duration::days(30));
+    let pair = TokenPair {
+        access_token: state.tokens.issue_access(user_id, role, now),
+        refresh_token: refresh.plain,
+        token_type: "Bearer",
+        expires_in: state.tokens.access_ttl.as_secs(),
+    };
+    (pair, refresh.hash, now + refresh_ttl)
+}
+
+/// Issues a token pair in the refresh-token family `family_id`.
 async fn issue_pair(
     conn: &mut AsyncPgConnection,
     state: &AppState,
@@ -51,16 +71,9 @@ async fn issue_pair(
     family_id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<TokenPair> {
-    let refresh = new_opaque_token();
-    let refresh_ttl =
-        chrono::Duration::from_std(state.tokens.refresh_ttl).unwrap_or(chrono::Duration::days(30));
-    store::insert_refresh_token(conn, user_id, family_id, &refresh.hash, now + refresh_ttl).await?;
-    Ok(TokenPair {
-        access_token: state.tokens.issue_access(user_id, role, now),
-        refresh_token: refresh.plain,
-        token_type: "Bearer",
-        expires_in: state.tokens.access_ttl.as_secs(),
-    })
+    let (pair, hash, expires_at) = new_pair(state, user_id, role, now);
+    store::insert_refresh_token(conn, user_id, family_id, &hash, expires_at).await?;
+    Ok(pair)
 }
 
 /// Checks email and password. Unknown emails take the same time (dummy hash) and get the same
@@ -83,25 +96,15 @@ pub async fn login(
     // held while the password is hashed: a login storm waits for hashing, not for the pool.
     let user = {
         let mut conn = state.pool.get().await?;
-        let locked_email = email.clone();
-        let ip = ip.to_owned();
         let max = i64::from(limits.login_max_failures);
-        conn.transaction::<(), AppError, _>(|conn| {
-            async move {
-                let email = locked_email;
-                store::lock_login_email(conn, &email).await?;
-                let (failures, oldest) = store::failures_since(conn, &email, now - window).await?;
-                if failures >= max {
-                    let unlock_at = oldest.unwrap_or(now) + window;
-                    let retry_after_secs = (unlock_at - now).num_seconds().max(1) as u64;
-                    tracing::warn!(target: "security", event = "login_locked", %ip, failures, "sign-in refused: account locked");
-                    return Err(AppError::RateLimited { retry_after_secs });
-                }
-                store::record_failure(conn, &email, &ip).await
-            }
-            .scope_boxed()
-        })
-        .await?;
+        let (failures, oldest) =
+            store::begin_sign_in(&mut conn, &email, ip, now - window, max).await?;
+        if failures >= max {
+            let unlock_at = oldest.unwrap_or(now) + window;
+            let retry_after_secs = (unlock_at - now).num_seconds().max(1) as u64;
+            tracing::warn!(target: "security", event = "login_locked", %ip, failures, "sign-in refused: account locked");
+            return Err(AppError::RateLimited { retry_after_secs });
+        }
         store::find_user_by_email(&mut conn, &email).await?
     };
 
@@ -119,39 +122,33 @@ pub async fn login(
             return Err(AppError::Unauthorized);
         }
     };
-    // The right password: one transaction clears the failures (this attempt's provisional one
-    // included), stores a rehash, stamps the activity and issues the pair.
-    let unverified = user.self_enrolled && user.email_verified_at.is_none();
-    let rehashed = verified.rehashed;
+    // The right password: one statement clears the failures (this attempt's provisional one
+    // included), stamps the activity and stores the refresh token.
     let (user_id, role) = (user.id, user.role);
     let mut conn = state.pool.get().await?;
-    let pair = conn
-        .transaction::<Option<TokenPair>, AppError, _>(|conn| {
-            async move {
-                store::clear_failures(conn, &email).await?;
-                if unverified {
-                    return Ok(None);
-                }
-                if let Some(rehashed) = &rehashed {
-                    store::set_password_hash(conn, user_id, rehashed).await?;
-                    tracing::info!(%user_id, "password rehashed with current parameters");
-                }
-                store::touch_last_active(conn, user_id).await?;
-                issue_pair(conn, state, user_id, role, Uuid::new_v4(), now)
-                    .await
-                    .map(Some)
-            }
-            .scope_boxed()
-        })
-        .await?;
-    let Some(pair) = pair else {
+    if user.self_enrolled && user.email_verified_at.is_none() {
+        store::clear_failures(&mut conn, &email).await?;
         // A sign-up counts once its address is confirmed (only told to whoever has the password).
         return Err(AppError::rule(
             actix_web::http::StatusCode::FORBIDDEN,
             "email_not_verified",
             "Confirm your email address with the link we sent before signing in.",
         ));
-    };
+    }
+    if let Some(rehashed) = &verified.rehashed {
+        store::set_password_hash(&mut conn, user_id, rehashed).await?;
+        tracing::info!(%user_id, "password rehashed with current parameters");
+    }
+    let (pair, hash, expires_at) = new_pair(state, user_id, role, now);
+    store::finish_sign_in(
+        &mut conn,
+        &email,
+        user_id,
+        Uuid::new_v4(),
+        &hash,
+        expires_at,
+    )
+    .await?;
     tracing::info!(target: "security", event = "login", %user_id, %ip, "signed in");
     Ok(pair)
 }

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
@@ -401,42 +402,57 @@ pub async fn void_auth_tokens(
 
 // ---- failed sign-ins ------------------------------------------------------------------------
 
-/// Serialises sign-in attempts for one email within the current transaction.
-pub async fn lock_login_email(conn: &mut AsyncPgConnection, email: &str) -> Result<(), AppError> {
-    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
-        .bind::<diesel::sql_types::Text, _>(email)
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
-/// How many failures an email has since `since`, and when the oldest of them was.
-pub async fn failures_since(
-    conn: &mut AsyncPgConnection,
-    email: &str,
-    since: DateTime<Utc>,
-) -> Result<(i64, Option<DateTime<Utc>>), AppError> {
-    Ok(login_failures::table
-        .filter(login_failures::email.eq(email))
-        .filter(login_failures::attempted_at.gt(since))
-        .select((
-            diesel::dsl::count_star(),
-            diesel::dsl::min(login_failures::attempted_at),
-        ))
-        .first(conn)
-        .await?)
-}
-
-/// Records an attempt as failed; a sign-in that turns out right clears it again.
-pub async fn record_failure(
+/// Starts a sign-in attempt (`begin_sign_in`, migration 000009): under a per-email lock, counts
+/// the failures since `since` and, below `max`, records this attempt as one until it proves
+/// right. Returns the count before this attempt and the oldest failure counted.
+pub async fn begin_sign_in(
     conn: &mut AsyncPgConnection,
     email: &str,
     ip: &str,
+    since: DateTime<Utc>,
+    max: i64,
+) -> Result<(i64, Option<DateTime<Utc>>), AppError> {
+    #[derive(QueryableByName)]
+    struct Attempt {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        failures: i64,
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+        oldest: Option<DateTime<Utc>>,
+    }
+    let attempt: Attempt =
+        diesel::sql_query("SELECT failures, oldest FROM begin_sign_in($1, $2, $3, $4)")
+            .bind::<Text, _>(email)
+            .bind::<Text, _>(ip)
+            .bind::<diesel::sql_types::Timestamptz, _>(since)
+            .bind::<diesel::sql_types::BigInt, _>(max)
+            .get_result(conn)
+            .await?;
+    Ok((attempt.failures, attempt.oldest))
+}
+
+/// Ends a sign-in that proved right, in one statement: its failures (this attempt's included)
+/// are cleared, the activity stamped and the refresh token stored.
+pub async fn finish_sign_in(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    user_id: Uuid,
+    family_id: Uuid,
+    token_hash: &[u8],
+    expires_at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    diesel::insert_into(login_failures::table)
-        .values((login_failures::email.eq(email), login_failures::ip.eq(ip)))
-        .execute(conn)
-        .await?;
+    diesel::sql_query(
+        "WITH cleared AS (DELETE FROM login_failures WHERE email = $1), \
+              touched AS (UPDATE users SET last_active_at = now() WHERE id = $2) \
+         INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) \
+         VALUES ($2, $3, $4, $5)",
+    )
+    .bind::<Text, _>(email)
+    .bind::<diesel::sql_types::Uuid, _>(user_id)
+    .bind::<diesel::sql_types::Uuid, _>(family_id)
+    .bind::<diesel::sql_types::Bytea, _>(token_hash)
+    .bind::<diesel::sql_types::Timestamptz, _>(expires_at)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

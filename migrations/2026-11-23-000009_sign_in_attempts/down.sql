@@ -1,0 +1,1 @@
+DROP FUNCTION begin_sign_in(text, text, timestamptz, bigint);
