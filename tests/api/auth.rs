@@ -159,6 +159,15 @@ async fn sign_in_replaces_outdated_hashes_and_keeps_current_ones() {
         failures, 0,
         "a sign-in that succeeds leaves no failure behind"
     );
+    let stamped: bool = sql
+        .query_one(
+            "SELECT last_active_at > now() - interval '1 minute' FROM users WHERE id = $1",
+            &[&account.id],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert!(stamped, "a sign-in stamps the activity");
 
     // A hash from weaker parameters is replaced on the next sign-in that gets the password right.
     let weak = argon2::Argon2::new(
