@@ -33,6 +33,12 @@ def _clean(result: WrkResult) -> bool:
     return result.error_count == 0 and result.requests > 0
 
 
+def _error_notes(**results: WrkResult) -> list[str]:
+    """"<label> <errors>" for each wrk run that saw errors."""
+    return [f"{label} {result.describe_errors()}" for label, result in results.items()
+            if result.describe_errors()]
+
+
 def me_vs_nginx(ctx: Context) -> list[Row]:
     wrk_opts = dict(threads=2, connections=32)
     with ctx.service() as svc:
@@ -58,9 +64,7 @@ def me_vs_nginx(ctx: Context) -> list[Row]:
     notes = [f"p50/p99 service {service.p50_ms:.2f}/{service.p99_ms:.2f} ms, "
              f"nginx {nginx.p50_ms:.2f}/{nginx.p99_ms:.2f} ms; body {len(body)} B; "
              f"wrk -t2 -c32 -d{DURATION}s"]
-    for label, result in (("service", service), ("nginx", nginx)):
-        if result.describe_errors():
-            notes.append(f"{label} {result.describe_errors()}")
+    notes += _error_notes(service=service, nginx=nginx)
     return [Row(
         figure="GET /me throughput (valid token)",
         value=service.rps, unit="req/s",
@@ -101,9 +105,7 @@ def _storm_row(figure: str, baseline: WrkResult, during: WrkResult, how: str,
     notes = [f"baseline p50/p99 {baseline.p50_ms:.2f}/{baseline.p99_ms:.2f} ms "
              f"({baseline.rps:.0f} req/s); storm p50/p99 {during.p50_ms:.2f}/"
              f"{during.p99_ms:.2f} ms ({during.rps:.0f} req/s); {how}"]
-    for label, result in (("baseline", baseline), ("storm", during)):
-        if result.describe_errors():
-            notes.append(f"{label} {result.describe_errors()}")
+    notes += _error_notes(baseline=baseline, storm=during)
     return Row(figure=figure, value=during.p99_ms, unit="ms",
                reference=baseline.p99_ms, reference_label="p99 without storm",
                ratio=ratio, target="ratio <= 3" if target else None,
