@@ -163,6 +163,7 @@ impl Application {
                     AppError::Validation(vec![FieldError::new("query", err.to_string())]).into()
                 }))
                 .app_data(web::PayloadConfig::new(http::json::JSON_LIMIT))
+                .wrap(from_fn(http::middleware::deadline))
                 .wrap(Compress::default())
                 .wrap(cors(&app_state.config))
                 .wrap(from_fn(http::middleware::request_context))

@@ -67,37 +67,15 @@ pub async fn request_context(
         path = %path,
     );
 
-    let deadline = has_deadline(req.method(), &path).then_some(REQUEST_DEADLINE);
-    let call = next.call(req).instrument(span.clone());
-    let result = match deadline {
-        Some(limit) => match tokio::time::timeout(limit, call).await {
-            Ok(result) => result.map(ServiceResponse::map_into_boxed_body),
-            Err(_) => {
-                span.in_scope(|| {
-                    tracing::warn!(
-                        limit_ms = limit.as_millis() as u64,
-                        "request deadline passed"
-                    )
-                });
-                // The request went with the handler, so the answer is made here, headers and all.
-                let unavailable =
-                    crate::error::AppError::Unavailable("request deadline passed".into());
-                let mut response = actix_web::ResponseError::error_response(&unavailable);
-                add_headers(response.headers_mut(), &request_id, https, &path);
-                span.in_scope(|| tracing::error!(status = 503, "request failed"));
-                return Err(
-                    actix_web::error::InternalError::from_response(unavailable, response).into(),
-                );
-            }
-        },
-        None => call.await.map(ServiceResponse::map_into_boxed_body),
-    };
+    let result = next.call(req).instrument(span.clone()).await;
     let mut res = match result {
-        Ok(res) => res,
+        Ok(res) => res.map_into_boxed_body(),
         Err(error) => {
-            // Errors that escaped the handler chain still answer as problem JSON, with headers.
-            let mut response = error.error_response();
+            // An error that escaped the chain (the deadline's 503): its answer, with the CORS
+            // headers its response mappers add, gets the request id and security headers too.
+            let mut response = span.in_scope(|| error.error_response());
             add_headers(response.headers_mut(), &request_id, https, &path);
+            log_outcome(&span, response.status(), started);
             return Err(actix_web::error::InternalError::from_response(error, response).into());
         }
     };
@@ -133,6 +111,11 @@ pub async fn request_context(
 
     add_headers(res.headers_mut(), &request_id, https, &path);
 
+    log_outcome(&span, status, started);
+    Ok(res)
+}
+
+fn log_outcome(span: &tracing::Span, status: actix_web::http::StatusCode, started: Instant) {
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| {
         if status.is_server_error() {
@@ -141,7 +124,30 @@ pub async fn request_context(
             tracing::info!(status = status.as_u16(), latency_ms, "request");
         }
     });
-    Ok(res)
+}
+
+/// Ends a request that outlives [`REQUEST_DEADLINE`] with 503 `service_unavailable`. It runs
+/// inside CORS and [`request_context`], so the answer gets their headers like any other.
+pub async fn deadline(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    if !has_deadline(req.method(), req.path()) {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    }
+    match tokio::time::timeout(REQUEST_DEADLINE, next.call(req)).await {
+        Ok(result) => result.map(ServiceResponse::map_into_boxed_body),
+        Err(_) => {
+            tracing::warn!(
+                limit_ms = REQUEST_DEADLINE.as_millis() as u64,
+                "request deadline passed"
+            );
+            Err(crate::error::AppError::Unavailable("request deadline passed".into()).into())
+        }
+    }
 }
 
 /// The request id and the security headers every answer carries.

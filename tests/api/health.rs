@@ -178,7 +178,13 @@ async fn cors_allows_configured_origins_only() {
 
 #[tokio::test]
 async fn api_requests_answer_503_by_the_deadline_when_the_database_stalls() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|vars| {
+        vars.insert(
+            "CORS_ALLOWED_ORIGINS".into(),
+            "https://app.example.no".into(),
+        );
+    })
+    .await;
     let (_, token) = app.user_with_token(mentorsti::auth::Role::Mentor).await;
     assert_eq!(app.get("/me/answers", &token).await.status(), 200);
     // Another session holds the answers table (reads of it are never cached): every query on
@@ -189,14 +195,26 @@ async fn api_requests_answer_503_by_the_deadline_when_the_database_stalls() {
         .await
         .unwrap();
     let started = std::time::Instant::now();
-    let response = app.get("/me/answers", &token).await;
+    let response = app
+        .client
+        .get(app.api("/me/answers"))
+        .bearer_auth(&token)
+        .header("origin", "https://app.example.no")
+        .send()
+        .await
+        .unwrap();
     let elapsed = started.elapsed();
     assert!(
         elapsed < std::time::Duration::from_secs(5),
         "answered after {elapsed:?}, not by the 4.5 s deadline"
     );
-    // The answer carries the request id and security headers like any other.
+    // The answer carries the request id, security and CORS headers like any other, so a web
+    // client on another origin can read it.
     assert!(response.headers().contains_key("x-request-id"));
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        "https://app.example.no"
+    );
     assert_eq!(response.headers()["x-content-type-options"], "nosniff");
     assert_eq!(response.headers()["cache-control"], "no-store");
     assert_problem(response, 503, "service_unavailable").await;
