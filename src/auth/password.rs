@@ -113,7 +113,8 @@ fn verify_now(stored: &str, password: &str) -> Verified {
     let valid = matches_hash(&parsed, password);
     let outdated = parsed.algorithm != argon2::ARGON2ID_IDENT
         || parsed.version != Some(Version::V0x13.into())
-        || !Params::try_from(&parsed).is_ok_and(|params| same_cost(&params, argon2().params()));
+        || !Params::try_from(&parsed).is_ok_and(|params| same_cost(&params, argon2().params()))
+        || parsed.hash.map(|output| output.len()) != Some(Params::DEFAULT_OUTPUT_LEN);
     let rehashed = if valid && outdated {
         hash_now(password).ok()
     } else {

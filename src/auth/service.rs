@@ -123,7 +123,7 @@ pub async fn login(
         }
     };
     // The right password: one statement clears the failures (this attempt's provisional one
-    // included), stamps the activity and stores the refresh token.
+    // included), stamps the activity, stores a rehash and the refresh token.
     let (user_id, role) = (user.id, user.role);
     let mut conn = state.pool.get().await?;
     if user.self_enrolled && user.email_verified_at.is_none() {
@@ -135,20 +135,25 @@ pub async fn login(
             "Confirm your email address with the link we sent before signing in.",
         ));
     }
-    if let Some(rehashed) = &verified.rehashed {
-        store::set_password_hash(&mut conn, user_id, rehashed).await?;
-        tracing::info!(%user_id, "password rehashed with current parameters");
-    }
     let (pair, hash, expires_at) = new_pair(state, user_id, role, now);
-    store::finish_sign_in(
+    let signed_in = store::finish_sign_in(
         &mut conn,
         &email,
-        user_id,
+        &user,
+        verified.rehashed.as_deref(),
         Uuid::new_v4(),
         &hash,
         expires_at,
     )
     .await?;
+    if !signed_in {
+        // The password was changed, the role changed or the account erased meanwhile.
+        tracing::warn!(target: "security", event = "login_failed", %ip, "sign-in overtaken by an account change");
+        return Err(AppError::Unauthorized);
+    }
+    if verified.rehashed.is_some() {
+        tracing::info!(%user_id, "password rehashed with current parameters");
+    }
     tracing::info!(target: "security", event = "login", %user_id, %ip, "signed in");
     Ok(pair)
 }

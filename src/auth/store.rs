@@ -431,29 +431,41 @@ pub async fn begin_sign_in(
 }
 
 /// Ends a sign-in that proved right, in one statement: its failures (this attempt's included)
-/// are cleared, the activity stamped and the refresh token stored.
+/// are cleared, the activity stamped, a rehash stored and the refresh token kept. Only while the
+/// account still has the hash that was checked (`user`'s), the role the token carries and no erasure: a
+/// password reset, role change or erasure while the password was being hashed wins, and the
+/// answer is `false`.
 pub async fn finish_sign_in(
     conn: &mut AsyncPgConnection,
     email: &str,
-    user_id: Uuid,
+    user: &User,
+    rehashed: Option<&str>,
     family_id: Uuid,
     token_hash: &[u8],
     expires_at: DateTime<Utc>,
-) -> Result<(), AppError> {
-    diesel::sql_query(
-        "WITH cleared AS (DELETE FROM login_failures WHERE email = $1), \
-              touched AS (UPDATE users SET last_active_at = now() WHERE id = $2) \
+) -> Result<bool, AppError> {
+    use diesel::sql_types::{Bytea, Nullable, Timestamptz, Uuid as SqlUuid};
+    let stored = diesel::sql_query(
+        "WITH signed_in AS ( \
+             UPDATE users SET last_active_at = now(), \
+                    password_hash = coalesce($7, password_hash) \
+              WHERE id = $2 AND password_hash = $6 AND role = $8 AND erased_at IS NULL \
+              RETURNING id), \
+              cleared AS (DELETE FROM login_failures WHERE email = $1) \
          INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) \
-         VALUES ($2, $3, $4, $5)",
+         SELECT id, $3, $4, $5 FROM signed_in",
     )
     .bind::<Text, _>(email)
-    .bind::<diesel::sql_types::Uuid, _>(user_id)
-    .bind::<diesel::sql_types::Uuid, _>(family_id)
-    .bind::<diesel::sql_types::Bytea, _>(token_hash)
-    .bind::<diesel::sql_types::Timestamptz, _>(expires_at)
+    .bind::<SqlUuid, _>(user.id)
+    .bind::<SqlUuid, _>(family_id)
+    .bind::<Bytea, _>(token_hash)
+    .bind::<Timestamptz, _>(expires_at)
+    .bind::<Nullable<Text>, _>(user.password_hash.as_deref())
+    .bind::<Nullable<Text>, _>(rehashed)
+    .bind::<Text, _>(user.role.as_str())
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(stored == 1)
 }
 
 pub async fn clear_failures(conn: &mut AsyncPgConnection, email: &str) -> Result<(), AppError> {

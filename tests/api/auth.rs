@@ -200,6 +200,75 @@ async fn sign_in_replaces_outdated_hashes_and_keeps_current_ones() {
     assert_eq!(stored().await.0, rehashed);
 }
 
+/// Ends a sign-in for `user` as read before hashing; whether it went through.
+async fn finish(
+    conn: &mut diesel_async::AsyncPgConnection,
+    user: &mentorsti::auth::store::User,
+) -> bool {
+    mentorsti::auth::store::finish_sign_in(
+        conn,
+        &user.email,
+        user,
+        None,
+        uuid::Uuid::new_v4(),
+        &[7u8; 32],
+        chrono::Utc::now() + chrono::Duration::days(1),
+    )
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn an_account_change_during_hashing_wins_over_the_sign_in() {
+    use mentorsti::auth::store;
+
+    let app = spawn_app().await;
+    let account = app.create_user(Role::Mentor, "overtaken@example.no").await;
+    let sql = app.sql().await;
+    let tokens = || async {
+        sql.query_one(
+            "SELECT count(*) FROM refresh_tokens WHERE user_id = $1",
+            &[&account.id],
+        )
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
+    };
+    let mut conn = app.state.pool.get().await.unwrap();
+    // What the sign-in read before hashing.
+    let user = store::find_user_by_email(&mut conn, &account.email)
+        .await
+        .unwrap()
+        .unwrap();
+    // Meanwhile: a password reset, then a role change, then an erasure; each refuses the sign-in
+    // and stores no session.
+    for change in [
+        "UPDATE users SET password_hash = 'changed' WHERE id = $1",
+        "UPDATE users SET password_hash = $2, role = 'admin' WHERE id = $1",
+        "UPDATE users SET password_hash = $2, role = 'mentor', erased_at = now() WHERE id = $1",
+    ] {
+        let original = user.password_hash.clone().unwrap();
+        if change.contains("$2") {
+            sql.execute(change, &[&account.id, &original])
+                .await
+                .unwrap();
+        } else {
+            sql.execute(change, &[&account.id]).await.unwrap();
+        }
+        assert!(!finish(&mut conn, &user).await, "{change}");
+        assert_eq!(tokens().await, 0, "{change}");
+    }
+    // Unchanged, it goes through.
+    sql.execute(
+        "UPDATE users SET password_hash = $2, erased_at = NULL WHERE id = $1",
+        &[&account.id, &user.password_hash.clone().unwrap()],
+    )
+    .await
+    .unwrap();
+    assert!(finish(&mut conn, &user).await);
+    assert_eq!(tokens().await, 1);
+}
+
 #[tokio::test]
 async fn concurrent_failures_cannot_exceed_the_limit() {
     let app = spawn_app().await;
