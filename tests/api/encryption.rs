@@ -7,7 +7,9 @@ use mentorsti::Application;
 use serde_json::{json, Value};
 
 use crate::cli::mentorsti;
-use crate::helpers::{assert_problem, base_vars, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{
+    assert_problem, base_vars, reflection_question, spawn_app, spawn_app_with, TestApp,
+};
 
 const OLD: &str = "old:bWVudG9yc3RpLXRlc3Qta2V5LTAxMjM0NTY3ODlhYmM=";
 const NEW: &str = "new:bWVudG9yc3RpLXNlY29uZC1rZXktMDEyMzQ1Njc4OXg=";
@@ -26,15 +28,7 @@ async fn first_question(app: &TestApp, token: &str) -> (String, String, String) 
     let slug = module["pages"][0]["slug"].as_str().unwrap().to_owned();
     let page_url = format!("/modules/{}/pages/{slug}", module["number"]);
     let page: Value = app.get(&page_url, token).await.json().await.unwrap();
-    let question = page["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["type"] == "reflection")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let question = reflection_question(&page);
     (format!("{page_url}/answers/{question}"), slug, question)
 }
 

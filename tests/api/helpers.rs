@@ -614,6 +614,19 @@ impl TestApp {
     }
 }
 
+/// The id of the reflection question on a page as the API returns it; every page has one.
+pub fn reflection_question(page: &Value) -> String {
+    page["blocks"]
+        .as_array()
+        .expect("a page has blocks")
+        .iter()
+        .find(|b| b["type"] == "reflection")
+        .expect("every page has a reflection question")["id"]
+        .as_str()
+        .expect("a question id")
+        .to_owned()
+}
+
 /// Asserts a problem answer: status, content type and code; returns the body.
 pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(

@@ -3,7 +3,7 @@ use std::collections::BTreeMap;
 use mentorsti::auth::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, TestApp};
+use crate::helpers::{assert_problem, reflection_question, spawn_app, TestApp};
 
 /// Every page of the published path in order: (module number, slug).
 async fn pages_in_order(app: &TestApp, token: &str) -> Vec<(i64, String)> {
@@ -56,15 +56,7 @@ async fn a_mentor_walks_the_whole_path() {
         let page: Value = response.json().await.unwrap();
         assert_eq!(page["status"], "available");
         assert!(page["html"].as_str().unwrap().len() > 500);
-        let question = page["blocks"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|b| b["type"] == "reflection")
-            .expect("every page has a reflection question")["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let question = reflection_question(&page);
         let saved = app
             .put(
                 &format!("{}/answers/{question}", page_path(*module, slug)),
@@ -259,15 +251,7 @@ async fn answers_are_saved_updated_and_private() {
         .json()
         .await
         .unwrap();
-    let question = page["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["type"] == "reflection")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let question = reflection_question(&page);
     let url = format!("{}/answers/{question}", page_path(*module, slug));
     let first: Value = app
         .put(&url, &token, &json!({"text": "Første utkast"}))

@@ -7,7 +7,7 @@ use mentorsti::privacy::registry::REGISTRY;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{assert_problem, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{assert_problem, reflection_question, spawn_app, TestApp, PASSWORD};
 
 #[tokio::test]
 async fn the_registry_covers_every_reference_to_a_user() {
@@ -61,15 +61,7 @@ async fn mentor_with_data(app: &TestApp) -> (mentorsti::auth::Role, Uuid, String
         .json()
         .await
         .unwrap();
-    let question = page["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["type"] == "reflection")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let question = reflection_question(&page);
     assert_eq!(
         app.put(
             &format!("/modules/1/pages/{slug}/answers/{question}"),
