@@ -38,18 +38,13 @@ impl EmbeddedPostgres {
     /// accepts connections.
     pub async fn start(data_dir: &Path) -> anyhow::Result<Self> {
         let bin_dir = find_binaries().ok_or_else(|| anyhow!(INSTALL_HINT))?;
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("could not create {}", data_dir.display()))?;
-        let data_dir = data_dir
-            .canonicalize()
-            .with_context(|| format!("could not resolve {}", data_dir.display()))?;
         let run_as = run_as_user()?;
+        let data_dir = prepare_data_dir(data_dir, run_as.as_ref())?;
         let socket_dir = socket_dir_for(&data_dir);
         std::fs::create_dir_all(&socket_dir)?;
         if let Some(user) = &run_as {
-            chown(&data_dir, user)?;
             chown(&socket_dir, user)?;
-            check_reachable(&data_dir, user)?;
+            check_reachable(&socket_dir, user)?;
         }
         set_mode(&data_dir, 0o700)?;
         set_mode(&socket_dir, 0o700)?;
@@ -320,19 +315,93 @@ fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {
         .with_context(|| format!("could not set permissions on {}", path.display()))
 }
 
-/// The `postgres` user must be able to reach the data directory through every parent.
-fn check_reachable(data_dir: &Path, user: &RunAs) -> anyhow::Result<()> {
-    let status = command(Path::new("/usr/bin/test"), Some(user))
-        .arg("-w")
-        .arg(data_dir)
-        .status();
-    match status {
-        Ok(status) if status.success() => Ok(()),
-        _ => bail!(
-            "running as root, the private PostgreSQL cluster runs as the `postgres` user, which cannot reach {}. \
-             Move the checkout (or DATA_DIR) somewhere every user can traverse, run as a normal user, \
-             or set DATABASE_URL",
-            data_dir.display()
-        ),
+/// Where the cluster lives. Normally `requested` itself; as root, when the `postgres` user cannot
+/// reach it (a checkout in root's 0700 home, say), the cluster lives in a directory of its own
+/// under [`RELOCATED_ROOT`] and `requested` becomes a symbolic link to it, so it is found again
+/// on the next start and `ls -l` shows where the data is.
+fn prepare_data_dir(requested: &Path, run_as: Option<&RunAs>) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(requested)
+        .with_context(|| format!("could not create {}", requested.display()))?;
+    let dir = requested
+        .canonicalize()
+        .with_context(|| format!("could not resolve {}", requested.display()))?;
+    let Some(user) = run_as else {
+        return Ok(dir);
+    };
+    chown(&dir, user)?;
+    if reachable(&dir, user) {
+        return Ok(dir);
     }
+    let relocated = relocated_dir(&dir);
+    let empty = std::fs::read_dir(&dir)
+        .map(|mut entries| entries.next().is_none())
+        .unwrap_or(false);
+    if !empty {
+        bail!(
+            "running as root, the private PostgreSQL cluster runs as the `postgres` user, which cannot reach {}, \
+             and that directory is not empty, so it cannot be moved to {}. Move its contents there yourself \
+             (and replace it with a symbolic link to it), run as a normal user, or set DATABASE_URL",
+            dir.display(),
+            relocated.display()
+        );
+    }
+    std::fs::create_dir_all(&relocated)
+        .with_context(|| format!("could not create {}", relocated.display()))?;
+    if let Some(parent) = relocated.parent() {
+        set_mode(parent, 0o755)?;
+    }
+    chown(&relocated, user)?;
+    if !reachable(&relocated, user) {
+        bail!(
+            "running as root, the private PostgreSQL cluster runs as the `postgres` user, which can reach \
+             neither {} nor {}. Run as a normal user or set DATABASE_URL",
+            dir.display(),
+            relocated.display()
+        );
+    }
+    std::fs::remove_dir(&dir).with_context(|| format!("could not replace {}", dir.display()))?;
+    std::os::unix::fs::symlink(&relocated, &dir).with_context(|| {
+        format!(
+            "could not link {} to {}",
+            dir.display(),
+            relocated.display()
+        )
+    })?;
+    tracing::info!(
+        requested = %dir.display(),
+        cluster = %relocated.display(),
+        "the postgres user cannot reach the data directory; the private cluster lives elsewhere, linked from it"
+    );
+    Ok(relocated)
+}
+
+/// Where clusters live whose data directory the `postgres` user cannot reach (see
+/// [`prepare_data_dir`]): one directory per requested path.
+pub const RELOCATED_ROOT: &str = "/var/lib/mentorsti";
+
+fn relocated_dir(requested: &Path) -> PathBuf {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(requested.as_os_str().as_encoded_bytes());
+    let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    Path::new(RELOCATED_ROOT).join(format!("postgres-{short}"))
+}
+
+/// Whether `user` can write `dir`, reaching it through every parent.
+fn reachable(dir: &Path, user: &RunAs) -> bool {
+    command(Path::new("/usr/bin/test"), Some(user))
+        .arg("-w")
+        .arg(dir)
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+fn check_reachable(dir: &Path, user: &RunAs) -> anyhow::Result<()> {
+    if reachable(dir, user) {
+        return Ok(());
+    }
+    bail!(
+        "running as root, the private PostgreSQL cluster runs as the `postgres` user, which cannot reach {}. \
+         Run as a normal user or set DATABASE_URL",
+        dir.display()
+    )
 }

@@ -105,6 +105,12 @@ fn remove_stale_clusters() {
         let pid = rest.split('.').next().unwrap_or_default();
         if !pid.is_empty() && !std::path::Path::new("/proc").join(pid).exists() {
             let path = entry.path();
+            // As root the cluster may live elsewhere, linked from here (`db::embedded`).
+            if let Ok(target) = std::fs::read_link(&path) {
+                let _ = std::fs::remove_dir_all(&target);
+                let _ = std::fs::remove_file(&path);
+                continue;
+            }
             let _ = if path.is_dir() {
                 std::fs::remove_dir_all(&path)
             } else {

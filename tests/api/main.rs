@@ -15,5 +15,6 @@ mod migrations;
 mod openapi;
 mod orgs;
 mod privacy;
+mod quickstart;
 mod reflection;
 mod webinars;
