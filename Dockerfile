@@ -1,9 +1,11 @@
-# Build stage: the release binary.
+# Build stage: the release binary. It embeds the migrations and the web client (web/); the
+# test tests/api/image.rs checks that these COPY lines bring every file the build reads.
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY migrations ./migrations
+COPY web ./web
 COPY content ./content
 RUN cargo build --release --locked --bin mentorsti
 

@@ -9,6 +9,7 @@ mod errors;
 mod health;
 mod helpers;
 mod hostile;
+mod image;
 mod learning;
 mod mail;
 mod migrations;
