@@ -1,37 +1,51 @@
 //! Helpers the test suites share. Not part of the service.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 /// A `python3` command that can `import icalendar`, the reference parser our calendar tests
-/// check against. When the machine's Python lacks the package, it is installed once with pip
-/// into `target/python` (so `cargo test` works on a fresh machine without touching the system).
+/// check against.
 pub fn python_with_icalendar() -> Command {
-    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
-    let dir = DIR.get_or_init(|| {
-        if imports_icalendar(None) {
-            return None;
-        }
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/python");
-        if !imports_icalendar(Some(&dir)) {
-            let status = Command::new("python3")
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                ])
-                .arg("--target")
-                .arg(&dir)
-                .arg("icalendar")
-                .status()
-                .expect("python3 with pip must be installed to check calendar files");
-            assert!(status.success(), "pip could not install icalendar");
-        }
-        Some(dir)
-    });
+    python_with("icalendar", "icalendar")
+}
+
+/// A `python3` command that can import `module`. When the machine's Python lacks it, the
+/// `requirement` is installed once with pip into `target/python/<module>` (so `cargo test`
+/// works on a fresh machine without touching the system).
+pub fn python_with(module: &'static str, requirement: &'static str) -> Command {
+    static DIRS: Mutex<Option<HashMap<&'static str, Option<PathBuf>>>> = Mutex::new(None);
+    let mut dirs = DIRS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = dirs
+        .get_or_insert_with(HashMap::new)
+        .entry(module)
+        .or_insert_with(|| {
+            if imports(module, None) {
+                return None;
+            }
+            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("target/python")
+                .join(module);
+            if !imports(module, Some(&dir)) {
+                let status = Command::new("python3")
+                    .args([
+                        "-m",
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--disable-pip-version-check",
+                    ])
+                    .arg("--target")
+                    .arg(&dir)
+                    .arg(requirement)
+                    .status()
+                    .expect("python3 with pip must be installed for the checks by reference tools");
+                assert!(status.success(), "pip could not install {requirement}");
+            }
+            Some(dir)
+        })
+        .clone();
     let mut command = Command::new("python3");
     if let Some(dir) = dir {
         command.env("PYTHONPATH", dir);
@@ -39,9 +53,9 @@ pub fn python_with_icalendar() -> Command {
     command
 }
 
-fn imports_icalendar(dir: Option<&PathBuf>) -> bool {
+fn imports(module: &str, dir: Option<&PathBuf>) -> bool {
     let mut command = Command::new("python3");
-    command.args(["-c", "import icalendar"]);
+    command.args(["-c", &format!("import {module}")]);
     if let Some(dir) = dir {
         command.env("PYTHONPATH", dir);
     }

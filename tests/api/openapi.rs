@@ -57,3 +57,43 @@ async fn every_operation_documents_its_errors_and_security() {
         }
     }
 }
+
+/// The served document is valid OpenAPI 3.1 by a validator no one here wrote.
+#[tokio::test]
+async fn the_served_document_passes_an_openapi_validator() {
+    let app = spawn_app().await;
+    let served = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let file =
+        std::env::temp_dir().join(format!("mentorsti-openapi-{}.json", uuid::Uuid::new_v4()));
+    std::fs::write(&file, served).unwrap();
+    let output =
+        mentorsti::testing::python_with("openapi_spec_validator", "openapi-spec-validator==0.9.0")
+            .args([
+                "-c",
+                "import sys, json\n\
+             from openapi_spec_validator import validate\n\
+             from openapi_spec_validator.validation.validators import OpenAPIV31SpecValidator\n\
+             spec = json.load(open(sys.argv[1]))\n\
+             errors = list(OpenAPIV31SpecValidator(spec).iter_errors())\n\
+             for e in errors: print(e.message, '@', '/'.join(map(str, e.path)))\n\
+             sys.exit(1 if errors else 0)",
+            ])
+            .arg(&file)
+            .output()
+            .expect("run openapi-spec-validator");
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        output.status.success(),
+        "openapi-spec-validator refuses the document:\n{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
