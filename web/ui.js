@@ -99,6 +99,20 @@ export function explain(error) {
       return 'For mange forsøk på kort tid. Vent litt og prøv igjen.';
     case 'payload_too_large':
       return 'Teksten er for lang.';
+    case 'link_not_found':
+      return 'Lenken er ikke gyldig, kanskje fordi du har fått en nyere. Be om en ny lenke.';
+    case 'link_used':
+      return 'Lenken er allerede brukt, eller du har fått en nyere. Be om en ny lenke.';
+    case 'link_expired':
+      return 'Lenken er utløpt. Be om en ny lenke.';
+    case 'invitation_not_found':
+      return 'Invitasjonslenken er ikke gyldig. Har du fått invitasjonen på nytt, bruker du lenken i den nyeste e-posten.';
+    case 'invitation_used':
+      return 'Invitasjonen er allerede brukt. Logg inn i stedet.';
+    case 'invitation_replaced':
+      return 'Du har fått en nyere invitasjon. Bruk lenken i den nyeste e-posten.';
+    case 'invitation_expired':
+      return 'Invitasjonen er utløpt. Be koordinatoren om å sende den på nytt.';
     case 'validation_failed': {
       const errors = error.problem.errors || [];
       if (errors.some((e) => e.field === 'password')) {

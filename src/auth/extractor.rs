@@ -111,7 +111,7 @@ pub mod roles {
 
     pub struct Anyone;
     impl Roles for Anyone {
-        const ALLOWED: &'static [Role] = &Role::ALL;
+        const ALLOWED: &'static [Role] = Role::ALL;
     }
 
     pub struct Admin;

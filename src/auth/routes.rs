@@ -2,8 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use secrecy::SecretString;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
@@ -11,9 +10,12 @@ use validator::Validate;
 use super::extractor::roles;
 use super::limits::client_ip;
 use super::service::{self, TokenPair};
-use super::store::{self, ProfileChanges, User};
+use super::store::{self, ProfileChanges};
 use super::{Require, Role};
 use crate::error::{AppError, AppResult, Problem};
+use crate::http::fields::{
+    self, EmailAddress, Label, NewPassword, OpaqueToken, Password, PersonName,
+};
 use crate::http::json::Json;
 use crate::AppState;
 
@@ -45,11 +47,11 @@ pub(crate) fn limit_auth(state: &AppState, req: &HttpRequest) -> AppResult<Strin
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    /// The address the account was made with (any text: a wrong one is 401 like a wrong password).
     #[validate(length(min = 1, max = 254, message = "must be 1 to 254 characters"))]
+    #[schema(min_length = 1, max_length = 254)]
     pub email: String,
-    #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters"))]
-    #[schema(format = Password)]
-    pub password: String,
+    pub password: Password,
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
@@ -64,7 +66,7 @@ pub async fn login(
     body: Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
     let ip = limit_auth(&state, &req)?;
-    let password = SecretString::from(body.password.clone());
+    let password = body.password.secret();
     let pair = service::login(&state, &body.email, &password, &ip).await?;
     Ok(HttpResponse::Ok().json(pair))
 }
@@ -72,8 +74,7 @@ pub async fn login(
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
-    #[validate(length(min = 1, max = 512, message = "must be 1 to 512 characters"))]
-    pub refresh_token: String,
+    pub refresh_token: OpaqueToken,
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", request_body = RefreshRequest,
@@ -106,14 +107,15 @@ pub async fn logout(
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenRequest {
-    #[validate(length(min = 1, max = 512, message = "must be 1 to 512 characters"))]
-    pub token: String,
+    pub token: OpaqueToken,
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "auth", request_body = TokenRequest,
     responses(
         (status = 204, description = "The address is confirmed"),
-        (status = 422, description = "The token is invalid, used or expired", body = Problem)))]
+        (status = 404, description = "`link_not_found`: no such link (or it was replaced by a newer one)", body = Problem),
+        (status = 410, description = "`link_used` or `link_expired`: ask for a new link", body = Problem),
+        (status = 422, description = "The token does not have the shape of one we issue", body = Problem)))]
 pub async fn verify_email(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -127,8 +129,7 @@ pub async fn verify_email(
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetRequest {
-    #[validate(length(min = 1, max = 254, message = "must be 1 to 254 characters"))]
-    pub email: String,
+    pub email: EmailAddress,
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/password-reset", tag = "auth", request_body = PasswordResetRequest,
@@ -146,24 +147,23 @@ pub async fn password_reset(
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordResetConfirm {
-    #[validate(length(min = 1, max = 512, message = "must be 1 to 512 characters"))]
-    pub token: String,
-    #[validate(length(max = 1024, message = "must be at most 128 characters"))]
-    #[schema(format = Password, min_length = 12, max_length = 128)]
-    pub password: String,
+    pub token: OpaqueToken,
+    pub password: NewPassword,
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/password-reset/confirm", tag = "auth", request_body = PasswordResetConfirm,
     responses(
         (status = 204, description = "Password changed; every session of the account is ended"),
-        (status = 422, description = "Invalid token, or the password breaks the policy", body = Problem)))]
+        (status = 404, description = "`link_not_found`: no such link (or it was replaced by a newer one)", body = Problem),
+        (status = 410, description = "`link_used` or `link_expired`: ask for a new link", body = Problem),
+        (status = 422, description = "A malformed token, or a password the policy refuses (checked only for a live link, which it does not spend)", body = Problem)))]
 pub async fn password_reset_confirm(
     state: web::Data<AppState>,
     req: HttpRequest,
     body: Json<PasswordResetConfirm>,
 ) -> AppResult<HttpResponse> {
     limit_auth(&state, &req)?;
-    let password = SecretString::from(body.password.clone());
+    let password = body.password.secret();
     service::confirm_password_reset(&state, &body.token, &password).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -177,6 +177,13 @@ pub struct MunicipalitySummary {
     pub name: String,
 }
 
+/// The USHT a coordinator works at.
+#[derive(Debug, Serialize, ToSchema, Clone)]
+pub struct UshtSummary {
+    pub id: Uuid,
+    pub name: String,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct MeResponse {
     pub id: Uuid,
@@ -184,6 +191,8 @@ pub struct MeResponse {
     pub name: String,
     pub role: Role,
     pub municipality: Option<MunicipalitySummary>,
+    /// A coordinator's USHT.
+    pub usht: Option<UshtSummary>,
     pub workplace: Option<String>,
     pub leader_name: Option<String>,
     pub leader_email: Option<String>,
@@ -192,10 +201,16 @@ pub struct MeResponse {
 }
 
 impl MeResponse {
-    fn new(user: User, municipality: Option<(Uuid, String, String)>) -> Self {
+    fn new(profile: store::Profile) -> Self {
+        let store::Profile {
+            user,
+            municipality,
+            usht,
+        } = profile;
         let municipality =
             municipality.map(|(id, number, name)| MunicipalitySummary { id, number, name });
         MeResponse {
+            usht: usht.map(|(id, name)| UshtSummary { id, name }),
             id: user.id,
             email: user.email,
             name: user.name,
@@ -224,12 +239,12 @@ pub async fn get_me(
     // Taken before the read, so a change committed meanwhile keeps this body out of the cache.
     let ticket = state.profiles.ticket();
     let mut conn = state.pool.get().await?;
-    let (user, municipality) = store::find_profile(&mut conn, caller.id)
+    let profile = store::find_profile(&mut conn, caller.id)
         .await?
         .ok_or(AppError::Unauthorized)?;
     drop(conn);
     let body = web::Bytes::from(
-        serde_json::to_vec(&MeResponse::new(user, municipality))
+        serde_json::to_vec(&MeResponse::new(profile))
             .map_err(|e| AppError::internal(e.to_string()))?,
     );
     if let Some(ticket) = ticket {
@@ -244,45 +259,28 @@ fn json_body(body: web::Bytes) -> HttpResponse {
         .body(body)
 }
 
-/// Distinguishes a missing field (leave as it is) from `null` (clear it).
-fn double_option<'de, D: Deserializer<'de>>(
-    deserializer: D,
-) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(deserializer).map(Some)
-}
-
+/// Fields left out stay as they are; `null` (or blank text) clears an optional one.
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMe {
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
-    pub name: Option<String>,
-    /// The unit the mentor works in; `null` clears it.
-    #[serde(default, deserialize_with = "double_option")]
-    #[validate(length(max = 200, message = "must be at most 200 characters"))]
-    #[schema(value_type = Option<String>)]
-    pub workplace: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[validate(length(max = 200, message = "must be at most 200 characters"))]
-    #[schema(value_type = Option<String>)]
-    pub leader_name: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[validate(
-        email(message = "is not a valid email address"),
-        length(max = 254, message = "must be at most 254 characters")
-    )]
-    #[schema(value_type = Option<String>)]
-    pub leader_email: Option<Option<String>>,
+    pub name: Option<PersonName>,
+    /// The unit the mentor works in.
+    #[serde(default, deserialize_with = "fields::clearable")]
+    #[schema(value_type = Option<Label>)]
+    pub workplace: Option<Option<Label>>,
+    /// The leader who appointed the mentor.
+    #[serde(default, deserialize_with = "fields::clearable")]
+    #[schema(value_type = Option<PersonName>)]
+    pub leader_name: Option<Option<PersonName>>,
+    #[serde(default, deserialize_with = "fields::clearable")]
+    #[schema(value_type = Option<EmailAddress>)]
+    pub leader_email: Option<Option<EmailAddress>>,
 }
 
-/// Trims; an empty string clears the field.
-fn cleaned(value: &Option<Option<String>>) -> Option<Option<String>> {
-    value.as_ref().map(|inner| {
-        inner
-            .as_deref()
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
-    })
+fn text_of<T: std::ops::Deref<Target = str>>(value: &Option<Option<T>>) -> Option<Option<String>> {
+    value
+        .as_ref()
+        .map(|inner| inner.as_ref().map(|text| text.to_string()))
 }
 
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me", security(("bearer" = [])), request_body = UpdateMe,
@@ -295,18 +293,11 @@ pub async fn patch_me(
     caller: Require<roles::Anyone>,
     body: Json<UpdateMe>,
 ) -> AppResult<HttpResponse> {
-    let name = match &body.name {
-        Some(name) if name.trim().is_empty() => {
-            return Err(AppError::field("name", "must not be blank"))
-        }
-        Some(name) => Some(name.trim().to_owned()),
-        None => None,
-    };
     let changes = ProfileChanges {
-        name,
-        workplace: cleaned(&body.workplace),
-        leader_name: cleaned(&body.leader_name),
-        leader_email: cleaned(&body.leader_email),
+        name: body.name.as_ref().map(|name| name.to_string()),
+        workplace: text_of(&body.workplace),
+        leader_name: text_of(&body.leader_name),
+        leader_email: text_of(&body.leader_email),
     };
     let mut conn = state.pool.get().await?;
     let unchanged = changes.name.is_none()
@@ -325,8 +316,8 @@ pub async fn patch_me(
     }
     // The listener would hear of it too, but the caller's next read must see it at once.
     state.profiles.forget(&caller.id);
-    let (user, municipality) = store::find_profile(&mut conn, caller.id)
+    let profile = store::find_profile(&mut conn, caller.id)
         .await?
         .ok_or(AppError::Unauthorized)?;
-    Ok(HttpResponse::Ok().json(MeResponse::new(user, municipality)))
+    Ok(HttpResponse::Ok().json(MeResponse::new(profile)))
 }

@@ -247,15 +247,33 @@ pub async fn confirm_password_reset(
     use secrecy::ExposeSecret;
     let hash = hash_token(token);
     let mut conn = state.pool.get().await?;
-    // Check the policy before spending the token, so a weak password does not burn the link.
-    super::password::check_policy("password", password.expose_secret(), &[])?;
+    // A dead link is said first; a weak password is refused before the link is spent.
+    let owner = live_link(&mut conn, &hash, TokenPurpose::PasswordReset).await?;
+    let context = store::find_user(&mut conn, owner)
+        .await?
+        .map(|u| (u.email, u.name))
+        .unwrap_or_default();
+    super::password::check_policy(
+        "password",
+        password.expose_secret(),
+        &[&context.0, &context.1],
+    )?;
     let new_hash = state.passwords.hash(password).await?;
     let user_id = conn.transaction::<Uuid, AppError, _>(|conn| {
         async move {
-            let user_id = store::consume_auth_token(conn, &hash, TokenPurpose::PasswordReset)
+            let user_id = match store::consume_auth_token(conn, &hash, TokenPurpose::PasswordReset)
                 .await?
-                .ok_or_else(invalid_token)?;
-            let user = store::find_user(conn, user_id).await?.ok_or_else(invalid_token)?;
+            {
+                Some(user_id) => user_id,
+                None => {
+                    return Err(link_refusal(
+                        store::link_state(conn, &hash, TokenPurpose::PasswordReset).await?,
+                    ))
+                }
+            };
+            let user = store::find_user(conn, user_id)
+                .await?
+                .ok_or_else(|| link_refusal(store::LinkState::Unknown))?;
             super::password::check_policy("password", password.expose_secret(), &[&user.email, &user.name])?;
             store::set_password_hash(conn, user_id, &new_hash).await?;
             // The reset proves the person reads this mailbox.
@@ -303,16 +321,53 @@ pub async fn send_email_verification(
 pub async fn verify_email(state: &AppState, token: &str) -> AppResult<()> {
     let hash = hash_token(token);
     let mut conn = state.pool.get().await?;
-    let user_id = store::consume_auth_token(&mut conn, &hash, TokenPurpose::EmailVerification)
-        .await?
-        .ok_or_else(invalid_token)?;
+    let user_id =
+        match store::consume_auth_token(&mut conn, &hash, TokenPurpose::EmailVerification).await? {
+            Some(user_id) => user_id,
+            None => {
+                return Err(link_refusal(
+                    store::link_state(&mut conn, &hash, TokenPurpose::EmailVerification).await?,
+                ))
+            }
+        };
     store::mark_email_verified(&mut conn, user_id).await?;
     state.profiles.forget(&user_id);
     Ok(())
 }
 
-fn invalid_token() -> AppError {
-    AppError::field("token", "is invalid, used or expired; ask for a new link")
+/// Why a link from a mail cannot be used, for the person who opened it: 404 `link_not_found`,
+/// 410 `link_used` or 410 `link_expired` (each says to ask for a new link).
+pub fn link_refusal(state: store::LinkState) -> AppError {
+    use actix_web::http::StatusCode;
+    match state {
+        store::LinkState::Used => AppError::rule(
+            StatusCode::GONE,
+            "link_used",
+            "This link has already been used, or a newer one was sent. Ask for a new link.",
+        ),
+        store::LinkState::Expired => AppError::rule(
+            StatusCode::GONE,
+            "link_expired",
+            "This link has expired. Ask for a new link.",
+        ),
+        store::LinkState::Unknown | store::LinkState::Live(_) => AppError::rule(
+            StatusCode::NOT_FOUND,
+            "link_not_found",
+            "This link is not valid. Ask for a new link.",
+        ),
+    }
+}
+
+/// A live token's user; otherwise the refusal to give.
+async fn live_link(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+    purpose: TokenPurpose,
+) -> AppResult<Uuid> {
+    match store::link_state(conn, hash, purpose).await? {
+        store::LinkState::Live(user_id) => Ok(user_id),
+        other => Err(link_refusal(other)),
+    }
 }
 
 /// Creates an administrator (the CLI's `create-admin`).
@@ -352,7 +407,7 @@ pub async fn create_admin(
         store::NewUser {
             email: &email,
             name: name.trim(),
-            role: Role::Admin.as_str(),
+            role: Role::Admin,
             password_hash: Some(&hash),
             email_verified_at: Some(Utc::now()),
             municipality_id: None,

@@ -8,7 +8,9 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::Role;
-use crate::db::schema::{auth_tokens, login_failures, municipalities, refresh_tokens, users};
+use crate::db::schema::{
+    auth_tokens, login_failures, municipalities, refresh_tokens, users, ushts,
+};
 use crate::error::AppError;
 
 #[derive(Debug, Clone)]
@@ -34,7 +36,7 @@ struct UserRow {
     id: Uuid,
     email: String,
     name: String,
-    role: String,
+    role: Role,
     password_hash: Option<String>,
     email_verified_at: Option<DateTime<Utc>>,
     workplace: Option<String>,
@@ -46,16 +48,13 @@ struct UserRow {
     self_enrolled: bool,
 }
 
-impl TryFrom<UserRow> for User {
-    type Error = AppError;
-    fn try_from(row: UserRow) -> Result<Self, AppError> {
-        let role = Role::parse(&row.role)
-            .ok_or_else(|| AppError::internal(format!("unknown role {}", row.role)))?;
-        Ok(User {
+impl From<UserRow> for User {
+    fn from(row: UserRow) -> Self {
+        User {
             id: row.id,
             email: row.email,
             name: row.name,
-            role,
+            role: row.role,
             password_hash: row.password_hash,
             email_verified_at: row.email_verified_at,
             workplace: row.workplace,
@@ -65,7 +64,7 @@ impl TryFrom<UserRow> for User {
             created_at: row.created_at,
             municipality_id: row.municipality_id,
             self_enrolled: row.self_enrolled,
-        })
+        }
     }
 }
 
@@ -74,7 +73,7 @@ impl TryFrom<UserRow> for User {
 pub struct NewUser<'a> {
     pub email: &'a str,
     pub name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub password_hash: Option<&'a str>,
     pub email_verified_at: Option<DateTime<Utc>>,
     pub municipality_id: Option<Uuid>,
@@ -93,26 +92,35 @@ pub struct ProfileChanges {
 }
 
 pub async fn find_user(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<User>, AppError> {
-    users::table
+    Ok(users::table
         .find(id)
         .select(UserRow::as_select())
         .first(conn)
         .await
         .optional()?
-        .map(User::try_from)
-        .transpose()
+        .map(User::from))
 }
 
 /// A municipality as (id, number, name).
 pub type MunicipalityRef = (Uuid, String, String);
 
-/// A user with the municipality they belong to, in one query.
+/// A user with where they belong: a mentor's municipality, a coordinator's USHT.
+pub struct Profile {
+    pub user: User,
+    pub municipality: Option<MunicipalityRef>,
+    /// (id, name).
+    pub usht: Option<(Uuid, String)>,
+}
+
+/// A user with the municipality or USHT they belong to, in one query.
 pub async fn find_profile(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-) -> Result<Option<(User, Option<MunicipalityRef>)>, AppError> {
-    let found: Option<(UserRow, Option<MunicipalityRef>)> = users::table
+) -> Result<Option<Profile>, AppError> {
+    #[allow(clippy::type_complexity)]
+    let found: Option<(UserRow, Option<MunicipalityRef>, Option<(Uuid, String)>)> = users::table
         .left_join(municipalities::table)
+        .left_join(ushts::table.on(users::usht_id.eq(ushts::id.nullable())))
         .filter(users::id.eq(id))
         .filter(users::erased_at.is_null())
         .select((
@@ -123,27 +131,29 @@ pub async fn find_profile(
                 municipalities::name,
             )
                 .nullable(),
+            (ushts::id, ushts::name).nullable(),
         ))
         .first(conn)
         .await
         .optional()?;
-    found
-        .map(|(row, municipality)| Ok((User::try_from(row)?, municipality)))
-        .transpose()
+    Ok(found.map(|(row, municipality, usht)| Profile {
+        user: User::from(row),
+        municipality,
+        usht,
+    }))
 }
 
 pub async fn find_user_by_email(
     conn: &mut AsyncPgConnection,
     email: &str,
 ) -> Result<Option<User>, AppError> {
-    users::table
+    Ok(users::table
         .filter(lower(users::email).eq(email.to_lowercase()))
         .select(UserRow::as_select())
         .first(conn)
         .await
         .optional()?
-        .map(User::try_from)
-        .transpose()
+        .map(User::from))
 }
 
 pub async fn insert_user(
@@ -155,6 +165,7 @@ pub async fn insert_user(
         .returning(UserRow::as_returning())
         .get_result(conn)
         .await
+        .map(User::from)
         .map_err(|e| {
             if crate::db::is_unique_violation(&e) {
                 AppError::Conflict("A user with this email already exists.".into())
@@ -162,7 +173,6 @@ pub async fn insert_user(
                 e.into()
             }
         })
-        .and_then(User::try_from)
 }
 
 pub async fn update_profile(
@@ -175,8 +185,8 @@ pub async fn update_profile(
         .returning(UserRow::as_returning())
         .get_result(conn)
         .await
+        .map(User::from)
         .map_err(AppError::from)
-        .and_then(User::try_from)
 }
 
 pub async fn set_password_hash(
@@ -212,15 +222,12 @@ pub async fn set_role(
     role: Role,
 ) -> Result<User, AppError> {
     diesel::update(users::table.find(id))
-        .set((
-            users::role.eq(role.as_str()),
-            users::updated_at.eq(diesel::dsl::now),
-        ))
+        .set((users::role.eq(role), users::updated_at.eq(diesel::dsl::now)))
         .returning(UserRow::as_returning())
         .get_result(conn)
         .await
+        .map(User::from)
         .map_err(AppError::from)
-        .and_then(User::try_from)
 }
 
 pub async fn touch_last_active(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), AppError> {
@@ -328,18 +335,11 @@ pub async fn revoke_all_refresh_tokens(
 
 // ---- single-use email tokens ----------------------------------------------------------------
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenPurpose {
-    PasswordReset,
-    EmailVerification,
-}
-
-impl TokenPurpose {
-    fn as_str(self) -> &'static str {
-        match self {
-            TokenPurpose::PasswordReset => "password_reset",
-            TokenPurpose::EmailVerification => "email_verification",
-        }
+crate::text_enum! {
+    /// What a single-use token sent by mail is for.
+    pub enum TokenPurpose {
+        PasswordReset = "password_reset",
+        EmailVerification = "email_verification",
     }
 }
 
@@ -353,13 +353,47 @@ pub async fn insert_auth_token(
     diesel::insert_into(auth_tokens::table)
         .values((
             auth_tokens::user_id.eq(user_id),
-            auth_tokens::purpose.eq(purpose.as_str()),
+            auth_tokens::purpose.eq(purpose),
             auth_tokens::token_hash.eq(hash),
             auth_tokens::expires_at.eq(expires_at),
         ))
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Where a single-use token from a mail stands, read without using it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    /// Never issued for this purpose (or replaced: a new link voids the old one's row).
+    Unknown,
+    Used,
+    Expired,
+    Live(Uuid),
+}
+
+pub async fn link_state(
+    conn: &mut AsyncPgConnection,
+    hash: &[u8],
+    purpose: TokenPurpose,
+) -> Result<LinkState, AppError> {
+    let found: Option<(Uuid, Option<DateTime<Utc>>, DateTime<Utc>)> = auth_tokens::table
+        .filter(auth_tokens::token_hash.eq(hash))
+        .filter(auth_tokens::purpose.eq(purpose))
+        .select((
+            auth_tokens::user_id,
+            auth_tokens::used_at,
+            auth_tokens::expires_at,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(match found {
+        None => LinkState::Unknown,
+        Some((_, Some(_), _)) => LinkState::Used,
+        Some((_, None, expires_at)) if expires_at <= Utc::now() => LinkState::Expired,
+        Some((user_id, None, _)) => LinkState::Live(user_id),
+    })
 }
 
 /// Uses a live token once and returns its user.
@@ -371,7 +405,7 @@ pub async fn consume_auth_token(
     Ok(diesel::update(
         auth_tokens::table
             .filter(auth_tokens::token_hash.eq(hash))
-            .filter(auth_tokens::purpose.eq(purpose.as_str()))
+            .filter(auth_tokens::purpose.eq(purpose))
             .filter(auth_tokens::used_at.is_null())
             .filter(auth_tokens::expires_at.gt(diesel::dsl::now)),
     )
@@ -391,7 +425,7 @@ pub async fn void_auth_tokens(
     diesel::update(
         auth_tokens::table
             .filter(auth_tokens::user_id.eq(user_id))
-            .filter(auth_tokens::purpose.eq(purpose.as_str()))
+            .filter(auth_tokens::purpose.eq(purpose))
             .filter(auth_tokens::used_at.is_null()),
     )
     .set(auth_tokens::used_at.eq(diesel::dsl::now))

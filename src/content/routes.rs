@@ -44,11 +44,21 @@ fn invalid(problems: Vec<ContentProblem>) -> AppError {
     )
 }
 
+crate::text_enum! {
+    /// Where an import reads the content tree from when no archive is uploaded.
+    pub enum ImportSource {
+        /// The server's own content directory.
+        Server = "server",
+    }
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct ImportQuery {
     /// `server`: import the server's own content directory instead of an uploaded archive.
-    pub source: Option<String>,
+    #[param(inline, example = "server")]
+    pub source: Option<ImportSource>,
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/content/import", tag = "content", security(("bearer" = [])),
@@ -66,12 +76,11 @@ pub async fn import(
     query: web::Query<ImportQuery>,
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
-    let (tree, origin) = match query.source.as_deref() {
-        Some("server") => (
+    let (tree, origin) = match query.source {
+        Some(ImportSource::Server) => (
             source::from_dir(&state.config.content_dir).map_err(invalid)?,
             "server",
         ),
-        Some(_) => return Err(AppError::field("source", "must be `server` or absent")),
         None => {
             let content_type = req
                 .headers()

@@ -4,6 +4,7 @@ pub mod cache;
 pub mod embedded;
 pub mod listen;
 pub mod schema;
+pub mod text_enum;
 
 use std::time::Duration;
 

@@ -77,7 +77,7 @@ Errors are RFC 9457 problem JSON (`application/problem+json`) with a stable `cod
         privacy::routes::erase_user,
     ),
     components(schemas(error::Problem, error::FieldError, content::ContentProblem)),
-    modifiers(&BearerAuth, &CommonResponses),
+    modifiers(&BearerAuth, &CommonResponses, &OperationIds),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Sign-in, tokens, password reset and email verification"),
@@ -179,7 +179,7 @@ impl Modify for CommonResponses {
                     add("413", "Body larger than 64 KiB");
                     add("415", "The body is not application/json");
                 }
-                if json_body || in_query {
+                if json_body || in_query || in_header {
                     add(
                         "422",
                         "`validation_failed`: the fields named in `errors` are invalid",
@@ -194,6 +194,51 @@ impl Modify for CommonResponses {
             }
         }
     }
+}
+
+/// Operation ids from the method and the path, so they are unique by construction (two handlers
+/// may share a Rust name, as webinar registration and sign-up once did): `POST
+/// /api/v1/webinar-series/{id}/registrations` is `post_webinar_series_by_id_registrations`.
+struct OperationIds;
+
+impl Modify for OperationIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for (method, operation) in [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+                ("patch", &mut item.patch),
+                ("head", &mut item.head),
+            ] {
+                if let Some(operation) = operation {
+                    operation.operation_id = Some(operation_id(method, path));
+                }
+            }
+        }
+    }
+}
+
+pub fn operation_id(method: &str, path: &str) -> String {
+    let mut id = method.to_owned();
+    let path = path.strip_prefix("/api/v1").unwrap_or(path);
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        id.push('_');
+        if let Some(name) = segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            id.push_str("by_");
+            id.push_str(name);
+        } else {
+            id.extend(segment.chars().map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            }));
+        }
+    }
+    id
 }
 
 fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Response> {
@@ -213,4 +258,38 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
 /// The document as served.
 pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operation_ids_follow_method_and_path() {
+        assert_eq!(
+            operation_id("post", "/api/v1/webinar-series/{id}/registrations"),
+            "post_webinar_series_by_id_registrations"
+        );
+        assert_eq!(
+            operation_id("post", "/api/v1/auth/register"),
+            "post_auth_register"
+        );
+        assert_eq!(operation_id("get", "/health/ready"), "get_health_ready");
+        assert_eq!(
+            operation_id("get", "/api/v1/me/calendar.ics"),
+            "get_me_calendar_ics"
+        );
+    }
+
+    #[test]
+    fn operation_ids_are_unique() {
+        let document = serde_json::to_value(document()).unwrap();
+        let mut seen = std::collections::HashSet::new();
+        for (path, item) in document["paths"].as_object().unwrap() {
+            for (method, operation) in item.as_object().unwrap() {
+                let id = operation["operationId"].as_str().unwrap().to_owned();
+                assert!(seen.insert(id.clone()), "{method} {path}: {id} repeats");
+            }
+        }
+    }
 }

@@ -4,3 +4,12 @@ pub mod routes;
 pub mod rules;
 pub mod service;
 pub mod store;
+
+crate::text_enum! {
+    /// Where a mentor is on the path as a whole (the follow-up's view of it).
+    pub enum PathStatus {
+        NotStarted = "not_started",
+        InProgress = "in_progress",
+        Completed = "completed",
+    }
+}

@@ -50,6 +50,7 @@ pub async fn get_path(
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// Admins only: preview the page in this (draft) revision.
     pub revision: Option<Uuid>,
@@ -130,6 +131,7 @@ pub async fn complete_page(
 pub struct AnswerBody {
     /// The answer so far (autosaved); at most 20,000 characters.
     #[validate(length(max = 20000, message = "must be at most 20,000 characters"))]
+    #[schema(max_length = 20000)]
     pub text: String,
 }
 

@@ -67,22 +67,25 @@ fn encode(rows: &[ProgressRow], delimiter: u8, header: bool) -> Result<Bytes, Ap
                 .unwrap_or_default();
             let user_id = row.user_id.to_string();
             writer
-                .write_record([
-                    row.municipality_number.as_str(),
-                    &row.municipality_name,
-                    &defuse(&row.name),
-                    &defuse(&row.email),
-                    &defuse(row.workplace.as_deref().unwrap_or("")),
-                    &modules_done,
-                    &modules_total,
-                    &row.path_status,
-                    &row.note_status,
-                    &row.webinar_status,
-                    if row.programme_completed { "ja" } else { "nei" },
-                    if row.self_enrolled { "ja" } else { "nei" },
-                    &last_active,
-                    &user_id,
-                ])
+                .write_record(
+                    [
+                        row.municipality_number.as_str(),
+                        &row.municipality_name,
+                        &row.name,
+                        &row.email,
+                        row.workplace.as_deref().unwrap_or(""),
+                        &modules_done,
+                        &modules_total,
+                        row.path_status.as_str(),
+                        row.note_status.as_str(),
+                        row.webinar_status.as_str(),
+                        if row.programme_completed { "ja" } else { "nei" },
+                        if row.self_enrolled { "ja" } else { "nei" },
+                        &last_active,
+                        &user_id,
+                    ]
+                    .map(|cell| defuse(cell).into_owned()),
+                )
                 .map_err(fail)?;
         }
         writer
@@ -92,8 +95,10 @@ fn encode(rows: &[ProgressRow], delimiter: u8, header: bool) -> Result<Bytes, Ap
     Ok(Bytes::from(out))
 }
 
-/// Text a person typed is prefixed with `'` when a spreadsheet would take it for a formula.
-fn defuse(value: &str) -> std::borrow::Cow<'_, str> {
+/// Every cell of every CSV we write passes here: one that a spreadsheet would take for a
+/// formula (`=`, `+`, `-`, `@`, tab or CR first) is prefixed with `'`. Our own cells (numbers,
+/// codes, times) never start so, and names a person typed or a municipality's name may.
+pub fn defuse(value: &str) -> std::borrow::Cow<'_, str> {
     match value.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}").into(),
         _ => value.into(),
@@ -121,11 +126,11 @@ mod tests {
             created_at: Utc.with_ymd_and_hms(2026, 11, 1, 9, 30, 0).unwrap(),
             modules_done: 2,
             modules_total: 4,
-            path_status: "in_progress".into(),
-            note_status: "draft".into(),
-            webinar_status: "none".into(),
+            path_status: crate::learning::PathStatus::InProgress,
+            note_status: crate::reflection::NoteStatus::Draft,
+            webinar_status: crate::webinars::WebinarProgress::None,
             programme_completed: false,
-            stage: "in_progress".into(),
+            stage: super::super::Stage::InProgress,
         }
     }
 
@@ -147,5 +152,30 @@ mod tests {
         assert!(std::str::from_utf8(&body)
             .unwrap()
             .contains("\"'=HYPERLINK(\"\"x\"\")\""));
+    }
+
+    #[test]
+    fn every_text_column_is_defused_for_every_formula_prefix() {
+        for prefix in ["=", "+", "-", "@", "\t", "\r"] {
+            let evil = format!("{prefix}cmd|' /C calc'!A0");
+            let mut mentor = row(&evil);
+            mentor.email = evil.clone();
+            mentor.workplace = Some(evil.clone());
+            mentor.municipality_name = evil.clone();
+            mentor.municipality_number = evil.clone();
+            let body = encode(&[mentor], b',', false).unwrap();
+            let mut reader = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(body.as_ref());
+            let record = reader.records().next().unwrap().unwrap();
+            for (column, cell) in record.iter().enumerate() {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "column {column} ({}) holds {cell:?} for prefix {prefix:?}",
+                    HEADER[column]
+                );
+            }
+            assert_eq!(&record[1], format!("'{evil}"));
+        }
     }
 }

@@ -5,7 +5,6 @@
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Duration, Utc};
-use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -16,16 +15,25 @@ use super::roster::{self, Invitee, SkipReason, Skipped};
 use super::scope::Scope;
 use super::service::{self, MentorCounts};
 use super::store::{self, Invitation, Municipality, ProgressFilter, ProgressRow};
+use super::{CsvDelimiter, InvitationStatus, Stage};
 use crate::auth::extractor::roles;
 use crate::auth::service::TokenPair;
 use crate::auth::{Require, Role};
 use crate::error::{AppError, AppResult, Problem};
+use crate::http::fields::{
+    self, EmailAddress, Label, MunicipalityNumber, NewPassword, OpaqueToken, PersonName, ShortLabel,
+};
 use crate::http::json::{read_limited, Json};
 use crate::http::pagination::{next_cursor, page_request, Page};
+use crate::learning::PathStatus;
+use crate::reflection::NoteStatus;
+use crate::webinars::WebinarProgress;
 use crate::AppState;
 
 /// CSV uploads may be this large (about 5,000 rows with long names).
 pub const CSV_LIMIT: usize = 2 * 1024 * 1024;
+/// Invitees of one JSON request: at the longest address and name, 100 fit in the 64 KiB body.
+pub const MAX_JSON_INVITEES: usize = 100;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -68,11 +76,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUsht {
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
-    pub name: String,
+    pub name: Label,
     /// The county (fylke) the centre serves.
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
-    pub county: String,
+    pub county: ShortLabel,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -82,13 +88,6 @@ pub struct UshtView {
     pub county: String,
     pub municipality_count: i64,
     pub created_at: DateTime<Utc>,
-}
-
-fn blank(field: &str, value: &str) -> AppResult<()> {
-    if value.trim().is_empty() {
-        return Err(AppError::field(field, "must not be blank"));
-    }
-    Ok(())
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/ushts", tag = "organisations", security(("bearer" = [])),
@@ -104,8 +103,6 @@ pub async fn create_usht(
     _caller: Require<roles::Admin>,
     body: Json<CreateUsht>,
 ) -> AppResult<HttpResponse> {
-    blank("name", &body.name)?;
-    blank("county", &body.county)?;
     let usht = service::create_usht(&state, &body.name, &body.county).await?;
     Ok(HttpResponse::Created().json(UshtView {
         id: usht.id,
@@ -143,10 +140,8 @@ pub async fn list_ushts(
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteCoordinator {
-    #[validate(length(min = 3, max = 254, message = "must be 3 to 254 characters"))]
-    pub email: String,
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
-    pub name: String,
+    pub email: EmailAddress,
+    pub name: PersonName,
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/ushts/{id}/coordinators", tag = "organisations", security(("bearer" = [])),
@@ -165,7 +160,6 @@ pub async fn invite_coordinator(
     id: web::Path<Uuid>,
     body: Json<InviteCoordinator>,
 ) -> AppResult<HttpResponse> {
-    blank("name", &body.name)?;
     let invitation =
         service::invite_coordinator(&state, &caller, *id, &body.email, &body.name).await?;
     Ok(HttpResponse::Created().json(InvitationView::new(invitation, Utc::now())))
@@ -176,12 +170,11 @@ pub async fn invite_coordinator(
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollMunicipality {
-    /// The 4-digit kommunenummer, e.g. `3203` for Asker.
-    #[schema(example = "3203")]
-    pub number: String,
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
-    pub name: String,
-    /// Required for administrators; a coordinator's own USHT when left out.
+    pub number: MunicipalityNumber,
+    pub name: ShortLabel,
+    /// The USHT that enrolls it: a coordinator's own (see `usht` in `GET /me`; a coordinator
+    /// who leaves it out means their own).
+    #[schema(value_type = Uuid, required = true)]
     pub usht_id: Option<Uuid>,
 }
 
@@ -203,14 +196,14 @@ pub struct MentorCountsView {
 
 impl From<MentorCounts> for MentorCountsView {
     fn from(counts: MentorCounts) -> Self {
-        let get = |stage: &str| counts.by_stage.get(stage).copied().unwrap_or(0);
+        let get = |stage| counts.by_stage.get(&stage).copied().unwrap_or(0);
         MentorCountsView {
             total: counts.by_stage.values().sum(),
-            not_started: get("not_started"),
-            in_progress: get("in_progress"),
-            path_completed: get("path_completed"),
-            note_submitted: get("note_submitted"),
-            completed: get("completed"),
+            not_started: get(Stage::NotStarted),
+            in_progress: get(Stage::InProgress),
+            path_completed: get(Stage::PathCompleted),
+            note_submitted: get(Stage::NoteSubmitted),
+            completed: get(Stage::Completed),
             pending_invitations: counts.pending_invitations,
         }
     }
@@ -239,10 +232,6 @@ impl MunicipalityView {
     }
 }
 
-fn valid_number(number: &str) -> bool {
-    number.len() == 4 && number.bytes().all(|b| b.is_ascii_digit()) && number != "0000"
-}
-
 #[utoipa::path(post, path = "/api/v1/admin/municipalities", tag = "organisations", security(("bearer" = [])),
     request_body = EnrollMunicipality,
     responses(
@@ -257,13 +246,6 @@ pub async fn enroll_municipality(
     caller: Require<roles::Staff>,
     body: Json<EnrollMunicipality>,
 ) -> AppResult<HttpResponse> {
-    if !valid_number(&body.number) {
-        return Err(AppError::field(
-            "number",
-            "must be a 4-digit municipality number",
-        ));
-    }
-    blank("name", &body.name)?;
     let enrolled =
         service::enroll_municipality(&state, &caller, &body.number, &body.name, body.usht_id)
             .await?;
@@ -276,8 +258,11 @@ pub async fn enroll_municipality(
 pub struct MunicipalityQuery {
     /// Only this USHT's municipalities.
     pub usht_id: Option<Uuid>,
-    /// At most 100; default 50.
+    /// Default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// From `next_cursor` of the page before.
+    #[param(min_length = 1, max_length = 500)]
     pub cursor: Option<String>,
 }
 
@@ -336,12 +321,11 @@ pub struct MentorProgress {
     /// Modules 1–4 completed or skipped.
     pub modules_done: i32,
     pub modules_total: i32,
-    /// `not_started`, `in_progress` or `completed`.
-    pub path_status: String,
-    /// `none`, `draft` or `submitted`.
-    pub note_status: String,
-    /// `none`, `waitlisted`, `confirmed` or `completed` (attended all three sessions of a series).
-    pub webinar_status: String,
+    pub path_status: PathStatus,
+    /// Never the text.
+    pub note_status: NoteStatus,
+    /// `completed`: attended all three sessions of a series.
+    pub webinar_status: WebinarProgress,
     /// Certificate issued.
     pub programme_completed: bool,
     /// Signed up themselves rather than invited.
@@ -377,30 +361,23 @@ impl From<ProgressRow> for MentorProgress {
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ProgressQuery {
-    /// `not_started`, `in_progress` or `completed`.
-    pub path_status: Option<String>,
-    /// `none`, `draft` or `submitted`.
-    pub note_status: Option<String>,
-    /// `none`, `waitlisted`, `confirmed` or `completed`.
-    pub webinar_status: Option<String>,
-    /// `not_started`, `in_progress`, `path_completed`, `note_submitted` or `completed`.
-    pub stage: Option<String>,
-    /// Only mentors not active for at least this many days (1–3650).
+    #[param(inline)]
+    pub path_status: Option<PathStatus>,
+    #[param(inline)]
+    pub note_status: Option<NoteStatus>,
+    #[param(inline)]
+    pub webinar_status: Option<WebinarProgress>,
+    #[param(inline)]
+    pub stage: Option<Stage>,
+    /// Only mentors not active for at least this many days.
+    #[param(minimum = 1, maximum = 3650)]
     pub inactive_days: Option<i32>,
-    /// At most 100; default 50.
+    /// Default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// From `next_cursor` of the page before.
+    #[param(min_length = 1, max_length = 500)]
     pub cursor: Option<String>,
-}
-
-fn one_of(field: &str, value: &Option<String>, allowed: &[&str]) -> AppResult<Option<String>> {
-    match value {
-        None => Ok(None),
-        Some(v) if allowed.contains(&v.as_str()) => Ok(Some(v.clone())),
-        Some(_) => Err(AppError::field(
-            field,
-            format!("must be one of {}", allowed.join(", ")),
-        )),
-    }
 }
 
 fn check_days(days: i32) -> AppResult<Duration> {
@@ -413,32 +390,10 @@ fn check_days(days: i32) -> AppResult<Duration> {
 impl ProgressQuery {
     fn filter(&self) -> AppResult<ProgressFilter> {
         Ok(ProgressFilter {
-            path_status: one_of(
-                "path_status",
-                &self.path_status,
-                &["not_started", "in_progress", "completed"],
-            )?,
-            note_status: one_of(
-                "note_status",
-                &self.note_status,
-                &["none", "draft", "submitted"],
-            )?,
-            webinar_status: one_of(
-                "webinar_status",
-                &self.webinar_status,
-                &["none", "waitlisted", "confirmed", "completed"],
-            )?,
-            stage: one_of(
-                "stage",
-                &self.stage,
-                &[
-                    "not_started",
-                    "in_progress",
-                    "path_completed",
-                    "note_submitted",
-                    "completed",
-                ],
-            )?,
+            path_status: self.path_status,
+            note_status: self.note_status,
+            webinar_status: self.webinar_status,
+            stage: self.stage,
             inactive_since: self
                 .inactive_days
                 .map(check_days)
@@ -521,8 +476,9 @@ pub struct ReportQuery {
     pub municipality_id: Option<Uuid>,
     /// Only this USHT.
     pub usht_id: Option<Uuid>,
-    /// `comma` (default) or `semicolon` (for spreadsheet programs set up for Norwegian).
-    pub delimiter: Option<String>,
+    /// Default `comma`.
+    #[param(inline)]
+    pub delimiter: Option<CsvDelimiter>,
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/reports/progress.csv", tag = "organisations", security(("bearer" = [])),
@@ -538,10 +494,9 @@ pub async fn progress_csv(
     caller: Require<roles::Staff>,
     query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
-    let delimiter = match query.delimiter.as_deref() {
-        None | Some("comma") => b',',
-        Some("semicolon") => b';',
-        Some(_) => return Err(AppError::field("delimiter", "must be comma or semicolon")),
+    let delimiter = match query.delimiter {
+        None | Some(CsvDelimiter::Comma) => b',',
+        Some(CsvDelimiter::Semicolon) => b';',
     };
     let scope = service::scope_of(&state, &caller).await?;
     if let Some(id) = query.municipality_id {
@@ -573,6 +528,8 @@ pub async fn progress_csv(
 pub struct NudgeRequest {
     /// Remind mentors who have not been active for at least this many days.
     #[validate(range(min = 1, max = 3650, message = "must be from 1 to 3650"))]
+    #[serde(deserialize_with = "fields::integer")]
+    #[schema(minimum = 1, maximum = 3650)]
     pub inactive_days: i32,
 }
 
@@ -612,7 +569,10 @@ pub async fn nudge(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteeInput {
+    /// An entry that is not a valid address is listed in `skipped`, not refused.
+    #[schema(max_length = 254)]
     pub email: String,
+    #[schema(max_length = 200)]
     pub name: Option<String>,
 }
 
@@ -620,7 +580,8 @@ pub struct InviteeInput {
 #[serde(deny_unknown_fields)]
 pub struct InviteMentors {
     pub municipality_id: Uuid,
-    /// 1 to 5,000 people (bodies are limited to 64 KiB; use the CSV upload for long lists).
+    /// 1 to 100 people (so the body stays within 64 KiB; the CSV upload takes up to 5,000).
+    #[schema(min_items = 1, max_items = 100)]
     pub invitees: Vec<InviteeInput>,
 }
 
@@ -685,8 +646,11 @@ pub async fn invite_mentors(
     body: Json<InviteMentors>,
 ) -> AppResult<HttpResponse> {
     let Json(body) = body;
-    if body.invitees.is_empty() || body.invitees.len() > roster::MAX_ROWS {
-        return Err(AppError::field("invitees", "must hold 1 to 5000 entries"));
+    if body.invitees.is_empty() || body.invitees.len() > MAX_JSON_INVITEES {
+        return Err(AppError::field(
+            "invitees",
+            "must hold 1 to 100 entries; upload a CSV file for more",
+        ));
     }
     let invitees = body
         .invitees
@@ -744,6 +708,8 @@ pub async fn invite_mentors_csv(
             "Send the file as text/csv.".into(),
         ));
     }
+    // An unknown or foreign municipality is 404 whatever the file holds.
+    service::require_municipality(&state, &caller, query.municipality_id).await?;
     let bytes = read_limited(payload.into_inner(), CSV_LIMIT).await?;
     let (invitees, skipped) =
         roster::parse_csv(&bytes).map_err(|problem| AppError::field("body", problem.0))?;
@@ -758,11 +724,10 @@ pub struct InvitationView {
     pub email: String,
     pub name: Option<String>,
     /// `mentor` or `coordinator`.
-    pub role: String,
+    pub role: Role,
     pub municipality_id: Option<Uuid>,
     pub usht_id: Option<Uuid>,
-    /// `pending`, `accepted` or `expired`.
-    pub status: String,
+    pub status: InvitationStatus,
     pub created_at: DateTime<Utc>,
     pub sent_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -773,11 +738,11 @@ pub struct InvitationView {
 impl InvitationView {
     fn new(i: Invitation, now: DateTime<Utc>) -> Self {
         let status = if i.accepted_at.is_some() {
-            "accepted"
+            InvitationStatus::Accepted
         } else if i.expires_at <= now {
-            "expired"
+            InvitationStatus::Expired
         } else {
-            "pending"
+            InvitationStatus::Pending
         };
         InvitationView {
             id: i.id,
@@ -786,7 +751,7 @@ impl InvitationView {
             role: i.role,
             municipality_id: i.municipality_id,
             usht_id: i.usht_id,
-            status: status.to_owned(),
+            status,
             created_at: i.created_at,
             sent_at: i.sent_at,
             expires_at: i.expires_at,
@@ -803,10 +768,13 @@ pub struct InvitationQuery {
     pub municipality_id: Option<Uuid>,
     /// Coordinator invitations of this USHT (administrators).
     pub usht_id: Option<Uuid>,
-    /// `pending`, `accepted` or `expired`.
-    pub status: Option<String>,
-    /// At most 100; default 50.
+    #[param(inline)]
+    pub status: Option<InvitationStatus>,
+    /// Default 50.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
+    /// From `next_cursor` of the page before.
+    #[param(min_length = 1, max_length = 500)]
     pub cursor: Option<String>,
 }
 
@@ -825,7 +793,6 @@ pub async fn list_invitations(
 ) -> AppResult<HttpResponse> {
     let (limit, after): (_, Option<(DateTime<Utc>, Uuid)>) =
         page_request(query.limit, query.cursor.as_deref())?;
-    let status = one_of("status", &query.status, &["pending", "accepted", "expired"])?;
     let scope = service::scope_of(&state, &caller).await?;
     if let Some(id) = query.municipality_id {
         service::get_municipality(&state, &scope, id).await?;
@@ -836,7 +803,7 @@ pub async fn list_invitations(
     let filter = store::InvitationFilter {
         municipality_id: query.municipality_id,
         usht_id: query.usht_id,
-        status,
+        status: query.status,
     };
     let found = service::list_invitations(&state, &scope, &filter, after, limit).await?;
     let next_cursor = next_cursor(&found, limit, |i| (i.created_at, i.id));
@@ -867,14 +834,81 @@ pub async fn resend_invitation(
 
 // ---- roles ----------------------------------------------------------------------------------
 
-#[derive(Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ChangeRole {
-    pub role: Role,
-    /// Required for `coordinator`.
-    pub usht_id: Option<Uuid>,
-    /// Optional for `mentor`.
-    pub municipality_id: Option<Uuid>,
+/// The new role, with the place it needs: a coordinator works at a USHT; a mentor may belong
+/// to a municipality.
+#[derive(Deserialize)]
+#[serde(tag = "role", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ChangeRole {
+    Mentor {
+        #[serde(default)]
+        municipality_id: Option<Uuid>,
+    },
+    Facilitator {},
+    Coordinator {
+        usht_id: Uuid,
+    },
+    Admin {},
+}
+
+impl utoipa::PartialSchema for ChangeRole {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        // Written out: the derived schema would let unknown fields through each variant.
+        let variant = |role: &str, properties: serde_json::Value, required: &[&str]| {
+            let mut props = serde_json::json!({"role": {"type": "string", "enum": [role]}});
+            if let (Some(all), Some(more)) = (props.as_object_mut(), properties.as_object()) {
+                all.extend(more.clone());
+            }
+            let mut needed = vec!["role"];
+            needed.extend_from_slice(required);
+            serde_json::json!({
+                "type": "object",
+                "properties": props,
+                "required": needed,
+                "additionalProperties": false,
+            })
+        };
+        let uuid = |description: &str| serde_json::json!({"type": "string", "format": "uuid", "description": description});
+        let schema = serde_json::json!({
+            "description": "The new role, with the place it needs: a coordinator works at a USHT; a mentor may belong to a municipality.",
+            "oneOf": [
+                variant("mentor", serde_json::json!({"municipality_id": {"type": ["string", "null"], "format": "uuid", "description": "The mentor's municipality (optional)."}}), &[]),
+                variant("facilitator", serde_json::json!({}), &[]),
+                variant("coordinator", serde_json::json!({"usht_id": uuid("The USHT the coordinator works at.")}), &["usht_id"]),
+                variant("admin", serde_json::json!({}), &[]),
+            ],
+        });
+        utoipa::openapi::RefOr::T(
+            serde_json::from_value(schema).expect("the role change schema is valid"),
+        )
+    }
+}
+
+impl utoipa::ToSchema for ChangeRole {}
+
+impl validator::Validate for ChangeRole {
+    fn validate(&self) -> Result<(), validator::ValidationErrors> {
+        Ok(())
+    }
+}
+
+impl ChangeRole {
+    fn role(&self) -> Role {
+        match self {
+            ChangeRole::Mentor { .. } => Role::Mentor,
+            ChangeRole::Facilitator {} => Role::Facilitator,
+            ChangeRole::Coordinator { .. } => Role::Coordinator,
+            ChangeRole::Admin {} => Role::Admin,
+        }
+    }
+
+    /// (municipality, USHT).
+    fn place(&self) -> (Option<Uuid>, Option<Uuid>) {
+        match self {
+            ChangeRole::Mentor { municipality_id } => (*municipality_id, None),
+            ChangeRole::Coordinator { usht_id } => (None, Some(*usht_id)),
+            ChangeRole::Facilitator {} | ChangeRole::Admin {} => (None, None),
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -901,23 +935,11 @@ pub async fn change_role(
     id: web::Path<Uuid>,
     body: Json<ChangeRole>,
 ) -> AppResult<HttpResponse> {
-    service::change_role(
-        &state,
-        &caller,
-        *id,
-        body.role,
-        body.municipality_id,
-        body.usht_id,
-    )
-    .await?;
-    let (usht_id, municipality_id) = match body.role {
-        Role::Coordinator => (body.usht_id, None),
-        Role::Mentor => (None, body.municipality_id),
-        _ => (None, None),
-    };
+    let (municipality_id, usht_id) = body.place();
+    service::change_role(&state, &caller, *id, body.role(), municipality_id, usht_id).await?;
     Ok(HttpResponse::Ok().json(RoleChanged {
         id: *id,
-        role: body.role,
+        role: body.role(),
         usht_id,
         municipality_id,
     }))
@@ -928,21 +950,18 @@ pub async fn change_role(
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInvitation {
-    #[validate(length(min = 1, max = 512, message = "must be 1 to 512 characters"))]
-    pub token: String,
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
-    pub name: String,
-    #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters"))]
-    #[schema(format = Password)]
-    pub password: String,
+    pub token: OpaqueToken,
+    pub name: PersonName,
+    pub password: NewPassword,
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/invitations/accept", tag = "auth", request_body = AcceptInvitation,
     responses(
         (status = 201, description = "Account created in the invitation's place (a mentor in a municipality, a coordinator of a USHT) and signed in", body = TokenPair),
+        (status = 404, description = "`invitation_not_found`: no such invitation link (a resent invitation has a new link)", body = Problem),
         (status = 409, description = "`already_a_user`: the address has an account", body = Problem),
-        (status = 410, description = "`invitation_expired`: ask for it to be sent again", body = Problem),
-        (status = 422, description = "Invalid or used token, or a password the policy refuses", body = Problem),
+        (status = 410, description = "`invitation_used`, `invitation_replaced` or `invitation_expired`", body = Problem),
+        (status = 422, description = "Invalid fields (a malformed token, a password the policy refuses); a live link is not spent", body = Problem),
         (status = 429, description = "Too many attempts from this address", body = Problem)))]
 pub async fn accept_invitation(
     state: web::Data<AppState>,
@@ -950,8 +969,7 @@ pub async fn accept_invitation(
     body: Json<AcceptInvitation>,
 ) -> AppResult<HttpResponse> {
     crate::auth::routes::limit_auth(&state, &req)?;
-    blank("name", &body.name)?;
-    let password = SecretString::from(body.password.clone());
+    let password = body.password.secret();
     let pair = service::accept_invitation(&state, &body.token, &body.name, &password).await?;
     Ok(HttpResponse::Created().json(pair))
 }
@@ -959,19 +977,11 @@ pub async fn accept_invitation(
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
-    #[validate(
-        email(message = "is not a valid email address"),
-        length(max = 254, message = "must be at most 254 characters")
-    )]
-    pub email: String,
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
-    pub name: String,
-    #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters"))]
-    #[schema(format = Password)]
-    pub password: String,
-    /// The 4-digit number of an enrolled municipality.
-    #[schema(example = "3203")]
-    pub municipality_number: String,
+    pub email: EmailAddress,
+    pub name: PersonName,
+    pub password: NewPassword,
+    /// The number of an enrolled municipality.
+    pub municipality_number: MunicipalityNumber,
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
@@ -985,14 +995,7 @@ pub async fn register(
     body: Json<RegisterRequest>,
 ) -> AppResult<HttpResponse> {
     crate::auth::routes::limit_auth(&state, &req)?;
-    blank("name", &body.name)?;
-    if !valid_number(&body.municipality_number) {
-        return Err(AppError::field(
-            "municipality_number",
-            "must be a 4-digit municipality number",
-        ));
-    }
-    let password = SecretString::from(body.password.clone());
+    let password = body.password.secret();
     service::register(
         &state,
         service::Registration {

@@ -36,8 +36,8 @@ impl Scope {
 pub async fn resolve(conn: &mut AsyncPgConnection, caller: &AuthUser) -> AppResult<Scope> {
     let membership = store::staff_membership(conn, caller.id).await?;
     match membership {
-        Some((role, _)) if role == Role::Admin.as_str() => Ok(Scope::All),
-        Some((role, Some(usht))) if role == Role::Coordinator.as_str() => Ok(Scope::Usht(usht)),
+        Some((Role::Admin, _)) => Ok(Scope::All),
+        Some((Role::Coordinator, Some(usht))) => Ok(Scope::Usht(usht)),
         Some(_) => Err(AppError::Forbidden),
         None => Err(AppError::Unauthorized),
     }

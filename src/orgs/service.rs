@@ -78,8 +78,21 @@ pub async fn enroll_municipality(
 /// How many mentors of a municipality are at each stage, and how many invitations are open.
 #[derive(Debug, Default, Clone)]
 pub struct MentorCounts {
-    pub by_stage: HashMap<String, i64>,
+    pub by_stage: HashMap<super::Stage, i64>,
     pub pending_invitations: i64,
+}
+
+/// The municipality, if it is in the caller's scope; otherwise 404.
+pub async fn require_municipality(
+    state: &AppState,
+    caller: &AuthUser,
+    id: Uuid,
+) -> AppResult<Municipality> {
+    let mut conn = state.pool.get().await?;
+    let scope = scope::resolve(&mut conn, caller).await?;
+    store::find_municipality(&mut conn, &scope, id)
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 pub async fn list_municipalities(
@@ -273,8 +286,8 @@ async fn invite(
         }
         let token = new_opaque_token();
         let (role, municipality_id, usht_id) = match target {
-            Target::Municipality(m) => ("mentor", Some(m.id), None),
-            Target::Usht(u) => ("coordinator", None, Some(u.id)),
+            Target::Municipality(m) => (Role::Mentor, Some(m.id), None),
+            Target::Usht(u) => (Role::Coordinator, None, Some(u.id)),
         };
         tokens.insert(invitee.email.clone(), token.plain);
         rows_by_email.insert(invitee.email.clone(), invitee.row);
@@ -391,8 +404,31 @@ pub async fn list_invitations(
     store::list_invitations(&mut conn, scope, filter, Utc::now(), after, limit).await
 }
 
-fn invalid_invitation() -> AppError {
-    AppError::field("token", "is invalid or has already been used")
+/// Why an invitation link cannot be accepted: 404 `invitation_not_found` (never issued, or
+/// replaced by a newer link), 410 `invitation_used`, `invitation_replaced` or
+/// `invitation_expired`.
+fn invitation_refusal(invitation: Option<&Invitation>, now: DateTime<Utc>) -> Option<AppError> {
+    let gone = |code, detail: &str| Some(AppError::rule(StatusCode::GONE, code, detail));
+    match invitation {
+        None => Some(AppError::rule(
+            StatusCode::NOT_FOUND,
+            "invitation_not_found",
+            "This invitation link is not valid. Ask the person who invited you to send it again.",
+        )),
+        Some(i) if i.accepted_at.is_some() => gone(
+            "invitation_used",
+            "This invitation has already been accepted; sign in instead.",
+        ),
+        Some(i) if i.superseded_at.is_some() => gone(
+            "invitation_replaced",
+            "A newer invitation was sent to this address; use the link in that one.",
+        ),
+        Some(i) if i.expires_at <= now => gone(
+            "invitation_expired",
+            "This invitation has expired. Ask the person who invited you to send it again.",
+        ),
+        Some(_) => None,
+    }
 }
 
 /// Accepts an invitation: creates the account in the invitation's place and signs it in.
@@ -404,40 +440,30 @@ pub async fn accept_invitation(
 ) -> AppResult<TokenPair> {
     let hash = hash_token(token);
     let name = name.trim().to_owned();
-    // Check the policy (without the address, unknown yet) before touching the token.
-    crate::auth::password::check_policy("password", password.expose_secret(), &[&name])?;
-    let password_hash = state.passwords.hash(password).await?;
     let mut conn = state.pool.get().await?;
+    // A dead link is said first; then the password is checked, before the link is spent.
+    let found = store::find_invitation_by_token(&mut conn, &hash).await?;
+    if let Some(refusal) = invitation_refusal(found.as_ref(), Utc::now()) {
+        return Err(refusal);
+    }
+    let email = found.map(|i| i.email).unwrap_or_default();
+    crate::auth::password::check_policy("password", password.expose_secret(), &[&email, &name])?;
+    let password_hash = state.passwords.hash(password).await?;
     let (pair, user_id, role) = conn
         .transaction::<(TokenPair, Uuid, Role), AppError, _>(|conn| {
             async move {
-                let invitation = store::lock_invitation_by_token(conn, &hash)
-                    .await?
-                    .filter(|i| i.accepted_at.is_none() && i.superseded_at.is_none())
-                    .ok_or_else(invalid_invitation)?;
-                if invitation.expires_at <= Utc::now() {
-                    return Err(AppError::rule(
-                        StatusCode::GONE,
-                        "invitation_expired",
-                        "This invitation has expired. Ask the person who invited you to send it again.",
-                    ));
+                let locked = store::lock_invitation_by_token(conn, &hash).await?;
+                if let Some(refusal) = invitation_refusal(locked.as_ref(), Utc::now()) {
+                    return Err(refusal);
                 }
-                crate::auth::password::check_policy(
-                    "password",
-                    password.expose_secret(),
-                    &[&invitation.email, &name],
-                )?;
-                let role = if invitation.role == "coordinator" {
-                    Role::Coordinator
-                } else {
-                    Role::Mentor
-                };
+                let invitation = locked.ok_or_else(|| AppError::internal("invitation went"))?;
+                let role = invitation.role;
                 let user = users::insert_user(
                     conn,
                     NewUser {
                         email: &invitation.email,
                         name: &name,
-                        role: role.as_str(),
+                        role,
                         password_hash: Some(&password_hash),
                         // The link came by mail: the address is proven.
                         email_verified_at: Some(Utc::now()),
@@ -457,8 +483,7 @@ pub async fn accept_invitation(
                 })?;
                 store::mark_accepted(conn, invitation.id, user.id).await?;
                 users::touch_last_active(conn, user.id).await?;
-                let pair =
-                    crate::auth::service::start_session(conn, state, user.id, role).await?;
+                let pair = crate::auth::service::start_session(conn, state, user.id, role).await?;
                 Ok((pair, user.id, role))
             }
             .scope_boxed()
@@ -519,7 +544,7 @@ pub async fn register(state: &AppState, request: Registration<'_>) -> AppResult<
                 NewUser {
                     email: &email,
                     name,
-                    role: Role::Mentor.as_str(),
+                    role: Role::Mentor,
                     password_hash: Some(&password_hash),
                     email_verified_at: None,
                     municipality_id: Some(municipality.id),
@@ -670,7 +695,7 @@ pub async fn change_role(
     }
     conn.transaction::<(), AppError, _>(|conn| {
         async move {
-            if !store::set_role(conn, user_id, role.as_str(), municipality_id, usht_id).await? {
+            if !store::set_role(conn, user_id, role, municipality_id, usht_id).await? {
                 return Err(AppError::NotFound);
             }
             users::revoke_all_refresh_tokens(conn, user_id).await?;

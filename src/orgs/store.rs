@@ -10,8 +10,13 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use super::scope::Scope;
+use super::{InvitationStatus, Stage};
+use crate::auth::Role;
 use crate::db::schema::{invitations, mentor_progress, municipalities, nudges, users, ushts};
 use crate::error::AppError;
+use crate::learning::PathStatus;
+use crate::reflection::NoteStatus;
+use crate::webinars::WebinarProgress;
 
 // ---- USHTs ----------------------------------------------------------------------------------
 
@@ -170,11 +175,11 @@ pub async fn list_municipalities(
         .await?)
 }
 
-/// Mentors per stage (`not_started`, `in_progress`, …) for each of these municipalities.
+/// Mentors per stage for each of these municipalities.
 pub async fn stage_counts(
     conn: &mut AsyncPgConnection,
     municipality_ids: &[Uuid],
-) -> Result<Vec<(Uuid, String, i64)>, AppError> {
+) -> Result<Vec<(Uuid, Stage, i64)>, AppError> {
     Ok(mentor_progress::table
         .filter(mentor_progress::municipality_id.eq_any(municipality_ids))
         .group_by((mentor_progress::municipality_id, mentor_progress::stage))
@@ -212,7 +217,7 @@ pub struct Invitation {
     pub id: Uuid,
     pub email: String,
     pub name: Option<String>,
-    pub role: String,
+    pub role: Role,
     pub municipality_id: Option<Uuid>,
     pub usht_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
@@ -228,7 +233,7 @@ pub struct Invitation {
 pub struct NewInvitation {
     pub email: String,
     pub name: Option<String>,
-    pub role: &'static str,
+    pub role: Role,
     pub municipality_id: Option<Uuid>,
     pub usht_id: Option<Uuid>,
     pub token_hash: Vec<u8>,
@@ -337,6 +342,18 @@ pub async fn lock_invitation(
 }
 
 /// The invitation a token belongs to (open or not), locked.
+pub async fn find_invitation_by_token(
+    conn: &mut AsyncPgConnection,
+    token_hash: &[u8],
+) -> Result<Option<Invitation>, AppError> {
+    Ok(invitations::table
+        .filter(invitations::token_hash.eq(token_hash))
+        .select(Invitation::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 pub async fn lock_invitation_by_token(
     conn: &mut AsyncPgConnection,
     token_hash: &[u8],
@@ -387,8 +404,7 @@ pub async fn mark_accepted(
 pub struct InvitationFilter {
     pub municipality_id: Option<Uuid>,
     pub usht_id: Option<Uuid>,
-    /// `pending`, `accepted` or `expired`.
-    pub status: Option<String>,
+    pub status: Option<InvitationStatus>,
 }
 
 /// A page of invitations in scope, newest first, after `(created_at, id)` in `after`.
@@ -407,19 +423,21 @@ pub async fn list_invitations(
     if let Some(id) = filter.usht_id {
         query = query.filter(invitations::usht_id.eq(id));
     }
-    match filter.status.as_deref() {
-        Some("accepted") => query = query.filter(invitations::accepted_at.is_not_null()),
-        Some("pending") => {
+    match filter.status {
+        Some(InvitationStatus::Accepted) => {
+            query = query.filter(invitations::accepted_at.is_not_null())
+        }
+        Some(InvitationStatus::Pending) => {
             query = query
                 .filter(invitations::accepted_at.is_null())
                 .filter(invitations::expires_at.gt(now))
         }
-        Some("expired") => {
+        Some(InvitationStatus::Expired) => {
             query = query
                 .filter(invitations::accepted_at.is_null())
                 .filter(invitations::expires_at.le(now))
         }
-        _ => {}
+        None => {}
     }
     if let Some((created_at, id)) = after {
         query = query.filter(
@@ -457,11 +475,11 @@ pub struct ProgressRow {
     pub created_at: DateTime<Utc>,
     pub modules_done: i32,
     pub modules_total: i32,
-    pub path_status: String,
-    pub note_status: String,
-    pub webinar_status: String,
+    pub path_status: PathStatus,
+    pub note_status: NoteStatus,
+    pub webinar_status: WebinarProgress,
     pub programme_completed: bool,
-    pub stage: String,
+    pub stage: Stage,
 }
 
 /// What to list: a municipality or a whole USHT, always within the caller's scope.
@@ -469,10 +487,10 @@ pub struct ProgressRow {
 pub struct ProgressFilter {
     pub municipality_id: Option<Uuid>,
     pub usht_id: Option<Uuid>,
-    pub path_status: Option<String>,
-    pub note_status: Option<String>,
-    pub webinar_status: Option<String>,
-    pub stage: Option<String>,
+    pub path_status: Option<PathStatus>,
+    pub note_status: Option<NoteStatus>,
+    pub webinar_status: Option<WebinarProgress>,
+    pub stage: Option<Stage>,
     /// Mentors not active since this moment (never active counts from when they joined).
     pub inactive_since: Option<DateTime<Utc>>,
 }
@@ -491,16 +509,16 @@ fn progress_query(
     if let Some(id) = filter.usht_id {
         query = query.filter(mentor_progress::usht_id.eq(id));
     }
-    if let Some(status) = filter.path_status.clone() {
+    if let Some(status) = filter.path_status {
         query = query.filter(mentor_progress::path_status.eq(status));
     }
-    if let Some(status) = filter.note_status.clone() {
+    if let Some(status) = filter.note_status {
         query = query.filter(mentor_progress::note_status.eq(status));
     }
-    if let Some(status) = filter.webinar_status.clone() {
+    if let Some(status) = filter.webinar_status {
         query = query.filter(mentor_progress::webinar_status.eq(status));
     }
-    if let Some(stage) = filter.stage.clone() {
+    if let Some(stage) = filter.stage {
         query = query.filter(mentor_progress::stage.eq(stage));
     }
     if let Some(since) = filter.inactive_since {
@@ -644,7 +662,7 @@ pub async fn lock_municipality(conn: &mut AsyncPgConnection, id: Uuid) -> Result
 pub async fn staff_membership(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
-) -> Result<Option<(String, Option<Uuid>)>, AppError> {
+) -> Result<Option<(Role, Option<Uuid>)>, AppError> {
     Ok(users::table
         .find(user_id)
         .select((users::role, users::usht_id))
@@ -657,7 +675,7 @@ pub async fn staff_membership(
 pub async fn set_role(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
-    role: &str,
+    role: Role,
     municipality_id: Option<Uuid>,
     usht_id: Option<Uuid>,
 ) -> Result<bool, AppError> {

@@ -3,7 +3,6 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use secrecy::SecretString;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -64,9 +63,7 @@ pub async fn access_log(
 #[serde(deny_unknown_fields)]
 pub struct EraseMe {
     /// The caller's password, to confirm.
-    #[validate(length(min = 1, max = 1024, message = "must be 1 to 1024 characters"))]
-    #[schema(format = Password)]
-    pub password: String,
+    pub password: crate::http::fields::Password,
 }
 
 #[utoipa::path(delete, path = "/api/v1/me", tag = "me", security(("bearer" = [])), request_body = EraseMe,
@@ -85,15 +82,12 @@ pub async fn erase_me(
         crate::auth::store::find_profile(&mut conn, caller.id)
             .await?
             .ok_or(AppError::Unauthorized)?
-            .0
+            .user
             .password_hash
     };
     let verified = state
         .passwords
-        .verify(
-            stored.as_deref(),
-            &SecretString::from(body.password.clone()),
-        )
+        .verify(stored.as_deref(), &body.password.secret())
         .await?;
     if !verified.valid {
         return Err(AppError::rule(

@@ -7,6 +7,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use crate::webinars::RegistrationStatus;
+
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use crate::AppState;
@@ -30,7 +32,9 @@ async fn rows(conn: &mut AsyncPgConnection, query: &str, user_id: Uuid) -> AppRe
 /// Everything stored about a person, as one JSON document.
 pub async fn export(state: &AppState, user_id: Uuid) -> AppResult<Value> {
     let mut conn = state.pool.get().await?;
-    let (user, municipality) = crate::auth::store::find_profile(&mut conn, user_id)
+    let crate::auth::store::Profile {
+        user, municipality, ..
+    } = crate::auth::store::find_profile(&mut conn, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let keys = &state.config.encryption;
@@ -196,7 +200,7 @@ pub async fn erase(state: &AppState, user_id: Uuid, by: &AuthUser) -> AppResult<
         crate::webinars::store::registrations_of(&mut conn, user_id)
             .await?
             .into_iter()
-            .filter(|(r, s)| r.status != "cancelled" && s.is_upcoming(now))
+            .filter(|(r, s)| r.status != RegistrationStatus::Cancelled && s.is_upcoming(now))
             .map(|(r, _)| r.series_id)
             .collect()
     };
@@ -206,9 +210,10 @@ pub async fn erase(state: &AppState, user_id: Uuid, by: &AuthUser) -> AppResult<
     let mut conn = state.pool.get().await?;
     conn.transaction::<(), AppError, _>(|conn| {
         async move {
-            let (user, _) = crate::auth::store::find_profile(conn, user_id)
+            let user = crate::auth::store::find_profile(conn, user_id)
                 .await?
-                .ok_or(AppError::NotFound)?;
+                .ok_or(AppError::NotFound)?
+                .user;
             let email = user.email.to_lowercase();
             let by_id = [
                 "DELETE FROM reflection_answers WHERE user_id = $1",

@@ -4,3 +4,13 @@
 pub mod routes;
 pub mod service;
 pub mod store;
+
+crate::text_enum! {
+    /// A note's state: `none` before the first draft; a version in the database is a `draft`
+    /// or `submitted`.
+    pub enum NoteStatus {
+        None = "none",
+        Draft = "draft",
+        Submitted = "submitted",
+    }
+}

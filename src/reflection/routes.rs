@@ -38,6 +38,7 @@ pub async fn get_note(
 pub struct NoteBody {
     /// Plain text, at most 20,000 characters.
     #[validate(length(max = 20000, message = "must be at most 20,000 characters"))]
+    #[schema(max_length = 20000)]
     pub body: String,
 }
 

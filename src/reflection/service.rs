@@ -9,19 +9,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::store::{self, NoteVersion};
+pub use super::NoteStatus;
 use crate::error::{AppError, AppResult};
 use crate::AppState;
 
 /// A submitted note must have at least this many characters (whitespace at the ends not counted).
 pub const MIN_SUBMIT_CHARS: usize = 300;
-
-#[derive(Debug, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
-#[serde(rename_all = "snake_case")]
-pub enum NoteStatus {
-    None,
-    Draft,
-    Submitted,
-}
 
 #[derive(Serialize, ToSchema)]
 pub struct NoteView {
@@ -74,7 +67,7 @@ pub async fn status_of(
     user_id: Uuid,
 ) -> AppResult<NoteStatus> {
     let statuses = store::statuses(conn, user_id).await?;
-    Ok(if statuses.iter().any(|s| s == "submitted") {
+    Ok(if statuses.contains(&NoteStatus::Submitted) {
         NoteStatus::Submitted
     } else if statuses.is_empty() {
         NoteStatus::None
@@ -97,11 +90,7 @@ pub async fn history(state: &AppState, user_id: Uuid) -> AppResult<Vec<NoteVersi
             .await?
             .into_iter()
             .map(|v| NoteVersionView {
-                status: if v.is_submitted() {
-                    NoteStatus::Submitted
-                } else {
-                    NoteStatus::Draft
-                },
+                status: v.status,
                 version: v.version,
                 body: v.body,
                 updated_at: v.updated_at,

@@ -10,6 +10,7 @@ use diesel::sql_types::{Bool, Nullable};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::NoteStatus;
 use crate::db::schema::reflection_notes;
 use crate::encryption::{row_aad, Keyring, Reseal, StoredText};
 use crate::error::AppError;
@@ -19,14 +20,15 @@ pub struct NoteVersion {
     pub id: Uuid,
     pub version: i32,
     pub body: String,
-    pub status: String,
+    /// `draft` or `submitted`.
+    pub status: NoteStatus,
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
 }
 
 impl NoteVersion {
     pub fn is_submitted(&self) -> bool {
-        self.status == "submitted"
+        self.status == NoteStatus::Submitted
     }
 }
 
@@ -40,7 +42,7 @@ struct NoteRow {
     body: Option<String>,
     body_ciphertext: Option<Vec<u8>>,
     key_id: Option<String>,
-    status: String,
+    status: NoteStatus,
     updated_at: DateTime<Utc>,
     submitted_at: Option<DateTime<Utc>>,
 }
@@ -92,7 +94,7 @@ pub async fn versions(
 pub async fn statuses(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
-) -> Result<Vec<String>, AppError> {
+) -> Result<Vec<NoteStatus>, AppError> {
     Ok(reflection_notes::table
         .filter(reflection_notes::user_id.eq(user_id))
         .select(reflection_notes::status)
@@ -110,7 +112,7 @@ pub async fn save_draft(
 ) -> Result<(), AppError> {
     let draft: Option<(Uuid, i32)> = reflection_notes::table
         .filter(reflection_notes::user_id.eq(user_id))
-        .filter(reflection_notes::status.eq("draft"))
+        .filter(reflection_notes::status.eq(NoteStatus::Draft))
         .select((reflection_notes::id, reflection_notes::version))
         .for_update()
         .first(conn)
@@ -145,7 +147,7 @@ pub async fn save_draft(
             reflection_notes::version.eq(next),
             reflection_notes::body_ciphertext.eq(Some(sealed.ciphertext)),
             reflection_notes::key_id.eq(Some(sealed.key_id)),
-            reflection_notes::status.eq("draft"),
+            reflection_notes::status.eq(NoteStatus::Draft),
         ))
         .execute(conn)
         .await?;
@@ -156,7 +158,7 @@ pub async fn save_draft(
 pub async fn submit_draft(conn: &mut AsyncPgConnection, draft_id: Uuid) -> Result<(), AppError> {
     diesel::update(reflection_notes::table.find(draft_id))
         .set((
-            reflection_notes::status.eq("submitted"),
+            reflection_notes::status.eq(NoteStatus::Submitted),
             reflection_notes::submitted_at.eq(diesel::dsl::now),
             reflection_notes::updated_at.eq(diesel::dsl::now),
         ))
@@ -173,7 +175,7 @@ pub async fn latest_submitted(
 ) -> Result<Option<NoteVersion>, AppError> {
     reflection_notes::table
         .filter(reflection_notes::user_id.eq(user_id))
-        .filter(reflection_notes::status.eq("submitted"))
+        .filter(reflection_notes::status.eq(NoteStatus::Submitted))
         .order(reflection_notes::version.desc())
         .select(NoteRow::as_select())
         .first(conn)
@@ -188,7 +190,7 @@ pub async fn has_submitted(conn: &mut AsyncPgConnection, user_id: Uuid) -> Resul
     Ok(diesel::select(diesel::dsl::exists(
         reflection_notes::table
             .filter(reflection_notes::user_id.eq(user_id))
-            .filter(reflection_notes::status.eq("submitted")),
+            .filter(reflection_notes::status.eq(NoteStatus::Submitted)),
     ))
     .get_result(conn)
     .await?)

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::store::{self, Series};
+use super::RegistrationStatus;
 use crate::auth::{AuthUser, Role};
 use crate::db::schema::{certificates, users};
 use crate::error::{AppError, AppResult};
@@ -83,7 +84,7 @@ pub struct Participant {
     pub municipality: Option<crate::auth::routes::MunicipalitySummary>,
     pub note_status: NoteStatus,
     /// `confirmed` or `waitlisted`.
-    pub status: String,
+    pub status: RegistrationStatus,
     /// Attendance per session number (null: not recorded).
     pub attendance: Vec<Option<bool>>,
 }
@@ -110,7 +111,7 @@ pub async fn participants(
             }),
             note_status: crate::reflection::service::status_of(&mut conn, registration.user_id)
                 .await?,
-            status: registration.status.clone(),
+            status: registration.status,
             attendance: series
                 .sessions
                 .iter()
@@ -203,7 +204,7 @@ pub async fn record_attendance(
         async move {
             for (index, mark) in marks.iter().enumerate() {
                 let registration = store::live_registration(conn, series_id, mark.user_id).await?;
-                if registration.is_none_or(|r| r.status != "confirmed") {
+                if registration.is_none_or(|r| r.status != RegistrationStatus::Confirmed) {
                     return Err(AppError::field(
                         format!("[{index}].user_id"),
                         "is not a confirmed participant of this series",
@@ -246,7 +247,7 @@ pub async fn issue_certificate_if_due(
     }
     let mut completed_series = None;
     for (registration, series) in store::registrations_of(conn, user_id).await? {
-        if registration.status != "confirmed" || series.sessions.len() != 3 {
+        if registration.status != RegistrationStatus::Confirmed || series.sessions.len() != 3 {
             continue;
         }
         let ids: Vec<Uuid> = series.sessions.iter().map(|s| s.id).collect();

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::RegistrationStatus;
 use crate::db::schema::{
     mail_outbox, users, webinar_registrations, webinar_series, webinar_sessions,
 };
@@ -44,7 +45,7 @@ pub async fn enqueue_due(
         )
         .inner_join(webinar_sessions::table.on(webinar_sessions::series_id.eq(webinar_series::id)))
         .inner_join(users::table.on(users::id.eq(webinar_registrations::user_id)))
-        .filter(webinar_registrations::status.eq("confirmed"))
+        .filter(webinar_registrations::status.eq(RegistrationStatus::Confirmed))
         .filter(webinar_series::cancelled_at.is_null())
         .filter(webinar_sessions::cancelled_at.is_null())
         .filter(webinar_sessions::starts_at.gt(now))

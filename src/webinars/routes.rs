@@ -64,7 +64,7 @@ pub async fn list_series(
 #[utoipa::path(post, path = "/api/v1/webinar-series/{id}/registrations", tag = "webinars", security(("bearer" = [])),
     params(
         ("id" = Uuid, Path, description = "Series id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the same answer")),
+        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200, pattern = r"^[!-~]+( +[!-~]+)*$", description = "A retry with the same key gets the same answer: visible ASCII, 1 to 200 characters")),
     responses(
         (status = 201, description = "Confirmed, or waitlisted with a position", body = RegistrationView),
         (status = 403, description = "`reflection_note_required`, or not a mentor", body = Problem),

@@ -13,9 +13,11 @@ use validator::Validate;
 
 use super::notify::{self, Recipient};
 use super::store::{self, Registration, Series};
+use super::RegistrationStatus;
 use crate::auth::{AuthUser, Role};
 use crate::db::schema::{idempotency_keys, users};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::http::fields::{self, JoinUrl, Label};
 use crate::AppState;
 
 pub const DEFAULT_DURATION_MINUTES: i32 = 120;
@@ -39,7 +41,7 @@ pub struct SessionView {
 #[derive(Serialize, ToSchema)]
 pub struct MyRegistration {
     /// `confirmed` or `waitlisted`.
-    pub status: String,
+    pub status: RegistrationStatus,
     /// Place on the waitlist (1 is next), when waitlisted.
     pub position: Option<i64>,
 }
@@ -101,12 +103,12 @@ async fn series_views(
     let mine = store::registrations_of(conn, caller.id).await?;
     let mut views = Vec::with_capacity(list.len());
     for series in list {
-        let registration = mine
-            .iter()
-            .find(|(r, _)| r.series_id == series.row.id && r.status != "cancelled");
+        let registration = mine.iter().find(|(r, _)| {
+            r.series_id == series.row.id && r.status != RegistrationStatus::Cancelled
+        });
         let my_registration = match registration {
             Some((r, _)) => Some(MyRegistration {
-                status: r.status.clone(),
+                status: r.status,
                 position: match r.waitlist_seq {
                     Some(seq) => Some(store::waitlist_position(conn, r.series_id, seq).await?),
                     None => None,
@@ -118,7 +120,7 @@ async fn series_views(
             || series.row.facilitator_id == caller.id
             || my_registration
                 .as_ref()
-                .is_some_and(|r| r.status == "confirmed");
+                .is_some_and(|r| r.status == RegistrationStatus::Confirmed);
         views.push(SeriesView {
             id: series.row.id,
             title: series.row.title.clone(),
@@ -152,23 +154,23 @@ pub async fn upcoming(state: &AppState, caller: &AuthUser) -> AppResult<Vec<Seri
 #[derive(Serialize, Deserialize, Validate, ToSchema, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct SessionInput {
+    /// In the future.
     pub starts_at: DateTime<Utc>,
     /// Default 120.
     #[validate(range(min = 15, max = 480, message = "must be 15 to 480 minutes"))]
+    #[serde(default, deserialize_with = "fields::optional_integer")]
+    #[schema(minimum = 15, maximum = 480)]
     pub duration_minutes: Option<i32>,
-    #[validate(
-        url(message = "must be a URL"),
-        length(max = 2000, message = "must be at most 2000 characters")
-    )]
-    pub join_url: String,
+    pub join_url: JoinUrl,
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSeries {
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
-    pub title: String,
+    pub title: Label,
     #[validate(range(min = 1, max = 100, message = "must be 1 to 100"))]
+    #[serde(deserialize_with = "fields::integer")]
+    #[schema(minimum = 1, maximum = 100)]
     pub capacity: i32,
     pub facilitator_id: Uuid,
     /// Default: 48 hours before the first session.
@@ -178,6 +180,7 @@ pub struct NewSeries {
         length(equal = 3, message = "a series has exactly three sessions"),
         nested
     )]
+    #[schema(min_items = 3, max_items = 3)]
     pub sessions: Vec<SessionInput>,
 }
 
@@ -316,15 +319,15 @@ pub async fn create_series(
 #[serde(deny_unknown_fields)]
 pub struct SessionChange {
     #[validate(range(min = 1, max = 3, message = "must be 1, 2 or 3"))]
+    #[serde(deserialize_with = "fields::integer")]
+    #[schema(minimum = 1, maximum = 3)]
     pub number: i32,
     pub starts_at: Option<DateTime<Utc>>,
     #[validate(range(min = 15, max = 480, message = "must be 15 to 480 minutes"))]
+    #[serde(default, deserialize_with = "fields::optional_integer")]
+    #[schema(minimum = 15, maximum = 480)]
     pub duration_minutes: Option<i32>,
-    #[validate(
-        url(message = "must be a URL"),
-        length(max = 2000, message = "must be at most 2000 characters")
-    )]
-    pub join_url: Option<String>,
+    pub join_url: Option<JoinUrl>,
     /// `true` cancels this session (participants get METHOD:CANCEL for it).
     pub cancelled: Option<bool>,
 }
@@ -332,13 +335,15 @@ pub struct SessionChange {
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SeriesChange {
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
-    pub title: Option<String>,
+    pub title: Option<Label>,
     #[validate(range(min = 1, max = 100, message = "must be 1 to 100"))]
+    #[serde(default, deserialize_with = "fields::optional_integer")]
+    #[schema(minimum = 1, maximum = 100)]
     pub capacity: Option<i32>,
     pub facilitator_id: Option<Uuid>,
     pub registration_deadline: Option<DateTime<Utc>>,
     #[validate(nested)]
+    #[schema(max_items = 3)]
     pub sessions: Option<Vec<SessionChange>>,
 }
 
@@ -349,7 +354,14 @@ async fn confirmed_recipients(
     Ok(store::participants(conn, series_id)
         .await?
         .into_iter()
-        .map(|(r, name, email, _)| (r.user_id, name, email, r.status == "confirmed"))
+        .map(|(r, name, email, _)| {
+            (
+                r.user_id,
+                name,
+                email,
+                r.status == RegistrationStatus::Confirmed,
+            )
+        })
         .collect())
 }
 
@@ -575,7 +587,7 @@ pub async fn cancel_series(state: &AppState, admin: &AuthUser, id: Uuid) -> AppR
                     &config,
                     &cancelled,
                     &to,
-                    registration.status == "confirmed",
+                    registration.status == RegistrationStatus::Confirmed,
                 )
                 .await?;
             }
@@ -598,7 +610,7 @@ pub async fn cancel_series(state: &AppState, admin: &AuthUser, id: Uuid) -> AppR
 pub struct RegistrationView {
     pub series_id: Uuid,
     /// `confirmed` or `waitlisted`.
-    pub status: String,
+    pub status: RegistrationStatus,
     /// Place on the waitlist when waitlisted (1 is next).
     pub position: Option<i64>,
 }
@@ -653,7 +665,9 @@ pub async fn register(
                     ));
                 }
                 for (registration, other) in store::registrations_of(conn, user_id).await? {
-                    if registration.status != "cancelled" && other.is_upcoming(now) {
+                    if registration.status != RegistrationStatus::Cancelled
+                        && other.is_upcoming(now)
+                    {
                         return Err(rule(
                             StatusCode::CONFLICT,
                             "already_registered",
@@ -680,7 +694,7 @@ pub async fn register(
                     notify::confirmed(conn, &config, &series, &to, false).await?;
                     RegistrationView {
                         series_id,
-                        status: "confirmed".into(),
+                        status: RegistrationStatus::Confirmed,
                         position: None,
                     }
                 } else {
@@ -690,7 +704,7 @@ pub async fn register(
                     notify::waitlisted(conn, &series, &to, position).await?;
                     RegistrationView {
                         series_id,
-                        status: "waitlisted".into(),
+                        status: RegistrationStatus::Waitlisted,
                         position: Some(position),
                     }
                 };
@@ -802,7 +816,7 @@ pub async fn cancel_registration(
                 .ok_or(AppError::NotFound)?;
             store::cancel_registration(conn, registration.id).await?;
             store::drop_pending_reminders(conn, &format!("reminder:{}:%", registration.id)).await?;
-            if registration.status == "confirmed" {
+            if registration.status == RegistrationStatus::Confirmed {
                 store::release_seat(conn, series_id).await?;
                 let (name, email): (String, String) = users::table
                     .find(user_id)
@@ -848,8 +862,8 @@ pub struct MySession {
 pub struct MyWebinar {
     pub series_id: Uuid,
     pub title: String,
-    /// `confirmed`, `waitlisted` or `cancelled`.
-    pub status: String,
+    /// `cancelled` also when the series was cancelled.
+    pub status: RegistrationStatus,
     pub position: Option<i64>,
     pub upcoming: bool,
     pub sessions: Vec<MySession>,
@@ -866,14 +880,14 @@ pub async fn my_webinars(state: &AppState, user_id: Uuid) -> AppResult<Vec<MyWeb
             Some(seq) => Some(store::waitlist_position(&mut conn, series.row.id, seq).await?),
             None => None,
         };
-        let confirmed = registration.status == "confirmed";
+        let confirmed = registration.status == RegistrationStatus::Confirmed;
         out.push(MyWebinar {
             series_id: series.row.id,
             title: series.row.title.clone(),
             status: if series.row.cancelled_at.is_some() {
-                "cancelled".into()
+                RegistrationStatus::Cancelled
             } else {
-                registration.status.clone()
+                registration.status
             },
             position,
             upcoming: series.is_upcoming(now),
@@ -903,7 +917,7 @@ pub async fn calendar_feed(state: &AppState, user_id: Uuid) -> AppResult<String>
     let confirmed: Vec<Series> = store::registrations_of(&mut conn, user_id)
         .await?
         .into_iter()
-        .filter(|(r, _)| r.status == "confirmed")
+        .filter(|(r, _)| r.status == RegistrationStatus::Confirmed)
         .map(|(_, s)| s)
         .collect();
     let sessions: Vec<super::calendar::CalendarSession<'_>> = confirmed

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+use super::RegistrationStatus;
 use crate::db::schema::{
     users, webinar_attendance, webinar_registrations, webinar_series, webinar_sessions,
 };
@@ -69,7 +70,7 @@ pub struct Registration {
     pub id: Uuid,
     pub series_id: Uuid,
     pub user_id: Uuid,
-    pub status: String,
+    pub status: RegistrationStatus,
     pub waitlist_seq: Option<i32>,
     pub created_at: DateTime<Utc>,
 }
@@ -257,7 +258,11 @@ pub async fn insert_registration(
         .values((
             webinar_registrations::series_id.eq(series_id),
             webinar_registrations::user_id.eq(user_id),
-            webinar_registrations::status.eq(if confirmed { "confirmed" } else { "waitlisted" }),
+            webinar_registrations::status.eq(if confirmed {
+                RegistrationStatus::Confirmed
+            } else {
+                RegistrationStatus::Waitlisted
+            }),
             webinar_registrations::waitlist_seq.eq(waitlist_seq),
             webinar_registrations::confirmed_at.eq(confirmed.then(Utc::now)),
         ))
@@ -274,7 +279,7 @@ pub async fn live_registration(
     Ok(webinar_registrations::table
         .filter(webinar_registrations::series_id.eq(series_id))
         .filter(webinar_registrations::user_id.eq(user_id))
-        .filter(webinar_registrations::status.ne("cancelled"))
+        .filter(webinar_registrations::status.ne(RegistrationStatus::Cancelled))
         .select(Registration::as_select())
         .first(conn)
         .await
@@ -316,7 +321,7 @@ pub async fn waitlist_position(
 ) -> Result<i64, AppError> {
     Ok(webinar_registrations::table
         .filter(webinar_registrations::series_id.eq(series_id))
-        .filter(webinar_registrations::status.eq("waitlisted"))
+        .filter(webinar_registrations::status.eq(RegistrationStatus::Waitlisted))
         .filter(webinar_registrations::waitlist_seq.le(seq))
         .count()
         .get_result(conn)
@@ -329,7 +334,7 @@ pub async fn waitlist_lengths(
 ) -> Result<Vec<(Uuid, i64)>, AppError> {
     Ok(webinar_registrations::table
         .filter(webinar_registrations::series_id.eq_any(series))
-        .filter(webinar_registrations::status.eq("waitlisted"))
+        .filter(webinar_registrations::status.eq(RegistrationStatus::Waitlisted))
         .group_by(webinar_registrations::series_id)
         .select((webinar_registrations::series_id, diesel::dsl::count_star()))
         .load(conn)
@@ -339,7 +344,7 @@ pub async fn waitlist_lengths(
 pub async fn cancel_registration(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), AppError> {
     diesel::update(webinar_registrations::table.find(id))
         .set((
-            webinar_registrations::status.eq("cancelled"),
+            webinar_registrations::status.eq(RegistrationStatus::Cancelled),
             webinar_registrations::waitlist_seq.eq(None::<i32>),
             webinar_registrations::cancelled_at.eq(diesel::dsl::now),
             webinar_registrations::updated_at.eq(diesel::dsl::now),
@@ -355,7 +360,7 @@ pub async fn first_waitlisted(
 ) -> Result<Option<Registration>, AppError> {
     Ok(webinar_registrations::table
         .filter(webinar_registrations::series_id.eq(series_id))
-        .filter(webinar_registrations::status.eq("waitlisted"))
+        .filter(webinar_registrations::status.eq(RegistrationStatus::Waitlisted))
         .order(webinar_registrations::waitlist_seq)
         .select(Registration::as_select())
         .first(conn)
@@ -366,7 +371,7 @@ pub async fn first_waitlisted(
 pub async fn confirm(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), AppError> {
     diesel::update(webinar_registrations::table.find(id))
         .set((
-            webinar_registrations::status.eq("confirmed"),
+            webinar_registrations::status.eq(RegistrationStatus::Confirmed),
             webinar_registrations::waitlist_seq.eq(None::<i32>),
             webinar_registrations::confirmed_at.eq(diesel::dsl::now),
             webinar_registrations::updated_at.eq(diesel::dsl::now),
@@ -391,7 +396,7 @@ pub async fn participants(
             municipalities::table.on(municipalities::id.nullable().eq(users::municipality_id)),
         )
         .filter(webinar_registrations::series_id.eq(series_id))
-        .filter(webinar_registrations::status.ne("cancelled"))
+        .filter(webinar_registrations::status.ne(RegistrationStatus::Cancelled))
         .order((webinar_registrations::status, users::name))
         .select((
             Registration::as_select(),

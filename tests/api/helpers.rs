@@ -487,7 +487,7 @@ impl TestApp {
             NewUser {
                 email,
                 name: "Test Testesen",
-                role: role.as_str(),
+                role,
                 password_hash: Some(&hash),
                 email_verified_at: Some(chrono::Utc::now()),
                 municipality_id: None,

@@ -466,8 +466,8 @@ async fn invitations_expire_and_can_be_sent_again() {
     assert_ne!(first_token, second_token);
     assert_problem(
         accept(&app, &first_token, "Siri").await,
-        422,
-        "validation_failed",
+        404,
+        "invitation_not_found",
     )
     .await;
     // A weak password does not spend the link.
@@ -482,8 +482,8 @@ async fn invitations_expire_and_can_be_sent_again() {
     assert_eq!(accept(&app, &second_token, "Siri").await.status(), 201);
     assert_problem(
         accept(&app, &second_token, "Siri").await,
-        422,
-        "validation_failed",
+        410,
+        "invitation_used",
     )
     .await;
     assert_problem(

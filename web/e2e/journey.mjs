@@ -395,7 +395,7 @@ try {
     await again.getByLabel('Nytt passord', { exact: true }).fill(chosen);
     await again.getByLabel('Gjenta passordet').fill(chosen);
     await again.getByRole('button', { name: 'Opprett konto' }).click();
-    await again.getByRole('alert').filter({ hasText: 'Lenken er ugyldig eller utløpt.' }).waitFor();
+    await again.getByRole('alert').filter({ hasText: 'Invitasjonen er allerede brukt.' }).waitFor();
   }
 
   check(problems.length === 0, `errors in the browser:\n${problems.join('\n')}`);

@@ -86,9 +86,7 @@ export function resetPassword(query) {
     label: 'Lag nytt passord',
     fields: newPasswordFields(),
     submit: 'Lagre nytt passord',
-    describe: mismatchOr((error) => (error instanceof ApiError && ['unauthorized', 'not_found'].includes(error.code)
-      ? 'Lenken er ugyldig eller utløpt. Be om en ny lenke.'
-      : explain(error))),
+    describe: mismatchOr(explain),
     action: async (values) => {
       samePasswords(values);
       await api('/auth/password-reset/confirm', { method: 'POST', body: { token, password: values.password } });
@@ -111,7 +109,6 @@ export function acceptInvitation(query) {
       describe: mismatchOr((error) => {
         if (!(error instanceof ApiError)) return explain(error);
         if (error.code === 'already_a_user') return 'Det finnes allerede en konto med denne e-postadressen. Logg inn i stedet, eller be om nytt passord.';
-        if (error.code === 'invitation_expired') return 'Invitasjonen er utløpt. Be koordinatoren om å sende den på nytt.';
         return explain(error);
       }),
       action: async (values) => {
@@ -131,8 +128,6 @@ export async function verifyEmail(query) {
     await api('/auth/verify-email', { method: 'POST', body: { token } });
     render('E-postadressen er bekreftet', h('p', {}, 'Takk! Nå kan du logge inn.'), h('p', {}, h('a', { href: '/' }, 'Gå videre')));
   } catch (error) {
-    render('Kunne ikke bekrefte', alertBox(error instanceof ApiError && error.status < 500
-      ? 'Lenken er ugyldig eller utløpt.'
-      : explain(error)), h('p', {}, h('a', { href: '/' }, 'Til forsiden')));
+    render('Kunne ikke bekrefte', alertBox(explain(error)), h('p', {}, h('a', { href: '/' }, 'Til forsiden')));
   }
 }
