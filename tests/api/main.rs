@@ -11,6 +11,7 @@ mod helpers;
 mod hostile;
 mod learning;
 mod mail;
+mod media;
 mod migrations;
 mod openapi;
 mod orgs;
