@@ -12,6 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { bundledFilms, checkFilms } from './films.mjs';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -264,6 +265,14 @@ try {
   }
   await expectHeading(phone, 'Hei');
   await phone.getByText('Du har fullført læringsstien').waitFor();
+  await phone.locator('details.outcomes summary', { hasText: 'Dette lærer du' }).first().waitFor();
+
+  // With the path done every page is open: the films, module 1's too.
+  const films = await bundledFilms((path) => apiGet(phone, path));
+  check(films.length === 6, `the course carries six films, not ${films.length}`);
+  await checkFilms({ phone, desktop, base, films, check, audit, step, shots });
+  await phone.goto(`${base}/path`);
+  await expectHeading(phone, 'Hei');
 
   step('the note is found again, and submitted');
   await phone.getByRole('link', { name: 'Til refleksjonsnotatet' }).click();
