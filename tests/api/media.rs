@@ -356,7 +356,10 @@ async fn an_uploaded_film_is_checked_with_ffprobe() {
         })
         .collect();
     assert!(
-        problems.iter().any(|p| p.contains("film block: duration_seconds is 123 but films/erfaren-mentor-forteller.webm lasts 3.0 s")),
+        problems
+            .iter()
+            .any(|p| p.contains("film block: duration_seconds is ")
+                && p.contains(" but films/erfaren-mentor-forteller.webm lasts 3.0 s")),
         "{problems:?}"
     );
     assert!(
