@@ -9,10 +9,11 @@ COPY web ./web
 COPY content ./content
 RUN cargo build --release --locked --bin mentorsti
 
-# Runtime stage: the binary, the course content, an unprivileged user.
+# Runtime stage: the binary, the course content (films included), ffprobe to check uploaded
+# films, an unprivileged user.
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates curl \
+    && apt-get install -y --no-install-recommends ca-certificates curl ffmpeg \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin mentorsti
 WORKDIR /app

@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod learning;
 pub mod mail;
+pub mod media;
 pub mod orgs;
 pub mod privacy;
 pub mod reflection;
@@ -270,6 +271,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
                 .configure(reflection::routes::configure)
                 .configure(webinars::routes::configure)
                 .configure(content::routes::configure)
+                .configure(media::routes::configure)
                 .configure(orgs::routes::configure)
                 .configure(privacy::routes::configure),
         )

@@ -85,8 +85,12 @@ enum KeysAction {
 
 #[derive(Subcommand)]
 enum ContentAction {
-    /// List every problem in a content tree (file:line: reason); exits non-zero if there are any.
+    /// List every problem in a content tree (file:line: reason), films checked with ffprobe, and
+    /// the warnings; exits non-zero if there are problems.
     Check { dir: std::path::PathBuf },
+    /// Print the course's inventory per module: pages, words, films and their length, exercises,
+    /// reflection questions, declared and estimated minutes (a Markdown table).
+    Stats { dir: std::path::PathBuf },
     /// Import a content tree as a new revision and publish it.
     Publish { dir: std::path::PathBuf },
 }
@@ -94,11 +98,14 @@ enum ContentAction {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Checking content needs neither configuration nor a database.
-    if let Some(Command::Content {
-        action: ContentAction::Check { dir },
-    }) = &cli.command
-    {
-        return check_content(dir);
+    match &cli.command {
+        Some(Command::Content {
+            action: ContentAction::Check { dir },
+        }) => return check_content(dir),
+        Some(Command::Content {
+            action: ContentAction::Stats { dir },
+        }) => return content_stats(dir),
+        _ => {}
     }
     if let Some(Command::Keys {
         action: KeysAction::Generate { id },
@@ -199,9 +206,12 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
             let tree = mentorsti::content::source::from_dir(&dir).map_err(problems_error)?;
             let state = AppState::connect(config).await?;
             let mut conn = state.pool.get().await?;
-            let summary =
-                match mentorsti::content::service::import(&mut conn, &tree, "cli", None).await {
-                    Ok(summary) => summary,
+            let required = mentorsti::content::films::MediaCheck::Required;
+            let imported =
+                match mentorsti::content::service::import(&mut conn, tree, "cli", None, required)
+                    .await
+                {
+                    Ok(imported) => imported,
                     Err(mentorsti::content::service::ImportError::Invalid(problems)) => {
                         return Err(problems_error(problems))
                     }
@@ -209,6 +219,10 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
                         return Err(error.into())
                     }
                 };
+            for warning in &imported.warnings {
+                eprintln!("warning: {warning}");
+            }
+            let summary = imported.revision;
             mentorsti::content::store::publish(&mut conn, summary.id).await?;
             eprintln!(
                 "published revision {} ({} pages, {} minutes)",
@@ -260,15 +274,21 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
 }
 
 fn check_content(dir: &std::path::Path) -> ExitCode {
-    match mentorsti::content::service::check_dir(dir) {
+    let checked = mentorsti::content::service::check_dir(dir);
+    for warning in &checked.warnings {
+        println!("warning: {warning}");
+    }
+    match checked.course {
         Ok(course) => {
             let pages: usize = course.modules.iter().map(|m| m.pages.len()).sum();
             let minutes: i32 = course.modules.iter().map(|m| m.estimated_minutes).sum();
             println!(
-                "{}: {} modules, {pages} pages, {minutes} minutes, {} references: no problems",
+                "{}: {} modules, {pages} pages, {minutes} minutes, {} films, {} references: no problems, {} warning(s)",
                 dir.display(),
                 course.modules.len(),
-                course.literature.references.len()
+                course.media.iter().filter(|m| m.kind.is_film()).count(),
+                course.literature.references.len(),
+                checked.warnings.len()
             );
             ExitCode::SUCCESS
         }
@@ -277,6 +297,27 @@ fn check_content(dir: &std::path::Path) -> ExitCode {
                 println!("{problem}");
             }
             eprintln!("{} problem(s) in {}", problems.len(), dir.display());
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn content_stats(dir: &std::path::Path) -> ExitCode {
+    let tree = match mentorsti::content::source::from_dir(dir) {
+        Ok(tree) => tree,
+        Err(problems) => {
+            let _ = problems_error(problems);
+            return ExitCode::from(1);
+        }
+    };
+    match mentorsti::content::parse::parse(&tree) {
+        Ok(course) => {
+            let rows = mentorsti::content::estimate::inventory(&course);
+            print!("{}", mentorsti::content::estimate::inventory_table(&rows));
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            eprintln!("{}", problems_error(problems));
             ExitCode::from(1)
         }
     }

@@ -8,7 +8,14 @@ use serde::Deserialize;
 
 use super::render::{is_valid_id, render_page};
 use super::source::SourceTree;
-use super::{vtt, Block, ContentProblem, Course, Literature, Module, Page, Reference};
+use super::{
+    vtt, Block, ContentProblem, Course, CourseMedia, FilmUse, Literature, Module, Outcomes, Page,
+    Reference,
+};
+use crate::media::{self, MediaKind};
+
+/// Posters are small pictures; a larger file is a mistake.
+pub const MAX_POSTER_BYTES: u64 = 2 * 1024 * 1024;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,6 +33,8 @@ struct ModuleToml {
     #[serde(default)]
     skippable: bool,
     estimated_minutes: i32,
+    #[serde(default)]
+    outcomes: Option<Outcomes>,
 }
 
 #[derive(Deserialize)]
@@ -49,7 +58,17 @@ pub fn parse(tree: &SourceTree) -> Result<Course, Vec<ContentProblem>> {
 
     // modules/<n>-<slug>/...
     let mut module_dirs: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-    for path in tree.keys() {
+    for path in tree.media.keys() {
+        if media::kind_of_path(path).is_none() {
+            problems.push(ContentProblem::new(
+                path.clone(),
+                None,
+                "unexpected file in films/: films are <name>.webm or .mp4, posters <name>.jpg, \
+                 .png or .webp, names in lowercase letters, digits and hyphens",
+            ));
+        }
+    }
+    for path in tree.files.keys() {
         let parts: Vec<&str> = path.split('/').collect();
         match parts.as_slice() {
             ["course.toml"] => {}
@@ -82,6 +101,7 @@ pub fn parse(tree: &SourceTree) -> Result<Course, Vec<ContentProblem>> {
         }
     }
     modules.sort_by_key(|m| m.number);
+    let media = resolve_media(tree, &mut modules, &mut problems);
     if modules.is_empty() {
         problems.push(ContentProblem::new(
             "modules",
@@ -115,7 +135,7 @@ pub fn parse(tree: &SourceTree) -> Result<Course, Vec<ContentProblem>> {
     let mut subtitles = Vec::new();
     for (name, (page_file, line)) in &used_subtitles {
         let path = format!("subtitles/{name}");
-        match tree.get(&path) {
+        match tree.files.get(&path) {
             None => problems.push(ContentProblem::new(
                 page_file.clone(),
                 Some(*line),
@@ -144,6 +164,7 @@ pub fn parse(tree: &SourceTree) -> Result<Course, Vec<ContentProblem>> {
             modules,
             literature,
             subtitles,
+            media,
         }),
         _ => {
             problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
@@ -234,6 +255,7 @@ fn parse_module(
             "the module has no pages",
         ));
     }
+    let outcomes = check_outcomes(&manifest_path, manifest.outcomes, problems);
     let sum: i32 = pages.iter().map(|p| p.estimated_minutes).sum();
     if manifest.estimated_minutes != sum {
         problems.push(ContentProblem::new(
@@ -252,8 +274,155 @@ fn parse_module(
         summary: manifest.summary,
         skippable: manifest.skippable,
         estimated_minutes: manifest.estimated_minutes,
+        outcomes,
         pages,
+        file: manifest_path,
     })
+}
+
+/// Every module states what it teaches: at least one outcome of each kind, none blank.
+fn check_outcomes(
+    manifest_path: &str,
+    outcomes: Option<Outcomes>,
+    problems: &mut Vec<ContentProblem>,
+) -> Outcomes {
+    let Some(outcomes) = outcomes else {
+        problems.push(ContentProblem::new(
+            manifest_path,
+            None,
+            "[outcomes] is missing: list what the module teaches as knowledge, skills and \
+             general_competence",
+        ));
+        return Outcomes::default();
+    };
+    for (name, list) in [
+        ("knowledge", &outcomes.knowledge),
+        ("skills", &outcomes.skills),
+        ("general_competence", &outcomes.general_competence),
+    ] {
+        if list.is_empty() {
+            problems.push(ContentProblem::new(
+                manifest_path,
+                None,
+                format!("outcomes.{name} must list at least one learning outcome"),
+            ));
+        }
+        if list.iter().any(|o| o.trim().is_empty()) {
+            problems.push(ContentProblem::new(
+                manifest_path,
+                None,
+                format!("outcomes.{name} has an empty entry"),
+            ));
+        }
+    }
+    Outcomes {
+        knowledge: trimmed(outcomes.knowledge),
+        skills: trimmed(outcomes.skills),
+        general_competence: trimmed(outcomes.general_competence),
+    }
+}
+
+fn trimmed(list: Vec<String>) -> Vec<String> {
+    list.into_iter().map(|o| o.trim().to_owned()).collect()
+}
+
+/// Points film blocks that play a file of `films/` at the file's public URL, with its type and
+/// size; lists every file used, and every problem: a missing file, a poster that is not the
+/// image it says, a file no film uses.
+fn resolve_media(
+    tree: &SourceTree,
+    modules: &mut [Module],
+    problems: &mut Vec<ContentProblem>,
+) -> Vec<CourseMedia> {
+    let mut used: BTreeMap<String, CourseMedia> = BTreeMap::new();
+    for page in modules.iter_mut().flat_map(|m| m.pages.iter_mut()) {
+        for (block, line) in page.blocks.iter_mut().zip(&page.block_lines) {
+            let Block::Film {
+                src,
+                content_type,
+                size_bytes,
+                poster_url,
+                duration_seconds,
+                subtitles,
+                ..
+            } = block
+            else {
+                continue;
+            };
+            let at = (page.file.as_str(), *line);
+            if !src.starts_with("https://") {
+                if let Some((kind, entry)) = locate(tree, &mut used, problems, at, src, "file") {
+                    entry.uses.push(FilmUse {
+                        page: page.file.clone(),
+                        line: *line,
+                        duration_seconds: *duration_seconds,
+                        subtitles: subtitles.clone(),
+                    });
+                    *content_type = Some(kind.content_type().to_owned());
+                    *size_bytes = Some(entry.file.size);
+                    *src = media::public_url(&entry.file.sha256, kind);
+                }
+            }
+            let Some(poster) = poster_url.clone() else {
+                continue;
+            };
+            *poster_url = None;
+            if let Some((kind, entry)) = locate(tree, &mut used, problems, at, &poster, "poster") {
+                if !kind.signature_matches(&entry.file.head) {
+                    problems.push(ContentProblem::new(
+                        &poster,
+                        None,
+                        format!("is not a {} image", kind.extension()),
+                    ));
+                } else if entry.file.size > MAX_POSTER_BYTES {
+                    problems.push(ContentProblem::new(
+                        &poster,
+                        None,
+                        "a poster may be at most 2 MiB",
+                    ));
+                }
+                *poster_url = Some(media::public_url(&entry.file.sha256, kind));
+            }
+        }
+    }
+    for path in tree.media.keys() {
+        if media::kind_of_path(path).is_some() && !used.contains_key(path) {
+            problems.push(ContentProblem::new(
+                path.clone(),
+                None,
+                "no film uses this file (as its src or poster)",
+            ));
+        }
+    }
+    used.into_values().collect()
+}
+
+/// The file of the tree a film block names, recorded as used; a problem at the block when it is
+/// not there.
+fn locate<'a>(
+    tree: &SourceTree,
+    used: &'a mut BTreeMap<String, CourseMedia>,
+    problems: &mut Vec<ContentProblem>,
+    (page, line): (&str, usize),
+    path: &str,
+    what: &str,
+) -> Option<(MediaKind, &'a mut CourseMedia)> {
+    let kind = media::kind_of_path(path)?;
+    let Some(file) = tree.media.get(path) else {
+        problems.push(ContentProblem::new(
+            page,
+            Some(line),
+            format!("the film's {what} {path} does not exist"),
+        ));
+        return None;
+    };
+    let entry = used.entry(path.to_owned()).or_insert_with(|| CourseMedia {
+        path: path.to_owned(),
+        kind,
+        file: file.clone(),
+        uses: Vec::new(),
+    });
+    Some((kind, entry))
 }
 
 fn parse_page(
@@ -264,7 +433,7 @@ fn parse_page(
     used_subtitles: &mut BTreeMap<String, (String, usize)>,
     problems: &mut Vec<ContentProblem>,
 ) -> Option<Page> {
-    let Ok(text) = std::str::from_utf8(&tree[path]) else {
+    let Ok(text) = std::str::from_utf8(&tree.files[path]) else {
         problems.push(ContentProblem::new(path, None, "is not UTF-8"));
         return None;
     };
@@ -327,7 +496,7 @@ fn parse_page(
         ));
     }
     let before = problems.len();
-    let (html, blocks) = render_page(path, &body, consumed + 1, problems);
+    let (html, blocks, words) = render_page(path, &body, consumed + 1, problems);
     let mut question_ids = HashSet::new();
     let mut reflections = 0;
     for located in &blocks {
@@ -369,7 +538,10 @@ fn parse_page(
         title: front.title.trim().to_owned(),
         estimated_minutes: front.estimated_minutes,
         html,
+        block_lines: blocks.iter().map(|b| b.line).collect(),
         blocks: blocks.into_iter().map(|b| b.block).collect(),
+        file: path.to_owned(),
+        words,
     })
 }
 
@@ -418,7 +590,7 @@ fn read_toml<T: DeserializeOwned>(
     path: &str,
     problems: &mut Vec<ContentProblem>,
 ) -> Option<T> {
-    let Some(bytes) = tree.get(path) else {
+    let Some(bytes) = tree.files.get(path) else {
         problems.push(ContentProblem::new(path, None, "is missing"));
         return None;
     };
@@ -452,115 +624,5 @@ fn split_numbered(name: &str) -> Option<(u32, String)> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
-    use super::*;
-
-    pub fn minimal_tree() -> SourceTree {
-        let mut tree = SourceTree::new();
-        let mut put = |path: &str, text: &str| {
-            tree.insert(path.to_owned(), text.as_bytes().to_vec());
-        };
-        put(
-            "course.toml",
-            "title = \"Kurs\"\ndescription = \"Et kurs\"\n",
-        );
-        put("modules/1-om-pakken/module.toml", "number = 1\ntitle = \"Om pakken\"\nsummary = \"s\"\nskippable = true\nestimated_minutes = 30\n");
-        put(
-            "modules/1-om-pakken/01-intro.md",
-            "+++\ntitle = \"Intro\"\nestimated_minutes = 30\n+++\n\nTekst\n\n```film\nid = \"f1\"\ntitle = \"F\"\nsrc = \"https://v.example/f.mp4\"\nsubtitles = \"f1.vtt\"\nduration_seconds = 10\n```\n\n```reflection\nid = \"q1\"\nquestion = \"Hva?\"\n```\n",
-        );
-        put(
-            "subtitles/f1.vtt",
-            "WEBVTT\nLanguage: nb\n\n00:00.000 --> 00:02.000\nHei\n",
-        );
-        put(
-            "literature/literature.toml",
-            "title = \"Litteratur\"\nintro = \"Les\"\n[[references]]\nauthors = \"A\"\nyear = 2020\ntitle = \"T\"\nwhy = \"Fordi\"\n",
-        );
-        tree
-    }
-
-    #[test]
-    fn a_minimal_course_parses() {
-        let course = parse(&minimal_tree()).unwrap();
-        assert_eq!(course.modules.len(), 1);
-        assert_eq!(course.modules[0].pages[0].blocks.len(), 2);
-        assert_eq!(course.subtitles.len(), 1);
-    }
-
-    #[test]
-    fn every_problem_is_listed_with_file_and_line() {
-        let mut tree = minimal_tree();
-        // A film without its subtitle file, a page without a reflection question, a repeated slug,
-        // bad front matter and a wrong minute sum.
-        tree.remove("subtitles/f1.vtt");
-        tree.insert(
-            "modules/1-om-pakken/02-intro.md".into(),
-            b"+++\ntitle = \"Igjen\"\nestimated_minutes = 5\n+++\nIngen sporsmal\n".to_vec(),
-        );
-        tree.insert(
-            "modules/1-om-pakken/03-tredje.md".into(),
-            b"+++\ntitle = 5\n+++\n".to_vec(),
-        );
-        let problems = parse(&tree).unwrap_err();
-        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
-        let all = text.join("\n");
-        assert!(all.contains("modules/1-om-pakken/01-intro.md:8: the film's subtitle file subtitles/f1.vtt does not exist"), "{all}");
-        assert!(
-            all.contains("02-intro.md: the page has no reflection question"),
-            "{all}"
-        );
-        assert!(all.contains("page slug \"intro\" repeats"), "{all}");
-        assert!(all.contains("03-tredje.md:2: front matter"), "{all}");
-        assert!(
-            all.contains("estimated_minutes is 30 but the pages add up to 35"),
-            "{all}"
-        );
-    }
-
-    #[test]
-    fn subtitles_must_be_norwegian_webvtt() {
-        let mut tree = minimal_tree();
-        tree.insert(
-            "subtitles/f1.vtt".into(),
-            b"WEBVTT\nLanguage: en\n\n00:00.000 --> 00:02.000\nHi\n".to_vec(),
-        );
-        let problems = parse(&tree).unwrap_err();
-        assert!(problems
-            .iter()
-            .any(|p| p.file == "subtitles/f1.vtt" && p.message.contains("Norwegian")));
-    }
-
-    #[test]
-    fn the_bundled_course_is_valid() {
-        let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/content"));
-        let tree = crate::content::source::from_dir(dir).unwrap();
-        let course = match parse(&tree) {
-            Ok(course) => course,
-            Err(problems) => panic!(
-                "{}",
-                problems
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            ),
-        };
-        assert_eq!(course.modules.len(), 4);
-        assert!(course.modules[0].skippable && !course.modules[1].skippable);
-        for module in &course.modules {
-            assert!(
-                module.pages.len() >= 4,
-                "module {} has {} pages",
-                module.number,
-                module.pages.len()
-            );
-        }
-        let minutes: i32 = course.modules.iter().map(|m| m.estimated_minutes).sum();
-        assert!(
-            (840..=960).contains(&minutes),
-            "about 15 hours, not {minutes} minutes"
-        );
-        assert!(course.literature.references.len() >= 10);
-    }
-}
+#[path = "parse_tests.rs"]
+pub(crate) mod tests;

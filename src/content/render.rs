@@ -7,7 +7,8 @@ use std::collections::{HashMap, HashSet};
 use pulldown_cmark::{CodeBlockKind, CowStr, Event, Options, Parser, Tag, TagEnd};
 use serde::Deserialize;
 
-use super::{Block, ContentProblem};
+use super::{Block, ContentProblem, DEFAULT_EXERCISE_MINUTES};
+use crate::media::{self, MediaKind};
 
 /// A block as written, with the line it starts on.
 pub struct LocatedBlock {
@@ -25,6 +26,8 @@ struct FilmSpec {
     duration_seconds: u32,
     #[serde(default)]
     transcript: Option<String>,
+    #[serde(default)]
+    poster: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -39,27 +42,36 @@ fn options() -> Options {
 }
 
 /// Renders a page body. `first_line` is the file line the body starts on, for problem reports.
+/// Also counts the words of prose (everything outside fenced and indented blocks, tables
+/// included), for the reading-time estimate.
 pub fn render_page(
     file: &str,
     body: &str,
     first_line: usize,
     problems: &mut Vec<ContentProblem>,
-) -> (String, Vec<LocatedBlock>) {
+) -> (String, Vec<LocatedBlock>, usize) {
     let mut events: Vec<Event> = Vec::new();
     let mut blocks = Vec::new();
     let mut exercises = 0;
+    let mut words = 0;
+    let mut in_code = false;
     let mut parser = Parser::new_ext(body, options()).into_offset_iter();
     while let Some((event, range)) = parser.next() {
-        let kind = match &event {
+        let (kind, info) = match &event {
             Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))) => {
                 let kind = info.split_whitespace().next().unwrap_or("").to_owned();
-                ["film", "reflection", "exercise"]
-                    .contains(&kind.as_str())
-                    .then_some(kind)
+                let special = ["film", "reflection", "exercise"].contains(&kind.as_str());
+                (special.then_some(kind), info.to_string())
             }
-            _ => None,
+            _ => (None, String::new()),
         };
         let Some(kind) = kind else {
+            match &event {
+                Event::Start(Tag::CodeBlock(_)) => in_code = true,
+                Event::End(TagEnd::CodeBlock) => in_code = false,
+                Event::Text(text) | Event::Code(text) if !in_code => words += count_words(text),
+                _ => {}
+            }
             events.push(event);
             continue;
         };
@@ -77,9 +89,12 @@ pub fn render_page(
             "reflection" => parse_reflection(file, line, &inner, problems),
             _ => {
                 exercises += 1;
-                Some(Block::Exercise {
-                    id: format!("ovelse-{exercises}"),
-                    html: render_fragment(&inner),
+                exercise_minutes(file, line, &info, problems).map(|estimated_minutes| {
+                    Block::Exercise {
+                        id: format!("ovelse-{exercises}"),
+                        html: render_fragment(&inner),
+                        estimated_minutes,
+                    }
                 })
             }
         };
@@ -94,7 +109,47 @@ pub fn render_page(
     add_heading_anchors(&mut events);
     let mut html = String::new();
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
-    (sanitize(&html), blocks)
+    (sanitize(&html), blocks, words)
+}
+
+/// Words as a reader reads them: runs of text with a letter or digit in them.
+pub fn count_words(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+/// The minutes an exercise declares in its info string (```` ```exercise estimated_minutes=20 ````),
+/// or the default.
+fn exercise_minutes(
+    file: &str,
+    line: usize,
+    info: &str,
+    problems: &mut Vec<ContentProblem>,
+) -> Option<u32> {
+    let mut minutes = DEFAULT_EXERCISE_MINUTES;
+    let mut ok = true;
+    for attribute in info.split_whitespace().skip(1) {
+        let problem = match attribute.split_once('=') {
+            Some(("estimated_minutes", value)) => match value.parse::<u32>() {
+                Ok(n) if (1..=600).contains(&n) => {
+                    minutes = n;
+                    None
+                }
+                _ => Some(format!(
+                    "exercise block: estimated_minutes must be a whole number of minutes from 1 to 600, not {value:?}"
+                )),
+            },
+            _ => Some(format!(
+                "exercise block: unknown attribute {attribute:?} (only estimated_minutes=<minutes>)"
+            )),
+        };
+        if let Some(message) = problem {
+            problems.push(ContentProblem::new(file, Some(line), message));
+            ok = false;
+        }
+    }
+    ok.then_some(minutes)
 }
 
 /// Markdown without structured blocks (exercise text, literature notes).
@@ -122,13 +177,37 @@ fn parse_film(
         }
     };
     let mut ok = check_id(file, line, "film", &spec.id, problems);
-    if !(spec.src.starts_with("https://") || spec.src.starts_with("http://"))
-        || url::Url::parse(&spec.src).is_err()
+    let bundled = media::kind_of_path(&spec.src).is_some_and(MediaKind::is_film);
+    let url = spec.src.starts_with("https://") && url::Url::parse(&spec.src).is_ok();
+    if !bundled && !url {
+        problems.push(ContentProblem::new(
+            file,
+            Some(line),
+            "film block: src must be an https URL or a film of the content tree \
+             (films/<name>.webm or films/<name>.mp4)",
+        ));
+        ok = false;
+    }
+    if let Some(poster) = &spec.poster {
+        if media::kind_of_path(poster).is_none_or(MediaKind::is_film) {
+            problems.push(ContentProblem::new(
+                file,
+                Some(line),
+                "film block: poster must name an image of the content tree \
+                 (films/<name>.jpg, .png or .webp)",
+            ));
+            ok = false;
+        }
+    }
+    if spec
+        .transcript
+        .as_deref()
+        .is_none_or(|t| t.trim().is_empty())
     {
         problems.push(ContentProblem::new(
             file,
             Some(line),
-            "film block: src must be an http(s) URL",
+            "film block: transcript is required: every word spoken in the film, with who speaks",
         ));
         ok = false;
     }
@@ -166,7 +245,11 @@ fn parse_film(
         src: spec.src,
         subtitles: spec.subtitles,
         duration_seconds: spec.duration_seconds,
-        transcript: spec.transcript,
+        transcript: spec.transcript.map(|t| t.trim().to_owned()),
+        content_type: None,
+        size_bytes: None,
+        // The file's path until the parser resolves it to its URL.
+        poster_url: spec.poster,
     })
 }
 
@@ -318,7 +401,7 @@ mod tests {
 
     fn page(body: &str) -> (String, Vec<LocatedBlock>, Vec<ContentProblem>) {
         let mut problems = Vec::new();
-        let (html, blocks) = render_page("p.md", body, 5, &mut problems);
+        let (html, blocks, _) = render_page("p.md", body, 5, &mut problems);
         (html, blocks, problems)
     }
 
@@ -335,13 +418,13 @@ mod tests {
 
     #[test]
     fn blocks_become_structured_with_placeholders_and_lines() {
-        let body = "Intro\n\n```film\nid = \"f1\"\ntitle = \"Film\"\nsrc = \"https://video.example/f1.mp4\"\nsubtitles = \"f1.vtt\"\nduration_seconds = 60\n```\n\n```exercise\n**Gjør dette**\n```\n\n```reflection\nid = \"q1\"\nquestion = \"Hva tenker du?\"\n```\n";
+        let body = "Intro\n\n```film\nid = \"f1\"\ntitle = \"Film\"\nsrc = \"https://video.example/f1.mp4\"\nsubtitles = \"f1.vtt\"\nduration_seconds = 60\ntranscript = \"Anne: Hei.\"\n```\n\n```exercise\n**Gjør dette**\n```\n\n```reflection\nid = \"q1\"\nquestion = \"Hva tenker du?\"\n```\n";
         let (html, blocks, problems) = page(body);
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(blocks.len(), 3);
         assert_eq!(blocks[0].line, 7);
         assert!(
-            matches!(&blocks[1].block, Block::Exercise { id, html } if id == "ovelse-1" && html.contains("<strong>"))
+            matches!(&blocks[1].block, Block::Exercise { id, html, estimated_minutes: 10 } if id == "ovelse-1" && html.contains("<strong>"))
         );
         assert!(matches!(&blocks[2].block, Block::Reflection { id, .. } if id == "q1"));
         assert!(

@@ -7,17 +7,18 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::service::{self, ImportError};
+use super::films::MediaCheck;
+use super::service::{self, ImportError, Imported};
+use super::source::{self, SourceTree, Spool};
 use super::store::{self, RevisionSummary};
-use super::{source, ContentProblem, Literature};
+use super::{ContentProblem, Literature};
 use crate::auth::extractor::roles;
 use crate::auth::Require;
 use crate::error::{AppError, AppResult, Problem};
-use crate::http::json::read_limited;
 use crate::AppState;
 
-/// Content archives may be this large.
-pub const IMPORT_LIMIT: usize = 16 * 1024 * 1024;
+/// Content archives may be this large (films included); other bodies keep their own limits.
+pub const IMPORT_LIMIT: u64 = 64 * 1024 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin/content/import").route(web::post().to(import)))
@@ -63,11 +64,11 @@ pub struct ImportQuery {
 
 #[utoipa::path(post, path = "/api/v1/admin/content/import", tag = "content", security(("bearer" = [])),
     params(ImportQuery),
-    request_body(content = Vec<u8>, content_type = "application/gzip", description = "A tar.gz of a content tree (course.toml, modules/, literature/, subtitles/); empty with ?source=server"),
+    request_body(content = Vec<u8>, content_type = "application/gzip", description = "A tar.gz of a content tree (course.toml, modules/, literature/, subtitles/, films/); empty with ?source=server. Bundled films are checked with ffprobe: on a server without it (Debian package ffmpeg) they are a problem"),
     responses(
-        (status = 201, description = "Stored as a draft revision", body = RevisionSummary),
+        (status = 201, description = "Stored as a draft revision, with `warnings` that do not block publishing", body = Imported),
         (status = 403, description = "Not an administrator", body = Problem),
-        (status = 413, description = "Archive larger than 16 MiB", body = Problem),
+        (status = 413, description = "Archive larger than 64 MiB", body = Problem),
         (status = 422, description = "`content_invalid`: every problem listed in `problems` [{file, line, message}]", body = Problem)))]
 pub async fn import(
     state: web::Data<AppState>,
@@ -77,10 +78,14 @@ pub async fn import(
     payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let (tree, origin) = match query.source {
-        Some(ImportSource::Server) => (
-            source::from_dir(&state.config.content_dir).map_err(invalid)?,
-            "server",
-        ),
+        Some(ImportSource::Server) => {
+            let dir = state.config.content_dir.clone();
+            let tree = tokio::task::spawn_blocking(move || source::from_dir(&dir))
+                .await
+                .map_err(AppError::internal)?
+                .map_err(invalid)?;
+            (tree, "server")
+        }
         None => {
             let content_type = req
                 .headers()
@@ -100,16 +105,66 @@ pub async fn import(
                     "Send the content tree as application/gzip (a tar.gz).".into(),
                 ));
             }
-            let bytes = read_limited(payload.into_inner(), IMPORT_LIMIT).await?;
-            (source::from_tar_gz(&bytes).map_err(invalid)?, "upload")
+            let declared = req
+                .headers()
+                .get(header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            if declared.is_some_and(|length| length > IMPORT_LIMIT) {
+                return Err(AppError::PayloadTooLarge);
+            }
+            (unpack_upload(payload).await?, "upload")
         }
     };
     let mut conn = state.pool.get().await?;
-    match service::import(&mut conn, &tree, origin, Some(caller.id)).await {
-        Ok(summary) => Ok(HttpResponse::Created().json(summary)),
+    match service::import(
+        &mut conn,
+        tree,
+        origin,
+        Some(caller.id),
+        MediaCheck::Required,
+    )
+    .await
+    {
+        Ok(imported) => Ok(HttpResponse::Created().json(imported)),
         Err(ImportError::Invalid(problems)) => Err(invalid(problems)),
         Err(ImportError::Failed(error)) => Err(error),
     }
+}
+
+/// Writes the upload to a spool file (it may hold films: never whole in memory), then unpacks it
+/// on a blocking thread.
+async fn unpack_upload(mut payload: web::Payload) -> AppResult<SourceTree> {
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    let spool = Spool::new().map_err(AppError::internal)?;
+    let path = spool.file();
+    let mut file = tokio::fs::File::create(&path)
+        .await
+        .map_err(AppError::internal)?;
+    let mut received = 0u64;
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| match e {
+            actix_web::error::PayloadError::Overflow => AppError::PayloadTooLarge,
+            _ => AppError::field("body", "The request body could not be read."),
+        })?;
+        received += chunk.len() as u64;
+        if received > IMPORT_LIMIT {
+            return Err(AppError::PayloadTooLarge);
+        }
+        file.write_all(&chunk).await.map_err(AppError::internal)?;
+    }
+    file.flush().await.map_err(AppError::internal)?;
+    drop(file);
+    tokio::task::spawn_blocking(move || {
+        let archive = std::fs::File::open(&path).map_err(AppError::internal)?;
+        let tree = source::from_tar_gz(std::io::BufReader::new(archive)).map_err(invalid);
+        // The archive itself is not needed once unpacked; its films live in their own spool.
+        drop(spool);
+        tree
+    })
+    .await
+    .map_err(AppError::internal)?
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/content/revisions", tag = "content", security(("bearer" = [])),

@@ -1,15 +1,19 @@
-//! Importing content trees as draft revisions, publishing them, and publishing the bundled
-//! course on first start.
+//! Checking content trees, importing them as draft revisions, publishing them, and publishing
+//! the bundled course on first start.
 
 use std::path::Path;
 
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::films::{self, MediaCheck};
+use super::review::{self, Findings};
 use super::source::SourceTree;
 use super::store::{self, RevisionSummary};
-use super::{parse, source, ContentProblem};
+use super::{parse, source, ContentProblem, Course};
 use crate::db::DbPool;
 use crate::error::AppError;
 
@@ -26,28 +30,92 @@ impl From<AppError> for ImportError {
     }
 }
 
-/// Reads and checks a directory, listing every problem.
-pub fn check_dir(dir: &Path) -> Result<super::Course, Vec<ContentProblem>> {
-    let tree = source::from_dir(dir)?;
-    parse::parse(&tree)
+/// A checked tree: the course, or every problem; and the warnings either way they were found.
+#[derive(Debug)]
+pub struct Checked {
+    pub course: Result<Course, Vec<ContentProblem>>,
+    pub warnings: Vec<ContentProblem>,
 }
 
-/// Checks a tree and stores it as a draft revision.
+/// Parses a tree, then checks what looks across files and the bundled films (blocking: it may
+/// run ffprobe).
+pub fn check(tree: &SourceTree, media: MediaCheck) -> Checked {
+    let course = match parse::parse(tree) {
+        Ok(course) => course,
+        Err(problems) => {
+            return Checked {
+                course: Err(problems),
+                warnings: Vec::new(),
+            }
+        }
+    };
+    let mut findings: Findings = review::review(&course);
+    findings.extend(films::verify(&course, media));
+    let sort = |list: &mut Vec<ContentProblem>| {
+        list.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+    };
+    sort(&mut findings.problems);
+    sort(&mut findings.warnings);
+    Checked {
+        course: if findings.problems.is_empty() {
+            Ok(course)
+        } else {
+            Err(findings.problems)
+        },
+        warnings: findings.warnings,
+    }
+}
+
+/// Reads and checks a directory, films included (the CLI's `content check`).
+pub fn check_dir(dir: &Path) -> Checked {
+    match source::from_dir(dir) {
+        Ok(tree) => check(&tree, MediaCheck::Required),
+        Err(problems) => Checked {
+            course: Err(problems),
+            warnings: Vec::new(),
+        },
+    }
+}
+
+/// A stored draft, with what the author may want to fix.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Imported {
+    #[serde(flatten)]
+    pub revision: RevisionSummary,
+    /// Things to look at that do not block publishing: minutes far from the estimate, hard to
+    /// read subtitles, transcripts that lack words (each `{file, line, message}`).
+    pub warnings: Vec<ContentProblem>,
+}
+
+/// Checks a tree (on a blocking thread) and stores it as a draft revision with its films.
 pub async fn import(
     conn: &mut AsyncPgConnection,
-    tree: &SourceTree,
+    tree: SourceTree,
     source: &str,
     created_by: Option<Uuid>,
-) -> Result<RevisionSummary, ImportError> {
-    let course = parse::parse(tree).map_err(ImportError::Invalid)?;
-    let digest = store::digest(tree);
+    media: MediaCheck,
+) -> Result<Imported, ImportError> {
+    let (checked, digest, tree) = tokio::task::spawn_blocking(move || {
+        let checked = check(&tree, media);
+        let digest = store::digest(&tree);
+        (checked, digest, tree)
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("content check: {e}")))?;
+    let course = checked.course.map_err(ImportError::Invalid)?;
     let id = store::insert_revision(conn, &course, source, &digest, created_by).await?;
-    tracing::info!(revision = %id, source, "content revision imported");
-    Ok(store::revision_summary(conn, id).await?)
+    // The unpacked films may go now that they are stored.
+    drop(tree);
+    tracing::info!(revision = %id, source, warnings = checked.warnings.len(), "content revision imported");
+    Ok(Imported {
+        revision: store::revision_summary(conn, id).await?,
+        warnings: checked.warnings,
+    })
 }
 
 /// On a database with no published course, publishes the bundled `content/` once, even when
-/// several instances start together.
+/// several instances start together. Without ffprobe its films are taken unchecked, with a
+/// warning in the log (see docs/decisions.md, "Films").
 pub async fn publish_bundled_if_empty(pool: &DbPool, dir: &Path) -> anyhow::Result<()> {
     let mut conn = pool.get().await?;
     if store::current_revision_id(&mut conn).await?.is_some() {
@@ -60,7 +128,14 @@ pub async fn publish_bundled_if_empty(pool: &DbPool, dir: &Path) -> anyhow::Resu
             return Ok(());
         }
     };
-    let course = match parse::parse(&tree) {
+    let (checked, digest) = tokio::task::spawn_blocking(move || {
+        (
+            check(&tree, MediaCheck::SkipWithoutTool),
+            store::digest(&tree),
+        )
+    })
+    .await?;
+    let course = match checked.course {
         Ok(course) => course,
         Err(problems) => {
             for problem in &problems {
@@ -73,7 +148,13 @@ pub async fn publish_bundled_if_empty(pool: &DbPool, dir: &Path) -> anyhow::Resu
             );
         }
     };
-    let digest = store::digest(&tree);
+    for warning in checked
+        .warnings
+        .iter()
+        .filter(|w| w.message.contains("ffprobe"))
+    {
+        tracing::warn!(%warning, "bundled film published without a media check");
+    }
     conn.transaction::<(), AppError, _>(|conn| {
         async move {
             diesel::sql_query("SELECT pg_advisory_xact_lock(7470747)")

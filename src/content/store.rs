@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Block, Course, Literature};
+use super::{Block, Course, Literature, Outcomes};
 use crate::db::schema::{
     content_current, content_modules, content_pages, content_revisions, content_subtitles,
 };
@@ -40,6 +40,7 @@ pub struct RevisionModule {
     pub summary: String,
     pub skippable: bool,
     pub estimated_minutes: i32,
+    pub outcomes: Outcomes,
     pub pages: Vec<RevisionPage>,
 }
 
@@ -147,11 +148,18 @@ pub struct RevisionSummary {
 
 pub fn digest(tree: &super::source::SourceTree) -> String {
     let mut hasher = Sha256::new();
-    for (path, bytes) in tree {
+    for (path, bytes) in &tree.files {
         hasher.update((path.len() as u64).to_be_bytes());
         hasher.update(path.as_bytes());
         hasher.update((bytes.len() as u64).to_be_bytes());
         hasher.update(bytes);
+    }
+    // Films and posters by their own digest (a tree without them keeps the digest it had).
+    for (path, file) in &tree.media {
+        hasher.update((path.len() as u64).to_be_bytes());
+        hasher.update(path.as_bytes());
+        hasher.update(file.size.to_be_bytes());
+        hasher.update(file.sha256.as_bytes());
     }
     hasher
         .finalize()
@@ -160,7 +168,7 @@ pub fn digest(tree: &super::source::SourceTree) -> String {
         .collect()
 }
 
-/// Stores a course as a new draft revision, all or nothing.
+/// Stores a course as a new draft revision with its films, all or nothing.
 pub async fn insert_revision(
     conn: &mut AsyncPgConnection,
     course: &Course,
@@ -171,6 +179,12 @@ pub async fn insert_revision(
     let literature =
         serde_json::to_value(&course.literature).map_err(|e| AppError::internal(e.to_string()))?;
     let total_minutes: i32 = course.modules.iter().map(|m| m.estimated_minutes).sum();
+    let outcomes = course
+        .modules
+        .iter()
+        .map(|m| serde_json::to_value(&m.outcomes))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| AppError::internal(e.to_string()))?;
     conn.transaction::<Uuid, AppError, _>(|conn| {
         async move {
             let id: Uuid = diesel::insert_into(content_revisions::table)
@@ -189,7 +203,8 @@ pub async fn insert_revision(
             let modules: Vec<_> = course
                 .modules
                 .iter()
-                .map(|m| {
+                .zip(&outcomes)
+                .map(|(m, outcomes)| {
                     (
                         content_modules::revision_id.eq(id),
                         content_modules::number.eq(m.number),
@@ -198,6 +213,7 @@ pub async fn insert_revision(
                         content_modules::summary.eq(&m.summary),
                         content_modules::skippable.eq(m.skippable),
                         content_modules::estimated_minutes.eq(m.estimated_minutes),
+                        content_modules::outcomes.eq(outcomes),
                     )
                 })
                 .collect();
@@ -243,6 +259,15 @@ pub async fn insert_revision(
                     .execute(conn)
                     .await?;
             }
+            for file in &course.media {
+                crate::media::store::put(conn, &file.file, file.kind).await?;
+            }
+            let links: Vec<(&str, &str)> = course
+                .media
+                .iter()
+                .map(|m| (m.path.as_str(), m.file.sha256.as_str()))
+                .collect();
+            crate::media::store::link(conn, id, &links).await?;
             Ok(id)
         }
         .scope_boxed()
@@ -393,7 +418,8 @@ async fn load_revision(
     };
     let literature: Literature = serde_json::from_value(literature)
         .map_err(|e| AppError::internal(format!("stored literature: {e}")))?;
-    let modules: Vec<(i32, String, String, String, bool, i32)> = content_modules::table
+    type ModuleRow = (i32, String, String, String, bool, i32, serde_json::Value);
+    let modules: Vec<ModuleRow> = content_modules::table
         .filter(content_modules::revision_id.eq(id))
         .order(content_modules::number)
         .select((
@@ -403,6 +429,7 @@ async fn load_revision(
             content_modules::summary,
             content_modules::skippable,
             content_modules::estimated_minutes,
+            content_modules::outcomes,
         ))
         .load(conn)
         .await?;
@@ -429,17 +456,21 @@ async fn load_revision(
     let mut modules: Vec<RevisionModule> = modules
         .into_iter()
         .map(
-            |(number, slug, title, summary, skippable, estimated_minutes)| RevisionModule {
-                number,
-                slug,
-                title,
-                summary,
-                skippable,
-                estimated_minutes,
-                pages: Vec::new(),
+            |(number, slug, title, summary, skippable, estimated_minutes, outcomes)| {
+                Ok(RevisionModule {
+                    number,
+                    slug,
+                    title,
+                    summary,
+                    skippable,
+                    estimated_minutes,
+                    outcomes: serde_json::from_value(outcomes)
+                        .map_err(|e| AppError::internal(format!("stored outcomes: {e}")))?,
+                    pages: Vec::new(),
+                })
             },
         )
-        .collect();
+        .collect::<Result<_, AppError>>()?;
     for (module_number, slug, title, estimated_minutes, html, blocks) in pages {
         let blocks: Vec<Block> = serde_json::from_value(blocks)
             .map_err(|e| AppError::internal(format!("stored blocks: {e}")))?;

@@ -177,6 +177,7 @@ diesel::table! {
         summary -> Text,
         skippable -> Bool,
         estimated_minutes -> Int4,
+        outcomes -> Jsonb,
     }
 }
 
@@ -198,6 +199,32 @@ diesel::table! {
         revision_id -> Uuid,
         name -> Text,
         body -> Text,
+    }
+}
+
+diesel::table! {
+    content_media (sha256) {
+        sha256 -> Text,
+        content_type -> Text,
+        size_bytes -> Int8,
+        chunk_bytes -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    content_media_chunks (sha256, position) {
+        sha256 -> Text,
+        position -> Int4,
+        bytes -> Bytea,
+    }
+}
+
+diesel::table! {
+    content_revision_media (revision_id, path) {
+        revision_id -> Uuid,
+        path -> Text,
+        sha256 -> Text,
     }
 }
 
@@ -249,6 +276,9 @@ diesel::table! {
 diesel::joinable!(content_current -> content_revisions (revision_id));
 diesel::joinable!(content_modules -> content_revisions (revision_id));
 diesel::joinable!(content_subtitles -> content_revisions (revision_id));
+diesel::joinable!(content_media_chunks -> content_media (sha256));
+diesel::joinable!(content_revision_media -> content_media (sha256));
+diesel::joinable!(content_revision_media -> content_revisions (revision_id));
 diesel::joinable!(page_completions -> users (user_id));
 diesel::joinable!(module_skips -> users (user_id));
 diesel::joinable!(path_completions -> users (user_id));
@@ -372,8 +402,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_tokens,
     certificates,
     content_current,
+    content_media,
+    content_media_chunks,
     content_modules,
     content_pages,
+    content_revision_media,
     content_revisions,
     content_subtitles,
     idempotency_keys,

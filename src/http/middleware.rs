@@ -30,7 +30,10 @@ const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 pub const REQUEST_DEADLINE: Duration = Duration::from_millis(4500);
 
 /// Requests that wait in an in-memory queue on purpose (password hashing, webinar registration)
-/// or carry large uploads have no deadline; the rest of the API does.
+/// or carry large uploads have no deadline; the rest of the API does. The deadline covers the
+/// time until the handler has its answer, not the sending of its body: a film streamed from
+/// `/api/v1/media/` may take minutes to download on a phone (each chunk it reads has a deadline
+/// of its own, `media::routes`).
 fn has_deadline(method: &Method, path: &str) -> bool {
     let queued = path.starts_with("/api/v1/auth/")
         || (method == Method::PATCH && path == "/api/v1/me")

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{auth, content, error, http, learning, orgs, privacy, reflection, webinars};
+use crate::{auth, content, error, http, learning, media, orgs, privacy, reflection, webinars};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -32,6 +32,8 @@ Errors are RFC 9457 problem JSON (`application/problem+json`) with a stable `cod
         learning::routes::my_answers,
         content::routes::literature,
         content::routes::subtitles,
+        media::routes::get_media,
+        media::routes::head_media,
         content::routes::import,
         content::routes::list_revisions,
         content::routes::publish,
@@ -116,6 +118,7 @@ impl Modify for CommonResponses {
             let limited = api && !path.starts_with("/api/v1/auth/");
             for (write, operation) in [
                 (false, &mut item.get),
+                (false, &mut item.head),
                 (true, &mut item.put),
                 (true, &mut item.post),
                 (true, &mut item.delete),

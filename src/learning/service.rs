@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::rules::{evaluate, Evaluation, ModuleStatus, PageStatus, Progress};
 use super::store;
 use crate::content::store::{Revision, RevisionModule, RevisionPage};
-use crate::content::Block;
+use crate::content::{Block, Outcomes};
 use crate::error::{AppError, AppResult};
 use crate::AppState;
 
@@ -109,6 +109,8 @@ pub struct PathModule {
     pub status: ModuleStatus,
     pub skippable: bool,
     pub estimated_minutes: i32,
+    /// What the module teaches: knowledge, skills and general competence.
+    pub outcomes: Outcomes,
     pub pages: Vec<PathPage>,
 }
 
@@ -156,6 +158,7 @@ pub fn path_view(revision: &Revision, progress: &Progress) -> PathView {
             status: state.status,
             skippable: module.skippable,
             estimated_minutes: module.estimated_minutes,
+            outcomes: module.outcomes.clone(),
             pages: module
                 .pages
                 .iter()

@@ -185,3 +185,121 @@ async fn demo_seed_fills_four_municipalities_once() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already"));
 }
+
+/// A PATH with everything but ffmpeg's tools: the directories of PATH, mirrored as links
+/// without ffprobe and ffmpeg.
+fn path_without_ffprobe() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "mentorsti-no-ffprobe-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .filter_map(|p| std::fs::read_dir(p).ok())
+        .flatten()
+        .flatten()
+    {
+        let name = entry.file_name();
+        if name == "ffprobe" || name == "ffmpeg" || dir.join(&name).exists() {
+            continue;
+        }
+        let _ = std::os::unix::fs::symlink(entry.path(), dir.join(&name));
+    }
+    dir
+}
+
+#[test]
+fn content_check_passes_the_bundled_course_and_stats_print_the_inventory() {
+    let bundled = concat!(env!("CARGO_MANIFEST_DIR"), "/content");
+    let output = mentorsti()
+        .args(["content", "stats", bundled])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(
+        stdout.starts_with("| module | pages | words | films (length) |"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("| **total** | "), "{stdout}");
+    assert!(
+        stdout.contains("| erfaren-mentor-forteller | 2 | "),
+        "{stdout}"
+    );
+    let check = mentorsti()
+        .args(["content", "check", bundled])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "{stdout}");
+    assert!(stdout.contains("6 films"), "{stdout}");
+    // The bundled course declares honest minutes and readable subtitles: nothing to warn of.
+    assert!(stdout.contains("no problems, 0 warning(s)"), "{stdout}");
+    assert!(!stdout.contains("warning: "), "{stdout}");
+}
+
+/// Without ffprobe a bundled film cannot be checked: `content check` (like an admin upload)
+/// says so and fails, naming the package to install.
+#[test]
+fn content_check_without_ffprobe_names_ffmpeg() {
+    let path = path_without_ffprobe();
+    let output = mentorsti()
+        .env("PATH", &path)
+        .args([
+            "content",
+            "check",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/content"),
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("films/veiledningssamtalen.webm: cannot be checked: ffprobe was not found on this server (install Debian's ffmpeg package: apt-get install ffmpeg)"),
+        "{stdout}"
+    );
+    let _ = std::fs::remove_dir_all(&path);
+}
+
+/// The quick start needs only Rust and PostgreSQL: without ffprobe the bundled course is still
+/// published on first start, its films unchecked, with a warning in the log.
+#[tokio::test]
+async fn the_bundled_course_is_published_without_ffprobe() {
+    let db = crate::helpers::TestDatabase::create().await;
+    let path = path_without_ffprobe();
+    let output = mentorsti()
+        .env("PATH", &path)
+        .env("DATABASE_URL", &db.url)
+        .env("MAIL_TRANSPORT", "log")
+        .env("LOG_FORMAT", "json")
+        .env(
+            "CONTENT_DIR",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/content"),
+        )
+        .env(
+            "MENTORSTI_ADMIN_PASSWORD",
+            "Et langt og godt administratorpassord",
+        )
+        .args(["create-admin", "--email", "a@example.no", "--name", "A"])
+        .output()
+        .unwrap();
+    let logs = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "{logs}");
+    assert!(
+        logs.contains("bundled film published without a media check"),
+        "{logs}"
+    );
+    let published: i64 = db
+        .client()
+        .await
+        .query_one("SELECT count(*) FROM content_current", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(published, 1);
+    let _ = std::fs::remove_dir_all(&path);
+}

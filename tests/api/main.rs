@@ -12,6 +12,7 @@ mod hostile;
 mod image;
 mod learning;
 mod mail;
+mod media;
 mod migrations;
 mod openapi;
 mod orgs;

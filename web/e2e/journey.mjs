@@ -12,6 +12,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium } from 'playwright-core';
+import { bundledFilms, checkFilms } from './films.mjs';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -215,9 +216,9 @@ try {
   const answer = phone.locator('.reflection textarea').first();
   const answerStatus = phone.locator('.reflection .save-status').first();
   const parts = [
-    'Voksne lærer best når de kan knytte det nye til egen erfaring.',
-    ' Derfor starter jeg med en historie fra avdelingen.',
-    ' Så spør jeg hva de andre ville gjort.',
+    'Jeg sa ja fordi jeg vil at kollegene mine skal bli tryggere hos døende beboere.',
+    ' Jeg håper gruppen tør å dele det som var vanskelig.',
+    ' Og at vi tar med oss noe nytt inn i avdelingen.',
   ];
   await answer.pressSequentially(parts[0], { delay: 5 });
   await answerStatus.filter({ hasText: 'Lagret kl.' }).waitFor();
@@ -264,6 +265,14 @@ try {
   }
   await expectHeading(phone, 'Hei');
   await phone.getByText('Du har fullført læringsstien').waitFor();
+  await phone.locator('details.outcomes summary', { hasText: 'Dette lærer du' }).first().waitFor();
+
+  // With the path done every page is open, and with it every film (module 1, skipped, has none).
+  const films = await bundledFilms((path) => apiGet(phone, path));
+  check(films.length === 6, `the course carries six films, not ${films.length}`);
+  await checkFilms({ phone, desktop, base, films, check, audit, step, shots });
+  await phone.goto(`${base}/path`);
+  await expectHeading(phone, 'Hei');
 
   step('the note is found again, and submitted');
   await phone.getByRole('link', { name: 'Til refleksjonsnotatet' }).click();

@@ -35,6 +35,7 @@ export async function pathScreen(user) {
     return h('section', { class: 'card module', 'aria-labelledby': headingId },
       h('h2', { id: headingId }, `Modul ${module.number}: ${module.title} `, badge(module.status)),
       h('p', { class: 'muted' }, module.summary),
+      outcomes(module.outcomes),
       h('ol', { class: 'pages' }, module.pages.map((page) => h('li', { class: `page page-${page.status}` },
         page.status === 'locked'
           ? h('span', { class: 'locked-title' }, page.title)
@@ -61,14 +62,74 @@ export async function pathScreen(user) {
       h('p', {}, `${path.literature.references} lesetips, alltid tilgjengelig. `, h('a', { href: '/literature' }, 'Se litteraturlisten'))));
 }
 
+/** What a module teaches, folded: knowledge, skills and general competence. */
+function outcomes(list) {
+  const kinds = [['knowledge', 'Kunnskap'], ['skills', 'Ferdigheter'], ['general_competence', 'Generell kompetanse']]
+    .filter(([key]) => list?.[key]?.length);
+  if (!kinds.length) return null;
+  return h('details', { class: 'outcomes' }, h('summary', {}, 'Dette lærer du'),
+    kinds.map(([key, label]) => [h('h3', {}, label), h('ul', {}, list[key].map((item) => h('li', {}, item)))]));
+}
+
+/** Bytes in megabytes, the way a data plan counts them: "0,7 MB". */
+export function megabytes(bytes) {
+  const value = bytes / 1e6;
+  return `${value < 10 ? value.toFixed(1).replace('.', ',') : Math.round(value)} MB`;
+}
+
+/** The transcript, a paragraph a line; "Navn: …" lines name who speaks. */
+function transcriptText(text) {
+  return text.split(/\n+/).filter((line) => line.trim()).map((line) => {
+    const speaker = /^([^:\[\]]{1,40}): (.*)$/.exec(line);
+    return speaker ? h('p', {}, h('strong', {}, `${speaker[1]}:`), ` ${speaker[2]}`) : h('p', {}, line);
+  });
+}
+
+// A film that does not start loading this long after it stalls is given up on, with a message.
+const STALL_MS = 15000;
+
 function filmBlock(block) {
-  const minutes = Math.round(block.duration_seconds / 60);
+  const minutes = Math.max(1, Math.round(block.duration_seconds / 60));
+  const facts = ['norsk teksting', `${minutes} min`];
+  if (block.size_bytes) facts.push(megabytes(block.size_bytes));
+  const transcript = block.transcript && h('details', { class: 'transcript' },
+    h('summary', {}, 'Les hele teksten til filmen'), transcriptText(block.transcript));
+  const notice = h('div', { class: 'film-notice' });
+  const video = h('video', {
+    controls: true, preload: 'none', src: block.src, poster: block.poster_url, width: 640, height: 360,
+  },
+  h('track', { kind: 'subtitles', srclang: 'nb', label: 'Norsk', src: block.subtitles_url, default: true }),
+  h('p', {}, 'Nettleseren din kan ikke spille av filmen. ', h('a', { href: block.src }, 'Last ned filmen'), '.'));
+
+  let stallTimer;
+  const failed = () => {
+    clearTimeout(stallTimer);
+    if (notice.childElementCount) return;
+    const retry = h('button', {
+      type: 'button', class: 'secondary', onclick: () => {
+        notice.replaceChildren();
+        video.src = block.src;
+        video.load();
+        video.play().catch(() => {});
+      },
+    }, 'Prøv igjen');
+    notice.append(
+      alertBox('Filmen kan ikke spilles av nå. Kanskje er du uten nett, eller nettet du er på, stenger for filmen. Prøv igjen, eller les hele teksten til filmen nedenfor.'),
+      retry);
+    if (transcript) transcript.open = true;
+  };
+  video.addEventListener('error', failed);
+  video.addEventListener('stalled', () => {
+    clearTimeout(stallTimer);
+    stallTimer = setTimeout(() => { if (video.readyState < 3) failed(); }, STALL_MS);
+  });
+  for (const event of ['progress', 'canplay', 'playing']) video.addEventListener(event, () => clearTimeout(stallTimer));
+
   return h('figure', { class: 'film' },
-    h('video', { controls: true, preload: 'none', src: block.src, width: 640, height: 360 },
-      h('track', { kind: 'subtitles', srclang: 'nb', label: 'Norsk', src: block.subtitles_url, default: true }),
-      h('p', {}, 'Nettleseren din kan ikke spille av filmen. ', h('a', { href: block.src }, 'Last ned filmen'), '.')),
-    h('figcaption', {}, `${block.title} (${minutes} min, norsk teksting)`),
-    block.transcript && h('details', {}, h('summary', {}, 'Les hva filmen handler om'), h('p', {}, block.transcript)));
+    video,
+    h('figcaption', {}, block.title, h('span', { class: 'film-facts' }, ` (${facts.join(', ')})`)),
+    notice,
+    transcript);
 }
 
 function reflectionBlock(block, module, slug, answer) {
@@ -124,7 +185,8 @@ export async function pageScreen(module, slug) {
     if (block.type === 'film') slot.replaceWith(filmBlock(block));
     else if (block.type === 'reflection') slot.replaceWith(reflectionBlock(block, module, slug, mine.get(block.id)));
     else if (block.type === 'exercise') {
-      const box = h('aside', { class: 'exercise', 'aria-label': 'Øvelse' }, h('p', { class: 'kicker' }, 'Øvelse'));
+      const box = h('aside', { class: 'exercise', 'aria-label': 'Øvelse' },
+        h('p', { class: 'kicker' }, `Øvelse · ${hours(block.estimated_minutes || 10)}`));
       box.insertAdjacentHTML('beforeend', block.html);
       slot.replaceWith(box);
     }
