@@ -44,6 +44,19 @@ impl<K: std::hash::Hash + Eq + Clone + std::fmt::Display> KeyedLimiter<K> {
     }
 }
 
+/// The key failed sign-ins are counted under: an HMAC of the normalised address under the
+/// server's secret, so the lockout state holds no address in clear (an erased person's address
+/// typed again leaves nothing readable) and cannot be linked to one without the secret.
+pub fn account_key(secret: &secrecy::SecretString, email: &str) -> Vec<u8> {
+    use hmac::Mac;
+    use secrecy::ExposeSecret;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.expose_secret().as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(b"mentorsti sign-in attempts\0");
+    mac.update(crate::http::fields::normalize_email(email).as_bytes());
+    mac.finalize().into_bytes().to_vec()
+}
+
 /// The client's address: the peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
 pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> IpAddr {
     if trust_forwarded_for {

@@ -28,10 +28,7 @@ pub struct TokenPair {
     pub expires_in: u64,
 }
 
-/// The normal form an email is compared and stored in.
-pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
+pub use crate::http::fields::normalize_email;
 
 /// Starts a session for a user: a new refresh-token family and an access token.
 pub async fn start_session(
@@ -85,6 +82,7 @@ pub async fn login(
     ip: &str,
 ) -> AppResult<TokenPair> {
     let email = normalize_email(email);
+    let account_key = super::limits::account_key(&state.config.jwt.secret, &email);
     // A storm of sign-ins queues here, in memory, so it cannot take the whole connection pool.
     let _slot = state.passwords.sign_in_slot().await?;
     let now = Utc::now();
@@ -98,7 +96,7 @@ pub async fn login(
         let mut conn = state.pool.get().await?;
         let max = i64::from(limits.login_max_failures);
         let (failures, oldest) =
-            store::begin_sign_in(&mut conn, &email, ip, now - window, max).await?;
+            store::begin_sign_in(&mut conn, &account_key, now - window, max).await?;
         if failures >= max {
             let unlock_at = oldest.unwrap_or(now) + window;
             let retry_after_secs = (unlock_at - now).num_seconds().max(1) as u64;
@@ -127,7 +125,7 @@ pub async fn login(
     let (user_id, role) = (user.id, user.role);
     let mut conn = state.pool.get().await?;
     if user.self_enrolled && user.email_verified_at.is_none() {
-        store::clear_failures(&mut conn, &email).await?;
+        store::clear_failures(&mut conn, &account_key).await?;
         // A sign-up counts once its address is confirmed (only told to whoever has the password).
         return Err(AppError::rule(
             actix_web::http::StatusCode::FORBIDDEN,
@@ -138,7 +136,7 @@ pub async fn login(
     let (pair, hash, expires_at) = new_pair(state, user_id, role, now);
     let signed_in = store::finish_sign_in(
         &mut conn,
-        &email,
+        &account_key,
         &user,
         verified.rehashed.as_deref(),
         Uuid::new_v4(),

@@ -441,8 +441,7 @@ pub async fn void_auth_tokens(
 /// right. Returns the count before this attempt and the oldest failure counted.
 pub async fn begin_sign_in(
     conn: &mut AsyncPgConnection,
-    email: &str,
-    ip: &str,
+    account_key: &[u8],
     since: DateTime<Utc>,
     max: i64,
 ) -> Result<(i64, Option<DateTime<Utc>>), AppError> {
@@ -454,9 +453,8 @@ pub async fn begin_sign_in(
         oldest: Option<DateTime<Utc>>,
     }
     let attempt: Attempt =
-        diesel::sql_query("SELECT failures, oldest FROM begin_sign_in($1, $2, $3, $4)")
-            .bind::<Text, _>(email)
-            .bind::<Text, _>(ip)
+        diesel::sql_query("SELECT failures, oldest FROM begin_sign_in($1, $2, $3)")
+            .bind::<diesel::sql_types::Bytea, _>(account_key)
             .bind::<diesel::sql_types::Timestamptz, _>(since)
             .bind::<diesel::sql_types::BigInt, _>(max)
             .get_result(conn)
@@ -471,7 +469,7 @@ pub async fn begin_sign_in(
 /// answer is `false`.
 pub async fn finish_sign_in(
     conn: &mut AsyncPgConnection,
-    email: &str,
+    account_key: &[u8],
     user: &User,
     rehashed: Option<&str>,
     family_id: Uuid,
@@ -485,11 +483,11 @@ pub async fn finish_sign_in(
                     password_hash = coalesce($7, password_hash) \
               WHERE id = $2 AND password_hash = $6 AND role = $8 AND erased_at IS NULL \
               RETURNING id), \
-              cleared AS (DELETE FROM login_failures WHERE email = $1) \
+              cleared AS (DELETE FROM login_failures WHERE account_key = $1) \
          INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) \
          SELECT id, $3, $4, $5 FROM signed_in",
     )
-    .bind::<Text, _>(email)
+    .bind::<Bytea, _>(account_key)
     .bind::<SqlUuid, _>(user.id)
     .bind::<SqlUuid, _>(family_id)
     .bind::<Bytea, _>(token_hash)
@@ -502,8 +500,11 @@ pub async fn finish_sign_in(
     Ok(stored == 1)
 }
 
-pub async fn clear_failures(conn: &mut AsyncPgConnection, email: &str) -> Result<(), AppError> {
-    diesel::delete(login_failures::table.filter(login_failures::email.eq(email)))
+pub async fn clear_failures(
+    conn: &mut AsyncPgConnection,
+    account_key: &[u8],
+) -> Result<(), AppError> {
+    diesel::delete(login_failures::table.filter(login_failures::account_key.eq(account_key)))
         .execute(conn)
         .await?;
     Ok(())

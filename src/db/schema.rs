@@ -15,9 +15,8 @@ diesel::table! {
 diesel::table! {
     login_failures (id) {
         id -> Int8,
-        email -> Text,
-        ip -> Nullable<Text>,
         attempted_at -> Timestamptz,
+        account_key -> Bytea,
     }
 }
 

@@ -88,8 +88,6 @@ pub const REGISTRY: &[PersonalData] = &[
 ];
 
 /// Tables keyed by an email address rather than a user id; erasure deletes their rows too.
-pub const BY_EMAIL: &[(&str, &str)] = &[
-    ("invitations", "email"),
-    ("login_failures", "email"),
-    ("mail_outbox", "recipient"),
-];
+/// (Failed sign-ins are keyed by an HMAC of the address, `auth::limits::account_key`, and are
+/// deleted by that key.)
+pub const BY_EMAIL: &[(&str, &str)] = &[("invitations", "email"), ("mail_outbox", "recipient")];

@@ -231,6 +231,13 @@ pub async fn erase(state: &AppState, user_id: Uuid, by: &AuthUser) -> AppResult<
                     .execute(conn)
                     .await?;
             }
+            diesel::sql_query("DELETE FROM login_failures WHERE account_key = $1")
+                .bind::<diesel::sql_types::Bytea, _>(crate::auth::limits::account_key(
+                    &state.config.jwt.secret,
+                    &email,
+                ))
+                .execute(conn)
+                .await?;
             for (table, column) in super::registry::BY_EMAIL {
                 diesel::sql_query(format!("DELETE FROM {table} WHERE lower({column}) = $1"))
                     .bind::<Text, _>(&email)

@@ -128,13 +128,14 @@ async fn sign_in_replaces_outdated_hashes_and_keeps_current_ones() {
     let app = spawn_app().await;
     let account = app.create_user(Role::Mentor, "rehash@example.no").await;
     let sql = app.sql().await;
+    let key = mentorsti::auth::limits::account_key(&app.state.config.jwt.secret, &account.email);
     let stored = || async {
         let row = sql
             .query_one(
                 "SELECT password_hash, updated_at::text, \
-                        (SELECT count(*) FROM login_failures WHERE email = users.email) \
+                        (SELECT count(*) FROM login_failures WHERE account_key = $2) \
                  FROM users WHERE id = $1",
-                &[&account.id],
+                &[&account.id, &key],
             )
             .await
             .unwrap();
@@ -207,7 +208,7 @@ async fn finish(
 ) -> bool {
     mentorsti::auth::store::finish_sign_in(
         conn,
-        &user.email,
+        &[0u8; 32],
         user,
         None,
         uuid::Uuid::new_v4(),

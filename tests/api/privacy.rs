@@ -178,6 +178,12 @@ async fn export_holds_everything_about_the_caller() {
 async fn erasure_removes_what_they_wrote_and_keeps_anonymous_counts() {
     let app = spawn_app().await;
     let (_, id, email, token) = mentor_with_data(&app).await;
+    let own_name = format!(
+        "Ragnhild Særnavn {}",
+        &Uuid::new_v4().simple().to_string()[..8]
+    );
+    let renamed = app.patch("/me", &token, &json!({"name": own_name})).await;
+    assert_eq!(renamed.status(), 200);
     let erase = |password: &str| {
         app.client
             .delete(app.api("/me"))
@@ -242,6 +248,41 @@ async fn erasure_removes_what_they_wrote_and_keeps_anonymous_counts() {
         .unwrap()
         .get(0);
     assert_eq!(anywhere, 0);
+
+    // Someone types the erased address again (a failed sign-in, a reset request): the database,
+    // dumped whole, holds neither the address nor the name.
+    assert_problem(
+        app.login(&email, "a guess that is wrong").await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    let reset = app
+        .client
+        .post(app.api("/auth/password-reset"))
+        .json(&json!({"email": email}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reset.status(), 202);
+    let dump = std::process::Command::new(pg_dump())
+        .args(["--data-only", "--no-owner", "--dbname"])
+        .arg(&app.db.url)
+        .output()
+        .expect("run pg_dump");
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let dump = String::from_utf8_lossy(&dump.stdout).to_lowercase();
+    assert!(
+        dump.contains("slettet bruker"),
+        "the dump holds the users table"
+    );
+    for secret in [email.to_lowercase(), own_name.to_lowercase()] {
+        assert!(!dump.contains(&secret), "the dump still holds {secret:?}");
+    }
 
     // Administrators erase on request, not themselves.
     let (admin_account, admin) = app.user_with_token(Role::Admin).await;
@@ -322,4 +363,17 @@ async fn writes_are_limited_per_account_and_per_address() {
     }
     // ...until the address's budget (8 a minute, shared) runs out.
     assert_problem(save(second.clone()).await, 429, "rate_limited").await;
+}
+
+/// `pg_dump` from PATH, or beside the installed server binaries.
+fn pg_dump() -> std::path::PathBuf {
+    let on_path = std::process::Command::new("pg_dump")
+        .arg("--version")
+        .output();
+    if on_path.is_ok_and(|o| o.status.success()) {
+        return "pg_dump".into();
+    }
+    mentorsti::db::embedded::find_binaries()
+        .map(|dir| dir.join("pg_dump"))
+        .expect("pg_dump must be installed (it comes with the PostgreSQL server binaries)")
 }
