@@ -154,17 +154,19 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
     assert_eq!(invited.status(), 201);
     let invitation_token = app.mail.wait_for(invitee, 1).await[0].token();
 
-    // Screenshots go to docs/ only when asked for, so a test run leaves the tree clean.
-    let screenshots = if std::env::var_os("UPDATE_SCREENSHOTS").is_some() {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots")
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots")
-    };
+    // Every run takes the screenshots; those in docs/ (the README's) are replaced where the
+    // client now looks different, so a changed screen cannot leave them behind unnoticed.
+    let screenshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+    let _ = std::fs::remove_dir_all(&screenshots);
     let run = tokio::process::Command::new("node")
         .arg(e2e_dir().join("journey.mjs"))
         .args([&app.address, &mentor.email, PASSWORD])
         .env("CHROMIUM", CHROMIUM)
         .env("SCREENSHOT_DIR", &screenshots)
+        .env(
+            "SCREENSHOT_DOCS",
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots"),
+        )
         .env("COORDINATOR_EMAIL", &demo.coordinator)
         .env("COORDINATOR_PASSWORD", &demo.password)
         .env("RESET_TOKEN", &reset_token)
@@ -250,5 +252,34 @@ async fn the_client_is_served_with_its_own_csp_and_cache_rules() {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         let body: Value = assert_problem(response, 404, "not_found").await;
         assert_eq!(body["status"], 404, "{path}");
+    }
+}
+
+/// The README shows every screenshot the browser test keeps, and only those.
+#[test]
+fn the_readme_shows_every_screenshot_the_browser_test_takes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let stored: Vec<String> = std::fs::read_dir(root.join("docs/screenshots"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".png"))
+        .collect();
+    for name in &stored {
+        assert!(
+            readme.contains(&format!("docs/screenshots/{name}")),
+            "README.md does not show docs/screenshots/{name}"
+        );
+    }
+    for reference in readme.split("docs/screenshots/").skip(1) {
+        let name: String = reference
+            .chars()
+            .take_while(|c| *c != '"' && *c != ')')
+            .collect();
+        assert!(
+            stored.contains(&name),
+            "README.md shows a missing screenshot {name}"
+        );
     }
 }

@@ -29,6 +29,57 @@ const DESKTOP = { width: 1280, height: 800 };
 const STEP_TIMEOUT = 15000;
 
 let current = 'starting the browser';
+
+// The README's screenshots follow the client: every run takes them afresh, and a stored one
+// that differs visibly from what the client shows now is replaced (and shrunk with pngquant
+// when it is installed), so a change of a screen shows up in `git status` at once. Renders
+// that differ only by a few pixels of antialiasing leave the stored file alone.
+const CHANGED_PIXELS = 100;
+async function differingPixels(page, a, b) {
+  return page.evaluate(async ([first, second]) => {
+    const load = (data) => new Promise((resolve, reject) => {
+      const image = new Image();
+      image.onload = () => resolve(image);
+      image.onerror = reject;
+      image.src = `data:image/png;base64,${data}`;
+    });
+    const [x, y] = await Promise.all([load(first), load(second)]);
+    if (x.width !== y.width || x.height !== y.height) return Infinity;
+    const pixels = (image) => {
+      const canvas = new OffscreenCanvas(image.width, image.height);
+      const context = canvas.getContext('2d');
+      context.drawImage(image, 0, 0);
+      return context.getImageData(0, 0, image.width, image.height).data;
+    };
+    const [p, q] = [pixels(x), pixels(y)];
+    let changed = 0;
+    for (let i = 0; i < p.length; i += 4) {
+      if (Math.abs(p[i] - q[i]) > 48 || Math.abs(p[i + 1] - q[i + 1]) > 48 || Math.abs(p[i + 2] - q[i + 2]) > 48) changed += 1;
+    }
+    return changed;
+  }, [a.toString('base64'), b.toString('base64')]);
+}
+
+async function renewScreenshots(taken, stored) {
+  step('the README screenshots match the client');
+  const page = await newPage(DESKTOP, 'screenshots');
+  await page.goto(`${base}/sign-in`);
+  mkdirSync(stored, { recursive: true });
+  for (const name of readdirSync(taken).filter((f) => f.endsWith('.png')).sort()) {
+    const fresh = readFileSync(join(taken, name));
+    const target = join(stored, name);
+    let changed = Infinity;
+    try {
+      changed = process.env.UPDATE_SCREENSHOTS ? Infinity : await differingPixels(page, fresh, readFileSync(target));
+    } catch { /* not stored yet */ }
+    if (changed > CHANGED_PIXELS) {
+      writeFileSync(target, fresh);
+      spawnSync('pngquant', ['--force', '--skip-if-larger', '--ext', '.png', '--quality', '60-90', target]);
+      console.log(`  renewed ${name} (${changed === Infinity ? 'new or resized' : `${changed} pixels differ`})`);
+    }
+  }
+  await page.close();
+}
 const step = (name) => {
   current = name;
   console.log(`· ${name}`);
@@ -408,13 +459,9 @@ try {
   }
 
   check(problems.length === 0, `errors in the browser:\n${problems.join('\n')}`);
+  if (shots && process.env.SCREENSHOT_DOCS) await renewScreenshots(shots, process.env.SCREENSHOT_DOCS);
   console.log('journey complete');
   await browser.close();
-  if (shots) {
-    // Screenshots are kept in the repository: shrink them when pngquant is installed.
-    const files = readdirSync(shots).filter((f) => f.endsWith('.png')).map((f) => join(shots, f));
-    spawnSync('pngquant', ['--force', '--skip-if-larger', '--ext', '.png', '--quality', '60-90', ...files]);
-  }
 } catch (error) {
   console.error(`FAILED at "${current}": ${error.message}`);
   if (problems.length) console.error(`errors in the browser:\n${problems.join('\n')}`);
