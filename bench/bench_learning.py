@@ -1,13 +1,17 @@
 """Learning-path figures: page reads, the cost of GET /path as the course grows, completion writes.
 
 a. GET /api/v1/modules/1/pages/<first slug> requests/s with a mentor's token vs nginx serving the
-   same body bytes from a file (ratio >= 0.5). Full 200 reads: no If-None-Match is sent.
+   same body bytes from a file (ratio >= 0.8). Full 200 reads: no If-None-Match is sent.
 b. Database transactions per GET /api/v1/path (from pg_stat_database.xact_commit) for the bundled
    course and for a generated 4 x 50 = 200-page course: must be equal (constant). Informational:
    GET /path requests/s, 200-page course over the bundled one.
 c. PUT /api/v1/modules/1/pages/<first slug>/completion requests/s spread over 200 mentors vs
-   pgbench running the equivalent single-row upsert on the same database (informational), and
-   the service's p99.
+   pgbench running the equivalent single-row upsert on the same database (ratio >= 0.3), and the
+   service's p99 (< 10 ms). The page is already completed for every mentor (the warm-up does
+   it), as pgbench's ON CONFLICT DO NOTHING finds it there: a repeat, as a phone retrying does.
+d. The same PUT for mentors who have not completed the page yet (each request writes a new row,
+   fires the progress trigger and its NOTIFY) vs pgbench inserting new rows into the same table
+   with its triggers (information).
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ def run(ctx: Context) -> list[Row]:
     rows += page_read_vs_nginx(ctx, reader)
     rows += path_queries(ctx, reader)
     rows += completion_writes(ctx, writers)
+    rows += new_completions(ctx)
     return rows
 
 
@@ -134,8 +139,8 @@ def page_read_vs_nginx(ctx: Context, token: str) -> list[Row]:
         figure="GET page throughput (mentor token)",
         value=service.rps, unit="req/s",
         reference=nginx.rps, reference_label="nginx static, same body",
-        ratio=ratio, target="ratio >= 0.5",
-        passed=ratio >= 0.5 and _clean(service) and _clean(nginx),
+        ratio=ratio, target="ratio >= 0.8",
+        passed=ratio >= 0.8 and _clean(service) and _clean(nginx),
         note="; ".join(notes),
     )]
 
@@ -325,8 +330,9 @@ def path_queries(ctx: Context, token: str) -> list[Row]:
 
 # ---- c. completion writes ------------------------------------------------------------------
 
-def completion_lua(ctx: Context, path: str, tokens: list[str]):
-    """A wrk script that PUTs `path` with each token in turn (each thread from its own offset)."""
+def completion_lua(ctx: Context, path: str, tokens: list[str], stride: int = 101):
+    """A wrk script that PUTs `path` with each token in turn (each thread from its own offset,
+    `stride` tokens after the thread before it)."""
     if any(not re.fullmatch(r"[A-Za-z0-9._-]+", t) for t in tokens):
         raise ValueError("unexpected characters in an access token")
     listed = ",\n".join(f'  "{t}"' for t in tokens)
@@ -339,7 +345,7 @@ def completion_lua(ctx: Context, path: str, tokens: list[str]):
         local threads = 0
 
         function setup(thread)
-          thread:set("offset", threads * 101)
+          thread:set("offset", threads * {stride})
           threads = threads + 1
         end
 
@@ -422,10 +428,102 @@ def completion_writes(ctx: Context, writers: list[tuple[str, str]]) -> list[Row]
         Row(figure="PUT page completion req/s (200 mentors)",
             value=service.rps, unit="req/s",
             reference=tps, reference_label="pgbench same upsert",
-            ratio=ratio,
-            passed=None if _clean(service) and done == len(tokens) else False,
+            ratio=ratio, target="ratio >= 0.3",
+            passed=ratio >= 0.3 and _clean(service) and done == len(tokens),
             note="; ".join(notes)),
         Row(figure="  p99 of PUT page completion",
+            value=service.p99_ms, unit="ms", target="< 10 ms",
+            passed=service.p99_ms < 10 and _clean(service)),
+    ]
+
+
+# ---- d. new completions --------------------------------------------------------------------
+
+NEW_WRITERS = 100_000  # mentors who complete the page for the first time, one request each
+NEW_DURATION = 5
+
+
+def mint_tokens(user_ids: list[str]) -> list[str]:
+    """Access tokens as the service issues them (HS256 under the bench's JWT secret), so a
+    hundred thousand mentors need not sign in one by one."""
+    import base64
+    import hashlib
+    import hmac
+    from harness import SERVICE_ENV
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    secret = SERVICE_ENV["JWT_SECRET"].encode()
+    header = b64(json.dumps({"typ": "JWT", "alg": "HS256"}).encode())
+    now = int(time.time())
+    tokens = []
+    for uid in user_ids:
+        claims = b64(json.dumps({"iss": "mentorsti", "aud": "mentorsti-api", "sub": uid,
+                                 "role": "mentor", "iat": now, "exp": now + 3600}).encode())
+        signing = f"{header}.{claims}".encode()
+        tokens.append(f"{header}.{claims}.{b64(hmac.new(secret, signing, hashlib.sha256).digest())}")
+    return tokens
+
+
+def new_completions(ctx: Context) -> list[Row]:
+    ctx.psql(f"""
+        INSERT INTO users (email, name, role, email_verified_at)
+        SELECT 'bench-new-' || g || '@example.no', 'Ny mentor ' || g, 'mentor', now()
+        FROM generate_series(1, {NEW_WRITERS}) AS g ON CONFLICT DO NOTHING""")
+    ids = ctx.psql("SELECT id FROM users WHERE email LIKE 'bench-new-%' ORDER BY email").splitlines()
+    tokens = mint_tokens(ids)
+    with ctx.service(LEARNING_ENV) as svc:
+        _, slug = first_page(svc, tokens[0])
+        path = f"/api/v1/modules/1/pages/{slug}/completion"
+        # Each of wrk's two threads takes its own half of the mentors, so no request repeats.
+        script = completion_lua(ctx, path, tokens, stride=len(tokens) // WRK_OPTS["threads"])
+        ctx.log(f"PUT {path} for {len(tokens)} mentors who have not done it, for {NEW_DURATION} s")
+        service = ctx.wrk(svc.url(path), script=script, duration=NEW_DURATION, **WRK_OPTS)
+    written = int(ctx.psql(f"SELECT count(*) FROM page_completions WHERE page_slug = '{slug}' "
+                           "AND user_id IN (SELECT id FROM users WHERE email LIKE 'bench-new-%')"))
+    slugs = ctx.psql("SELECT DISTINCT page_slug FROM page_completions").splitlines()
+    ctx.psql("DROP TABLE IF EXISTS bench_users; "
+             "CREATE TABLE bench_users (n integer PRIMARY KEY, id uuid NOT NULL); "
+             "INSERT INTO bench_users SELECT row_number() OVER (ORDER BY id), id FROM users "
+             "WHERE email LIKE 'bench-new-%'")
+    slug_list = ", ".join(f"'{s}'" for s in slugs if SLUG_RE.match(s))
+    sql = ctx.tmp / "new-completion.sql"
+    sql.write_text(
+        f"\\set n random(1, {NEW_WRITERS})\n"
+        "INSERT INTO page_completions (user_id, page_slug, module_number) "
+        f"SELECT id, (ARRAY[{slug_list}])[1 + :n % {max(1, len(slugs))}], 9 FROM bench_users "
+        "WHERE n = :n ON CONFLICT DO NOTHING;\n")
+    before = int(ctx.psql("SELECT count(*) FROM page_completions"))
+    try:
+        ctx.log("pgbench: new rows into page_completions, 32 clients")
+        tps, _ = pgbench(ctx, sql)
+        ctx.psql("DELETE FROM page_completions WHERE module_number = 9")
+        # The same without the change notification: what NOTIFY costs (its commit lock).
+        ctx.psql("ALTER TABLE page_completions DISABLE TRIGGER page_completions_notify_changed")
+        try:
+            quiet_tps, _ = pgbench(ctx, sql)
+        finally:
+            ctx.psql("ALTER TABLE page_completions ENABLE TRIGGER page_completions_notify_changed")
+    finally:
+        ctx.psql("DROP TABLE IF EXISTS bench_users; DELETE FROM page_completions WHERE module_number = 9")
+    inserted_share = ""
+    after_note = f"{written} new completions for {service.requests} requests"
+    ratio = service.rps / tps if tps else 0.0
+    return [
+        Row(figure="PUT page completion req/s, new rows",
+            value=service.rps, unit="req/s",
+            reference=tps, reference_label="pgbench INSERT new rows",
+            ratio=ratio,
+            passed=None if _clean(service) and written >= min(service.requests, NEW_WRITERS) * 0.99 else False,
+            note=f"{after_note}; p50/p99 {service.p50_ms:.2f}/{service.p99_ms:.2f} ms; wrk -t2 -c32 -d{NEW_DURATION}s; "
+                 f"pgbench -n -c32 -j2 -T{DURATION} INSERT of mostly new rows (before: {before} rows){inserted_share}"),
+        Row(figure="  p99 of PUT page completion, new rows",
             value=service.p99_ms, unit="ms",
             passed=None if _clean(service) else False),
+        Row(figure="  pgbench INSERT new rows without NOTIFY",
+            value=quiet_tps, unit="tps",
+            reference=tps, reference_label="with NOTIFY", ratio=quiet_tps / tps if tps else 0.0,
+            note="the progress trigger's NOTIFY takes a cluster-wide lock from commit to its end, "
+                 "so notifying transactions commit one at a time"),
     ]

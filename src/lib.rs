@@ -61,6 +61,8 @@ pub struct AppState {
     pub progress: Arc<NotifiedCache<uuid::Uuid, Arc<learning::rules::Progress>>>,
     /// The id of the published revision.
     pub published: Arc<NotifiedCache<(), uuid::Uuid>>,
+    /// Who this instance stamped active lately (`users.last_active_at` is kept to the minute).
+    pub activity: auth::activity::ActivityStamps,
     /// Webinar registrations under way; the rest queue in memory, holding no connection, since
     /// registrations for one series take turns on its row lock anyway.
     pub registrations: tokio::sync::Semaphore,
@@ -80,6 +82,7 @@ impl AppState {
             profiles: Arc::default(),
             progress: Arc::default(),
             published: Arc::default(),
+            activity: Default::default(),
             registrations: tokio::sync::Semaphore::new((config.database_pool_size / 2).max(1)),
             config: Arc::new(config),
             pool,

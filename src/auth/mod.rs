@@ -1,5 +1,6 @@
 //! Accounts, roles, sign-in and the tokens that carry a session.
 
+pub mod activity;
 pub mod extractor;
 pub mod limits;
 pub mod password;

@@ -29,11 +29,37 @@ pub struct Claims {
     pub exp: i64,
 }
 
+/// Tokens whose signature was checked, by their exact text: a client sends the same access
+/// token with every request for its lifetime, so the signature and the JSON are checked once.
+/// Expiry is checked on every use. More entries than this and it starts over.
+const VERIFIED_MAX: usize = 50_000;
+
+#[derive(Default)]
+struct Verified {
+    claims: std::sync::RwLock<std::collections::HashMap<Box<str>, Claims>>,
+}
+
+impl Verified {
+    fn get(&self, token: &str) -> Option<Claims> {
+        self.claims.read().ok()?.get(token).cloned()
+    }
+
+    fn insert(&self, token: &str, claims: &Claims) {
+        if let Ok(mut map) = self.claims.write() {
+            if map.len() >= VERIFIED_MAX {
+                map.clear();
+            }
+            map.insert(token.into(), claims.clone());
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    verified: std::sync::Arc<Verified>,
     issuer: String,
     audience: String,
     pub access_ttl: Duration,
@@ -54,6 +80,7 @@ impl TokenKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
+            verified: Default::default(),
             issuer: config.issuer.clone(),
             audience: config.audience.clone(),
             access_ttl: config.access_ttl,
@@ -77,10 +104,18 @@ impl TokenKeys {
     /// Any failure (expired, other algorithm, `alg: none`, other audience or issuer, tampered,
     /// issued in the future) is `None`.
     pub fn verify_access(&self, token: &str, now: DateTime<Utc>) -> Option<Claims> {
+        let fresh = |claims: &Claims| {
+            claims.iat <= now.timestamp() + LEEWAY_SECS as i64
+                && claims.exp + (LEEWAY_SECS as i64) > now.timestamp()
+        };
+        if let Some(claims) = self.verified.get(token) {
+            return fresh(&claims).then_some(claims);
+        }
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).ok()?;
-        if data.claims.iat > now.timestamp() + LEEWAY_SECS as i64 {
+        if !fresh(&data.claims) {
             return None;
         }
+        self.verified.insert(token, &data.claims);
         Some(data.claims)
     }
 }
@@ -132,6 +167,24 @@ mod tests {
         let within_leeway =
             keys.issue_access(id, Role::Mentor, now - chrono::Duration::seconds(900 + 10));
         assert!(keys.verify_access(&within_leeway, now).is_some());
+    }
+
+    #[test]
+    fn a_verified_token_still_expires_and_a_tampered_one_is_checked_afresh() {
+        let keys = keys();
+        let now = Utc::now();
+        let token = keys.issue_access(Uuid::new_v4(), Role::Mentor, now);
+        assert!(keys.verify_access(&token, now).is_some());
+        assert!(keys.verify_access(&token, now).is_some(), "from the cache");
+        let later = now + chrono::Duration::seconds(900 + 31);
+        assert!(
+            keys.verify_access(&token, later).is_none(),
+            "expired in the cache too"
+        );
+        let mut tampered = token.clone();
+        tampered.pop();
+        tampered.push(if token.ends_with('A') { 'B' } else { 'A' });
+        assert!(keys.verify_access(&tampered, now).is_none());
     }
 
     #[test]

@@ -63,12 +63,9 @@ pub async fn request_context(
         .app_data::<web::Data<AppState>>()
         .is_some_and(|state| state.config.is_https());
     let path = req.path().to_owned();
-    let span = tracing::info_span!(
-        "request",
-        request_id = %request_id,
-        method = %req.method(),
-        path = %path,
-    );
+    let method = req.method().clone();
+    // Events inside the request carry its id; the method and path are in its access line.
+    let span = tracing::info_span!("request", request_id = request_id.as_str());
 
     let result = next.call(req).instrument(span.clone()).await;
     let mut res = match result {
@@ -78,7 +75,16 @@ pub async fn request_context(
             // headers its response mappers add, gets the request id and security headers too.
             let mut response = span.in_scope(|| error.error_response());
             add_headers(response.headers_mut(), &request_id, https, &path);
-            log_outcome(&span, response.status(), started);
+            log_outcome(
+                &span,
+                response.status(),
+                started,
+                &Access {
+                    method: method.as_str(),
+                    path: &path,
+                    request_id: &request_id,
+                },
+            );
             return Err(actix_web::error::InternalError::from_response(error, response).into());
         }
     };
@@ -114,12 +120,42 @@ pub async fn request_context(
 
     add_headers(res.headers_mut(), &request_id, https, &path);
 
-    log_outcome(&span, status, started);
+    log_outcome(
+        &span,
+        status,
+        started,
+        &Access {
+            method: method.as_str(),
+            path: &path,
+            request_id: &request_id,
+        },
+    );
     Ok(res)
 }
 
-fn log_outcome(span: &tracing::Span, status: actix_web::http::StatusCode, started: Instant) {
+fn log_outcome(
+    span: &tracing::Span,
+    status: actix_web::http::StatusCode,
+    started: Instant,
+    access: &Access<'_>,
+) {
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let wanted = if status.is_server_error() {
+        tracing::enabled!(tracing::Level::ERROR)
+    } else {
+        tracing::enabled!(tracing::Level::INFO)
+    };
+    if wanted
+        && crate::telemetry::access_line(
+            access.method,
+            access.path,
+            access.request_id,
+            status.as_u16(),
+            latency_ms,
+        )
+    {
+        return;
+    }
     span.in_scope(|| {
         if status.is_server_error() {
             tracing::error!(status = status.as_u16(), latency_ms, "request failed");
@@ -127,6 +163,13 @@ fn log_outcome(span: &tracing::Span, status: actix_web::http::StatusCode, starte
             tracing::info!(status = status.as_u16(), latency_ms, "request");
         }
     });
+}
+
+/// What the access log says of a request besides its outcome.
+struct Access<'a> {
+    method: &'a str,
+    path: &'a str,
+    request_id: &'a str,
 }
 
 /// Ends a request that outlives [`REQUEST_DEADLINE`] with 503 `service_unavailable`. It runs

@@ -124,6 +124,36 @@ pub async fn complete_page(
     Ok(())
 }
 
+/// A completion decided on a snapshot of progress, in one statement outside a transaction (see
+/// `service::complete`): the page, the path when this page completes it, and the activity stamp
+/// when it is due. Completions and skips are only ever added, so a page open in an older
+/// snapshot is open now too.
+pub async fn complete_page_at_once(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    slug: &str,
+    module: i32,
+    completes_path: bool,
+    stamp: bool,
+) -> Result<(), AppError> {
+    diesel::sql_query(
+        "WITH page AS ( \
+             INSERT INTO page_completions (user_id, page_slug, module_number) \
+             VALUES ($1, $2, $3) ON CONFLICT DO NOTHING), \
+         path AS ( \
+             INSERT INTO path_completions (user_id) SELECT $1 WHERE $4 ON CONFLICT DO NOTHING) \
+         UPDATE users SET last_active_at = now() WHERE id = $1 AND $5",
+    )
+    .bind::<SqlUuid, _>(user_id)
+    .bind::<Text, _>(slug)
+    .bind::<Integer, _>(module)
+    .bind::<Bool, _>(completes_path)
+    .bind::<Bool, _>(stamp)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 pub async fn skip_module(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,

@@ -159,8 +159,12 @@ async fn concurrent_completions_can_only_ever_complete_a_prefix() {
         let (_, token) = app.user_with_token(Role::Mentor).await;
         pages_in_order(&app, &token).await
     };
-    for _ in 0..3 {
+    for round in 0..4 {
         let (account, token) = app.user_with_token(Role::Mentor).await;
+        if round % 2 == 1 {
+            // With the mentor's progress cached, completions are decided on the snapshot.
+            assert_eq!(app.get("/path", &token).await.status(), 200);
+        }
         // Every page of modules 1 and 2 at once, last first.
         let requests = pages
             .iter()
@@ -194,6 +198,15 @@ async fn concurrent_completions_can_only_ever_complete_a_prefix() {
             "completed pages must be the first {} pages of the path",
             done.len()
         );
+        let stamped: bool = sql
+            .query_one(
+                "SELECT last_active_at > now() - interval '1 minute' FROM users WHERE id = $1",
+                &[&account.id],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        assert!(stamped, "a completion stamps the mentor's activity");
     }
 }
 
