@@ -57,6 +57,8 @@ pub struct AppState {
     pub revisions: content::store::RevisionCache,
     /// `GET /me` bodies by user id; trusted only while the change listener runs (`db::cache`).
     pub profiles: Arc<NotifiedCache<uuid::Uuid, web::Bytes>>,
+    /// What each account's access tokens must match (session version, role, not erased).
+    pub sessions: Arc<NotifiedCache<uuid::Uuid, auth::store::SessionState>>,
     /// Learning progress by user id, for reads; writes read the database under the user's lock.
     pub progress: Arc<NotifiedCache<uuid::Uuid, Arc<learning::rules::Progress>>>,
     /// The id of the published revision.
@@ -80,6 +82,7 @@ impl AppState {
             ),
             revisions: content::store::RevisionCache::default(),
             profiles: Arc::default(),
+            sessions: Arc::default(),
             progress: Arc::default(),
             published: Arc::default(),
             activity: Default::default(),
@@ -103,10 +106,18 @@ impl AppState {
         Ok(Self::new(config, pool))
     }
 
+    /// Forgets what this instance cached about a user it just changed (other instances hear of
+    /// it from the database's notification).
+    pub fn forget_user(&self, id: &uuid::Uuid) {
+        self.profiles.forget(id);
+        self.sessions.forget(id);
+    }
+
     /// The caches the change listener keeps honest, each with its notification channel.
     pub fn cache_subscribers(&self) -> db::listen::Subscribers {
         db::listen::Subscribers::default()
             .add("user_changed", self.profiles.clone())
+            .add("user_changed", self.sessions.clone())
             .add("progress_changed", self.progress.clone())
             .add("content_published", self.published.clone())
     }

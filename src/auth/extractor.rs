@@ -1,13 +1,13 @@
 //! The authenticated caller, from `Authorization: Bearer <access token>`, and `Require<R>`, the
 //! role guard every protected route takes as an argument.
 
-use std::future::{ready, Ready};
 use std::marker::PhantomData;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpRequest};
 use chrono::Utc;
+use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
 use super::Role;
@@ -22,14 +22,20 @@ pub struct AuthUser {
 
 impl FromRequest for AuthUser {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
+/// The caller of a valid access token that the account still honours: a token names the
+/// account's session version and role, and a role change, erasure, sign-out, password reset or a
+/// replayed refresh token raises the version (`store::end_access_tokens`), so the token ends at
+/// once. The account's state comes from a cache the change listener keeps right on every
+/// instance (`db::cache`), so an ordinary request makes no database round trip for it.
+async fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| AppError::internal("application state missing"))?;
@@ -46,6 +52,23 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
         .tokens
         .verify_access(token.trim(), Utc::now())
         .ok_or(AppError::Unauthorized)?;
+    let session = match state.sessions.get(&claims.sub) {
+        Some(session) => session,
+        None => {
+            let ticket = state.sessions.ticket();
+            let mut conn = state.pool.get().await?;
+            let session = super::store::session_state(&mut conn, claims.sub)
+                .await?
+                .ok_or(AppError::Unauthorized)?;
+            if let Some(ticket) = ticket {
+                state.sessions.insert(ticket, claims.sub, session);
+            }
+            session
+        }
+    };
+    if session.erased || session.version != claims.ver || session.role != claims.role {
+        return Err(AppError::Unauthorized);
+    }
     Ok(AuthUser {
         id: claims.sub,
         role: claims.role,
@@ -72,19 +95,21 @@ impl<R: Roles> std::ops::Deref for Require<R> {
 
 impl<R: Roles> FromRequest for Require<R> {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).and_then(|user| {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = authenticate(&req).await?;
             if !R::ALLOWED.contains(&user.role) {
                 return Err(AppError::Forbidden);
             }
-            limit_writes(req, &user)?;
+            limit_writes(&req, &user)?;
             Ok(Require {
                 user,
                 _roles: PhantomData,
             })
-        }))
+        })
     }
 }
 

@@ -315,7 +315,7 @@ pub async fn patch_me(
             .ok_or(AppError::Unauthorized)?;
     }
     // The listener would hear of it too, but the caller's next read must see it at once.
-    state.profiles.forget(&caller.id);
+    state.forget_user(&caller.id);
     let profile = store::find_profile(&mut conn, caller.id)
         .await?
         .ok_or(AppError::Unauthorized)?;

@@ -34,24 +34,24 @@ pub use crate::http::fields::normalize_email;
 pub async fn start_session(
     conn: &mut AsyncPgConnection,
     state: &AppState,
-    user_id: Uuid,
-    role: Role,
+    user: &User,
 ) -> AppResult<TokenPair> {
-    issue_pair(conn, state, user_id, role, Uuid::new_v4(), Utc::now()).await
+    issue_pair(conn, state, user, Uuid::new_v4(), Utc::now()).await
 }
 
 /// A new token pair, with the refresh token's hash and expiry for the database.
 fn new_pair(
     state: &AppState,
-    user_id: Uuid,
-    role: Role,
+    user: &User,
     now: DateTime<Utc>,
 ) -> (TokenPair, Vec<u8>, DateTime<Utc>) {
     let refresh = new_opaque_token();
     let refresh_ttl =
         chrono::Duration::from_std(state.tokens.refresh_ttl).unwrap_or(chrono::Duration::days(30));
     let pair = TokenPair {
-        access_token: state.tokens.issue_access(user_id, role, now),
+        access_token: state
+            .tokens
+            .issue_access(user.id, user.role, user.session_version, now),
         refresh_token: refresh.plain,
         token_type: "Bearer",
         expires_in: state.tokens.access_ttl.as_secs(),
@@ -63,13 +63,12 @@ fn new_pair(
 async fn issue_pair(
     conn: &mut AsyncPgConnection,
     state: &AppState,
-    user_id: Uuid,
-    role: Role,
+    user: &User,
     family_id: Uuid,
     now: DateTime<Utc>,
 ) -> AppResult<TokenPair> {
-    let (pair, hash, expires_at) = new_pair(state, user_id, role, now);
-    store::insert_refresh_token(conn, user_id, family_id, &hash, expires_at).await?;
+    let (pair, hash, expires_at) = new_pair(state, user, now);
+    store::insert_refresh_token(conn, user.id, family_id, &hash, expires_at).await?;
     Ok(pair)
 }
 
@@ -122,7 +121,7 @@ pub async fn login(
     };
     // The right password: one statement clears the failures (this attempt's provisional one
     // included), stamps the activity, stores a rehash and the refresh token.
-    let (user_id, role) = (user.id, user.role);
+    let user_id = user.id;
     let mut conn = state.pool.get().await?;
     if user.self_enrolled && user.email_verified_at.is_none() {
         store::clear_failures(&mut conn, &account_key).await?;
@@ -133,7 +132,7 @@ pub async fn login(
             "Confirm your email address with the link we sent before signing in.",
         ));
     }
-    let (pair, hash, expires_at) = new_pair(state, user_id, role, now);
+    let (pair, hash, expires_at) = new_pair(state, &user, now);
     let signed_in = store::finish_sign_in(
         &mut conn,
         &account_key,
@@ -176,7 +175,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<TokenPa
                     return Err(AppError::Unauthorized);
                 }
                 store::touch_last_active(conn, user_id).await?;
-                issue_pair(conn, state, user.id, user.role, family_id, now)
+                issue_pair(conn, state, &user, family_id, now)
                     .await
                     .map(Some)
             }
@@ -189,16 +188,24 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<TokenPa
     let hash = hash_token(refresh_token);
     if let Some((user_id, family_id)) = store::used_token_family(&mut conn, &hash).await? {
         let revoked = store::revoke_family(&mut conn, family_id).await?;
-        tracing::warn!(target: "security", event = "refresh_token_reuse", %user_id, %family_id, revoked, "refresh token replayed; family revoked");
+        // Whoever holds the stolen pair may hold its access token too.
+        store::end_access_tokens(&mut conn, user_id).await?;
+        state.forget_user(&user_id);
+        tracing::warn!(target: "security", event = "refresh_token_reuse", %user_id, %family_id, revoked, "refresh token replayed; family revoked; access tokens ended");
     }
     Err(AppError::Unauthorized)
 }
 
-/// Ends the session the refresh token belongs to. Unknown tokens are accepted silently.
+/// Ends the session the refresh token belongs to, and every access token of the account (other
+/// devices renew theirs with their own refresh token). Unknown tokens are accepted silently.
 pub async fn logout(state: &AppState, refresh_token: &str) -> AppResult<()> {
     let mut conn = state.pool.get().await?;
-    if let Some(family_id) = store::family_of(&mut conn, &hash_token(refresh_token)).await? {
+    if let Some((user_id, family_id)) =
+        store::family_of(&mut conn, &hash_token(refresh_token)).await?
+    {
         store::revoke_family(&mut conn, family_id).await?;
+        store::end_access_tokens(&mut conn, user_id).await?;
+        state.forget_user(&user_id);
     }
     Ok(())
 }
@@ -277,13 +284,14 @@ pub async fn confirm_password_reset(
             // The reset proves the person reads this mailbox.
             store::mark_email_verified(conn, user_id).await?;
             let revoked = store::revoke_all_refresh_tokens(conn, user_id).await?;
+            store::end_access_tokens(conn, user_id).await?;
             tracing::info!(target: "security", event = "password_reset", %user_id, revoked, "password reset; sessions revoked");
             Ok(user_id)
         }
         .scope_boxed()
     })
     .await?;
-    state.profiles.forget(&user_id);
+    state.forget_user(&user_id);
     Ok(())
 }
 
@@ -329,7 +337,7 @@ pub async fn verify_email(state: &AppState, token: &str) -> AppResult<()> {
             }
         };
     store::mark_email_verified(&mut conn, user_id).await?;
-    state.profiles.forget(&user_id);
+    state.forget_user(&user_id);
     Ok(())
 }
 

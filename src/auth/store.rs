@@ -28,6 +28,8 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     pub municipality_id: Option<Uuid>,
     pub self_enrolled: bool,
+    /// Access tokens name it; raising it ends them all (`end_access_tokens`).
+    pub session_version: i32,
 }
 
 #[derive(Queryable, Selectable)]
@@ -46,6 +48,7 @@ struct UserRow {
     created_at: DateTime<Utc>,
     municipality_id: Option<Uuid>,
     self_enrolled: bool,
+    session_version: i32,
 }
 
 impl From<UserRow> for User {
@@ -64,6 +67,7 @@ impl From<UserRow> for User {
             created_at: row.created_at,
             municipality_id: row.municipality_id,
             self_enrolled: row.self_enrolled,
+            session_version: row.session_version,
         }
     }
 }
@@ -238,6 +242,42 @@ pub async fn touch_last_active(conn: &mut AsyncPgConnection, id: Uuid) -> Result
     Ok(())
 }
 
+/// What an access token must still match to be honoured: the account's session version and
+/// role, and that it is not erased.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionState {
+    pub version: i32,
+    pub role: Role,
+    pub erased: bool,
+}
+
+pub async fn session_state(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> Result<Option<SessionState>, AppError> {
+    let found: Option<(i32, Role, Option<DateTime<Utc>>)> = users::table
+        .find(id)
+        .select((users::session_version, users::role, users::erased_at))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(found.map(|(version, role, erased_at)| SessionState {
+        version,
+        role,
+        erased: erased_at.is_some(),
+    }))
+}
+
+/// Ends every access token issued to the account so far (they name an older version). Refresh
+/// tokens are revoked separately, where a whole session ends.
+pub async fn end_access_tokens(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), AppError> {
+    diesel::update(users::table.find(id))
+        .set(users::session_version.eq(users::session_version + 1))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 // ---- refresh tokens -------------------------------------------------------------------------
 
 pub async fn insert_refresh_token(
@@ -293,13 +333,14 @@ pub async fn used_token_family(
         .optional()?)
 }
 
+/// The owner and family of a refresh token.
 pub async fn family_of(
     conn: &mut AsyncPgConnection,
     hash: &[u8],
-) -> Result<Option<Uuid>, AppError> {
+) -> Result<Option<(Uuid, Uuid)>, AppError> {
     Ok(refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(hash))
-        .select(refresh_tokens::family_id)
+        .select((refresh_tokens::user_id, refresh_tokens::family_id))
         .first(conn)
         .await
         .optional()?)
@@ -482,6 +523,7 @@ pub async fn finish_sign_in(
              UPDATE users SET last_active_at = now(), \
                     password_hash = coalesce($7, password_hash) \
               WHERE id = $2 AND password_hash = $6 AND role = $8 AND erased_at IS NULL \
+                AND session_version = $9 \
               RETURNING id), \
               cleared AS (DELETE FROM login_failures WHERE account_key = $1) \
          INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) \
@@ -495,6 +537,7 @@ pub async fn finish_sign_in(
     .bind::<Nullable<Text>, _>(user.password_hash.as_deref())
     .bind::<Nullable<Text>, _>(rehashed)
     .bind::<Text, _>(user.role.as_str())
+    .bind::<diesel::sql_types::Integer, _>(user.session_version)
     .execute(conn)
     .await?;
     Ok(stored == 1)

@@ -25,6 +25,8 @@ pub struct Claims {
     pub aud: String,
     pub sub: Uuid,
     pub role: Role,
+    /// The account's session version when issued (`users.session_version`).
+    pub ver: i32,
     pub iat: i64,
     pub exp: i64,
 }
@@ -88,12 +90,19 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue_access(&self, user_id: Uuid, role: Role, now: DateTime<Utc>) -> String {
+    pub fn issue_access(
+        &self,
+        user_id: Uuid,
+        role: Role,
+        version: i32,
+        now: DateTime<Utc>,
+    ) -> String {
         let claims = Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             sub: user_id,
             role,
+            ver: version,
             iat: now.timestamp(),
             exp: now.timestamp() + self.access_ttl.as_secs() as i64,
         };
@@ -158,14 +167,23 @@ mod tests {
         let keys = keys();
         let now = Utc::now();
         let id = Uuid::new_v4();
-        let token = keys.issue_access(id, Role::Mentor, now);
+        let token = keys.issue_access(id, Role::Mentor, 1, now);
         let claims = keys.verify_access(&token, now).unwrap();
         assert_eq!((claims.sub, claims.role), (id, Role::Mentor));
         assert_eq!(claims.exp - claims.iat, 900);
-        let old = keys.issue_access(id, Role::Mentor, now - chrono::Duration::seconds(900 + 31));
+        let old = keys.issue_access(
+            id,
+            Role::Mentor,
+            1,
+            now - chrono::Duration::seconds(900 + 31),
+        );
         assert!(keys.verify_access(&old, now).is_none());
-        let within_leeway =
-            keys.issue_access(id, Role::Mentor, now - chrono::Duration::seconds(900 + 10));
+        let within_leeway = keys.issue_access(
+            id,
+            Role::Mentor,
+            1,
+            now - chrono::Duration::seconds(900 + 10),
+        );
         assert!(keys.verify_access(&within_leeway, now).is_some());
     }
 
@@ -173,7 +191,7 @@ mod tests {
     fn a_verified_token_still_expires_and_a_tampered_one_is_checked_afresh() {
         let keys = keys();
         let now = Utc::now();
-        let token = keys.issue_access(Uuid::new_v4(), Role::Mentor, now);
+        let token = keys.issue_access(Uuid::new_v4(), Role::Mentor, 1, now);
         assert!(keys.verify_access(&token, now).is_some());
         assert!(keys.verify_access(&token, now).is_some(), "from the cache");
         let later = now + chrono::Duration::seconds(900 + 31);

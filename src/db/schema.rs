@@ -71,6 +71,7 @@ diesel::table! {
         usht_id -> Nullable<Uuid>,
         self_enrolled -> Bool,
         erased_at -> Nullable<Timestamptz>,
+        session_version -> Int4,
     }
 }
 

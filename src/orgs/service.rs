@@ -483,7 +483,7 @@ pub async fn accept_invitation(
                 })?;
                 store::mark_accepted(conn, invitation.id, user.id).await?;
                 users::touch_last_active(conn, user.id).await?;
-                let pair = crate::auth::service::start_session(conn, state, user.id, role).await?;
+                let pair = crate::auth::service::start_session(conn, state, &user).await?;
                 Ok((pair, user.id, role))
             }
             .scope_boxed()
@@ -699,12 +699,13 @@ pub async fn change_role(
                 return Err(AppError::NotFound);
             }
             users::revoke_all_refresh_tokens(conn, user_id).await?;
+            users::end_access_tokens(conn, user_id).await?;
             Ok(())
         }
         .scope_boxed()
     })
     .await?;
-    state.profiles.forget(&user_id);
+    state.forget_user(&user_id);
     tracing::info!(target: "security", event = "role_changed", %user_id, role = role.as_str(), by = %caller.id, "role changed");
     Ok(())
 }

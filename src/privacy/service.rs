@@ -248,7 +248,8 @@ pub async fn erase(state: &AppState, user_id: Uuid, by: &AuthUser) -> AppResult<
                 "UPDATE users SET email = 'erased-' || id || '@erased.invalid', name = 'Slettet bruker',
                     password_hash = NULL, email_verified_at = NULL, workplace = NULL, leader_name = NULL,
                     leader_email = NULL, last_active_at = NULL, municipality_id = NULL, usht_id = NULL,
-                    self_enrolled = false, erased_at = now(), updated_at = now()
+                    self_enrolled = false, erased_at = now(), updated_at = now(),
+                    session_version = session_version + 1
                  WHERE id = $1",
             )
             .bind::<SqlUuid, _>(user_id)
@@ -260,7 +261,7 @@ pub async fn erase(state: &AppState, user_id: Uuid, by: &AuthUser) -> AppResult<
     })
     .await?;
     // Other instances hear of it from the database; this one forgets at once.
-    state.profiles.forget(&user_id);
+    state.forget_user(&user_id);
     tracing::info!(target: "security", event = "user_erased", %user_id, by = %by.id, by_role = by.role.as_str(), "personal data erased");
     Ok(())
 }

@@ -330,7 +330,7 @@ async fn forged_expired_and_foreign_tokens_are_401() {
     let (account, token) = app.user_with_token(Role::Admin).await;
     assert_eq!(app.get("/me", &token).await.status(), 200);
     let now = chrono::Utc::now().timestamp();
-    let good = json!({"iss": "mentorsti", "aud": "mentorsti-api", "sub": account.id, "role": "admin", "iat": now, "exp": now + 900});
+    let good = json!({"iss": "mentorsti", "aud": "mentorsti-api", "sub": account.id, "role": "admin", "ver": 1, "iat": now, "exp": now + 900});
     assert_eq!(
         app.get("/me", &craft(&good, JWT_SECRET, Algorithm::HS256))
             .await
@@ -362,6 +362,16 @@ async fn forged_expired_and_foreign_tokens_are_401() {
     future["iat"] = json!(now + 3600);
     future["exp"] = json!(now + 4500);
     bad_tokens.push(craft(&future, JWT_SECRET, Algorithm::HS256));
+    // Signed with our key but naming no session version, or an older one, or another role.
+    let mut no_version = good.clone();
+    no_version.as_object_mut().unwrap().remove("ver");
+    bad_tokens.push(craft(&no_version, JWT_SECRET, Algorithm::HS256));
+    let mut old_version = good.clone();
+    old_version["ver"] = json!(0);
+    bad_tokens.push(craft(&old_version, JWT_SECRET, Algorithm::HS256));
+    let mut other_role = good.clone();
+    other_role["role"] = json!("mentor");
+    bad_tokens.push(craft(&other_role, JWT_SECRET, Algorithm::HS256));
     // alg: none, unsigned.
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none","typ":"JWT"}"#);
     let payload = URL_SAFE_NO_PAD.encode(good.to_string());

@@ -64,17 +64,39 @@ async fn me_follows_changes_made_elsewhere() {
     assert_eq!(me(&app, &token).await["role"], "mentor");
     let sql = app.sql().await;
     sql.execute(
-        "UPDATE users SET name = 'Endret Annensteds', role = 'facilitator', \
-         email_verified_at = NULL WHERE id = $1",
+        "UPDATE users SET name = 'Endret Annensteds', email_verified_at = NULL WHERE id = $1",
         &[&account.id],
     )
     .await
     .unwrap();
-    eventually("/me shows the name and role changed in SQL", || async {
+    eventually("/me shows the name changed in SQL", || async {
         let me = me(&app, &token).await;
-        me["name"] == "Endret Annensteds"
-            && me["role"] == "facilitator"
-            && me["email_verified"] == false
+        me["name"] == "Endret Annensteds" && me["email_verified"] == false
+    })
+    .await;
+
+    // A role given elsewhere (another instance, SQL) ends the tokens that carry the old one.
+    sql.execute(
+        "UPDATE users SET role = 'facilitator' WHERE id = $1",
+        &[&account.id],
+    )
+    .await
+    .unwrap();
+    eventually("a token with the old role is refused", || async {
+        app.get("/path", &token).await.status() == 401
+    })
+    .await;
+    let (account, token) = app.user_with_token(Role::Mentor).await;
+    assert_eq!(app.get("/path", &token).await.status(), 200);
+    // So does a session version raised elsewhere (sign-out, password reset on another instance).
+    sql.execute(
+        "UPDATE users SET session_version = session_version + 1 WHERE id = $1",
+        &[&account.id],
+    )
+    .await
+    .unwrap();
+    eventually("an access token of an ended session is refused", || async {
+        app.get("/path", &token).await.status() == 401
     })
     .await;
 

@@ -19,4 +19,5 @@ mod orgs;
 mod privacy;
 mod quickstart;
 mod reflection;
+mod security;
 mod webinars;

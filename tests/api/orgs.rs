@@ -955,11 +955,11 @@ async fn role_changes_take_effect_at_once() {
         )
         .await;
     assert_eq!(response.status(), 200);
-    // The old access token still says coordinator, but the database decides.
+    // The old access token says coordinator: it ended with the role change.
     assert_problem(
         app.get("/admin/municipalities", &coordinator).await,
-        403,
-        "forbidden",
+        401,
+        "unauthorized",
     )
     .await;
     assert_problem(

@@ -65,7 +65,7 @@ async fn ready_mentor(app: &TestApp) -> (Account, String) {
     let token = app
         .state
         .tokens
-        .issue_access(account.id, Role::Mentor, Utc::now());
+        .issue_access(account.id, Role::Mentor, 1, Utc::now());
     (account, token)
 }
 
