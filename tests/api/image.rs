@@ -145,18 +145,46 @@ fn lay_out(stage: &BuildStage, patterns: &[String], root: &Path) -> BTreeSet<Str
     laid
 }
 
-/// Every file under the repository that the compiler read to build this binary.
+/// Every file under the repository that the compiler read to build this binary and its library.
+///
+/// `cargo build` leaves `target/debug/mentorsti.d` beside the binary, but `cargo test` on a clean
+/// checkout does not, so this reads the per-unit dep-info under `deps/` that every build writes.
+/// Files named there that no longer exist (an older build's unit) are left out.
 fn files_the_build_reads() -> BTreeSet<String> {
-    let dep_info = format!("{}.d", env!("CARGO_BIN_EXE_mentorsti"));
-    let text = std::fs::read_to_string(&dep_info)
-        .unwrap_or_else(|e| panic!("the binary's dep-info {dep_info}: {e}"));
+    let binary = Path::new(env!("CARGO_BIN_EXE_mentorsti"));
+    let deps = binary.parent().unwrap().join("deps");
+    let mut dep_infos: Vec<PathBuf> = std::fs::read_dir(&deps)
+        .unwrap_or_else(|e| panic!("the build's deps directory {}: {e}", deps.display()))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("mentorsti-") && name.ends_with(".d")
+        })
+        .collect();
+    dep_infos.extend(Some(binary.with_extension("d")).filter(|p| p.is_file()));
+    assert!(
+        !dep_infos.is_empty(),
+        "no dep-info for mentorsti under {}",
+        deps.display()
+    );
     let root = format!("{}/", repo().display());
-    let mut files: BTreeSet<String> = text
-        .lines()
-        .flat_map(|line| line.split_once(": ").map(|(_, deps)| deps).into_iter())
-        .flat_map(|deps| deps.split_whitespace())
-        .filter_map(|path| path.strip_prefix(&root))
-        .map(str::to_owned)
+    let mut files: BTreeSet<String> = dep_infos
+        .iter()
+        .flat_map(|path| {
+            std::fs::read_to_string(path)
+                .unwrap_or_default()
+                .lines()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .flat_map(|line| line.split_once(": ").map(|(_, deps)| deps.to_owned()))
+        .flat_map(|deps| {
+            deps.split_whitespace()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .filter_map(|path| path.strip_prefix(&root).map(str::to_owned))
+        .filter(|file| repo().join(file).is_file())
         .collect();
     files.insert("Cargo.toml".into());
     files.insert("Cargo.lock".into());
