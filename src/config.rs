@@ -79,6 +79,8 @@ pub struct WorkerConfig {
     pub max_backoff: Duration,
     /// Whether `serve` runs the outbox worker in-process.
     pub enabled: bool,
+    /// How long a sent mail's body is kept.
+    pub mail_retention: Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -230,6 +232,12 @@ impl Config {
                     .unwrap_or(600),
             ),
             enabled: true,
+            mail_retention: Duration::from_secs(
+                86_400
+                    * reader
+                        .number("MAIL_RETENTION_DAYS", 30u64, 1, 3650)
+                        .unwrap_or(30),
+            ),
         };
         let log_format = match reader.string("LOG_FORMAT", "json").as_str() {
             "json" => LogFormat::Json,

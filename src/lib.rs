@@ -126,6 +126,8 @@ impl AppState {
         Ok(Worker {
             pool: self.pool.clone(),
             mailer: Mailer::new(&self.config.mail)?,
+            keys: self.config.encryption.clone(),
+            retention: self.config.worker.mail_retention,
             poll_interval: self.config.worker.poll_interval,
             max_backoff: self.config.worker.max_backoff,
         })

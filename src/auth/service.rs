@@ -12,7 +12,7 @@ use super::store::{self, TokenPurpose, User};
 use super::tokens::{hash_token, new_opaque_token};
 use super::Role;
 use crate::error::{AppError, AppResult};
-use crate::mail::{self, templates, NewMail};
+use crate::mail::{self, templates, NewMail, SECRET_PLACEHOLDER};
 use crate::AppState;
 
 /// How long a password-reset or email-verification link works.
@@ -233,9 +233,13 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
                 Utc::now() + EMAIL_TOKEN_TTL,
             )
             .await?;
-            let link = state.config.screen_link("/reset-password", &token.plain);
+            let link = state
+                .config
+                .screen_link("/reset-password", SECRET_PLACEHOLDER);
             let mail = templates::password_reset(&user.name, &link);
-            mail::enqueue(conn, NewMail::now(&user.email, Some(user.id), mail)).await?;
+            let mail = NewMail::now(&user.email, Some(user.id), mail)
+                .with_secret(&state.config.encryption, &token.plain);
+            mail::enqueue(conn, mail).await?;
             Ok(())
         }
         .scope_boxed()
@@ -311,16 +315,16 @@ pub async fn send_email_verification(
         Utc::now() + EMAIL_TOKEN_TTL,
     )
     .await?;
-    let link = state.config.screen_link("/verify-email", &token.plain);
-    mail::enqueue(
-        conn,
-        NewMail::now(
-            &user.email,
-            Some(user.id),
-            templates::email_verification(&user.name, &link),
-        ),
+    let link = state
+        .config
+        .screen_link("/verify-email", SECRET_PLACEHOLDER);
+    let mail = NewMail::now(
+        &user.email,
+        Some(user.id),
+        templates::email_verification(&user.name, &link),
     )
-    .await?;
+    .with_secret(&state.config.encryption, &token.plain);
+    mail::enqueue(conn, mail).await?;
     Ok(())
 }
 

@@ -37,6 +37,8 @@ diesel::table! {
         last_error -> Nullable<Text>,
         sent_at -> Nullable<Timestamptz>,
         failed_at -> Nullable<Timestamptz>,
+        secret_ciphertext -> Nullable<Bytea>,
+        secret_key_id -> Nullable<Text>,
     }
 }
 

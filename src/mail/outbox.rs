@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::RenderedMail;
 use crate::db::schema::mail_outbox;
+use crate::encryption::{row_aad, Keyring};
 use crate::error::AppError;
 
 /// A file sent with a mail (calendar invitations).
@@ -19,7 +20,13 @@ pub struct Attachment {
     pub content: String,
 }
 
+/// Stands in a stored body where the mail's one-time token goes; the token itself is sealed
+/// beside the body and put in only when the mail is sent (so neither a backup nor SQL access
+/// nor an export holds a live link). URL- and HTML-safe, so it survives building the link.
+pub const SECRET_PLACEHOLDER: &str = "__sealed_token__";
+
 pub struct NewMail<'a> {
+    pub id: Uuid,
     pub recipient: &'a str,
     pub user_id: Option<Uuid>,
     pub mail: RenderedMail,
@@ -28,19 +35,34 @@ pub struct NewMail<'a> {
     pub send_after: Option<DateTime<Utc>>,
     /// A mail with a key already in the outbox is not enqueued again.
     pub dedupe_key: Option<String>,
+    /// The sealed one-time token that replaces [`SECRET_PLACEHOLDER`] at send time.
+    pub secret: Option<crate::encryption::Sealed>,
 }
 
 impl<'a> NewMail<'a> {
     pub fn now(recipient: &'a str, user_id: Option<Uuid>, mail: RenderedMail) -> Self {
         Self {
+            id: Uuid::new_v4(),
             recipient,
             user_id,
             mail,
             attachments: Vec::new(),
             send_after: None,
             dedupe_key: None,
+            secret: None,
         }
     }
+
+    /// Seals the token that the mail's body names by [`SECRET_PLACEHOLDER`].
+    pub fn with_secret(mut self, keys: &Keyring, token: &str) -> Self {
+        self.secret = Some(keys.seal(token, &secret_aad(self.id)));
+        self
+    }
+}
+
+/// Ties a sealed token to its mail: it opens for no other row.
+fn secret_aad(id: Uuid) -> Vec<u8> {
+    row_aad("mail_outbox", &[id.as_bytes()])
 }
 
 /// Adds a mail to the outbox; returns false when its dedupe key was already there.
@@ -54,14 +76,15 @@ pub async fn enqueue_many(
     conn: &mut AsyncPgConnection,
     mails: Vec<NewMail<'_>>,
 ) -> Result<usize, AppError> {
-    // PostgreSQL takes at most 65,535 parameters a statement; a row here binds nine.
-    const ROWS_PER_STATEMENT: usize = 5_000;
+    // PostgreSQL takes at most 65,535 parameters a statement; a row here binds twelve.
+    const ROWS_PER_STATEMENT: usize = 4_000;
     let now = Utc::now();
     let mut rows = Vec::with_capacity(mails.len());
     for new in &mails {
         let attachments = serde_json::to_value(&new.attachments)
             .map_err(|e| AppError::internal(e.to_string()))?;
         rows.push((
+            mail_outbox::id.eq(new.id),
             mail_outbox::recipient.eq(new.recipient),
             mail_outbox::user_id.eq(new.user_id),
             mail_outbox::template.eq(new.mail.template),
@@ -71,6 +94,8 @@ pub async fn enqueue_many(
             mail_outbox::attachments.eq(attachments),
             mail_outbox::dedupe_key.eq(&new.dedupe_key),
             mail_outbox::send_after.eq(new.send_after.unwrap_or(now)),
+            mail_outbox::secret_ciphertext.eq(new.secret.as_ref().map(|s| s.ciphertext.clone())),
+            mail_outbox::secret_key_id.eq(new.secret.as_ref().map(|s| s.key_id.clone())),
         ));
     }
     let mut inserted = 0;
@@ -95,4 +120,20 @@ pub struct OutboxMail {
     pub body_html: String,
     pub attachments: serde_json::Value,
     pub attempts: i32,
+    pub secret_ciphertext: Option<Vec<u8>>,
+    pub secret_key_id: Option<String>,
+}
+
+impl OutboxMail {
+    /// The mail as it goes out: the sealed token, if any, in its place in both bodies.
+    pub fn opened(mut self, keys: &Keyring) -> Result<Self, AppError> {
+        if let (Some(ciphertext), Some(key_id)) = (&self.secret_ciphertext, &self.secret_key_id) {
+            let token = keys
+                .open(key_id, ciphertext, &secret_aad(self.id))
+                .map_err(|e| AppError::internal(format!("mail secret: {e}")))?;
+            self.body_text = self.body_text.replace(SECRET_PLACEHOLDER, &token);
+            self.body_html = self.body_html.replace(SECRET_PLACEHOLDER, &token);
+        }
+        Ok(self)
+    }
 }

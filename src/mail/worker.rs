@@ -23,6 +23,10 @@ pub const MAX_ATTEMPTS: i32 = 450;
 pub struct Worker {
     pub pool: DbPool,
     pub mailer: Mailer,
+    /// Opens the one-time tokens sealed with mails.
+    pub keys: std::sync::Arc<crate::encryption::Keyring>,
+    /// Bodies of mails sent (or given up) longer ago than this are emptied.
+    pub retention: Duration,
     pub poll_interval: Duration,
     pub max_backoff: Duration,
 }
@@ -89,6 +93,7 @@ impl Worker {
     pub async fn send_one(&self) -> Result<Outcome, AppError> {
         let mut conn = self.pool.get().await?;
         let mailer = &self.mailer;
+        let keys = &self.keys;
         let max_backoff = self.max_backoff;
         conn.transaction::<Outcome, AppError, _>(|conn| {
             async move {
@@ -107,7 +112,11 @@ impl Worker {
                 else {
                     return Ok(Outcome::Idle);
                 };
-                let outcome = match mailer.send(&mail).await {
+                let sent = match mail.clone().opened(keys) {
+                    Ok(opened) => mailer.send(&opened).await,
+                    Err(error) => Err(anyhow::anyhow!("{error}")),
+                };
+                let outcome = match sent {
                     Ok(()) => {
                         mark(conn, &mail, MarkAs::Sent).await?;
                         Outcome::Sent
@@ -141,8 +150,41 @@ impl Worker {
     async fn housekeeping(&self) -> Result<(), AppError> {
         let mut conn = self.pool.get().await?;
         crate::auth::store::purge_old_failures(&mut conn).await?;
+        let cutoff = Utc::now() - chrono::Duration::from_std(self.retention).unwrap_or_default();
+        purge_bodies(&mut conn, cutoff).await?;
         Ok(())
     }
+}
+
+/// Empties the bodies of mails sent or given up before `cutoff`; recipient, subject and times
+/// stay for the record (and go with the person at erasure). Returns how many were emptied.
+pub async fn purge_bodies(
+    conn: &mut AsyncPgConnection,
+    cutoff: chrono::DateTime<Utc>,
+) -> Result<usize, AppError> {
+    Ok(diesel::update(
+        mail_outbox::table
+            .filter(
+                mail_outbox::sent_at
+                    .lt(cutoff)
+                    .or(mail_outbox::failed_at.lt(cutoff)),
+            )
+            .filter(
+                mail_outbox::body_text
+                    .ne("")
+                    .or(mail_outbox::body_html.ne(""))
+                    .or(mail_outbox::attachments.ne(serde_json::json!([]))),
+            ),
+    )
+    .set((
+        mail_outbox::body_text.eq(""),
+        mail_outbox::body_html.eq(""),
+        mail_outbox::attachments.eq(serde_json::json!([])),
+        mail_outbox::secret_ciphertext.eq(None::<Vec<u8>>),
+        mail_outbox::secret_key_id.eq(None::<String>),
+    ))
+    .execute(conn)
+    .await?)
 }
 
 enum MarkAs {
@@ -165,6 +207,9 @@ async fn mark(
                     attempts,
                     mail_outbox::sent_at.eq(diesel::dsl::now),
                     mail_outbox::last_error.eq(None::<String>),
+                    // The link is in the recipient's inbox; nothing here opens it again.
+                    mail_outbox::secret_ciphertext.eq(None::<Vec<u8>>),
+                    mail_outbox::secret_key_id.eq(None::<String>),
                 ))
                 .execute(conn)
                 .await?
@@ -186,6 +231,8 @@ async fn mark(
                     attempts,
                     mail_outbox::failed_at.eq(diesel::dsl::now),
                     mail_outbox::last_error.eq(truncate(&error)),
+                    mail_outbox::secret_ciphertext.eq(None::<Vec<u8>>),
+                    mail_outbox::secret_key_id.eq(None::<String>),
                 ))
                 .execute(conn)
                 .await?

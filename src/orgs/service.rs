@@ -18,7 +18,7 @@ use crate::auth::store::{self as users, NewUser};
 use crate::auth::tokens::{hash_token, new_opaque_token};
 use crate::auth::{AuthUser, Role};
 use crate::error::{AppError, AppResult};
-use crate::mail::{self, templates, NewMail};
+use crate::mail::{self, templates, NewMail, SECRET_PLACEHOLDER};
 use crate::privacy::service::{record_access, Access};
 use crate::AppState;
 
@@ -319,13 +319,12 @@ async fn invite(
         let token = tokens
             .get(&invitation.email)
             .ok_or_else(|| AppError::internal("invitation token missing"))?;
-        mails.push(invitation_mail(state, invitation, target, token));
+        let letter = invitation_mail(state, invitation, target);
+        mails.push(
+            NewMail::now(&invitation.email, None, letter)
+                .with_secret(&state.config.encryption, token),
+        );
     }
-    let mails: Vec<NewMail> = mails
-        .iter()
-        .zip(&created)
-        .map(|(mail, invitation)| NewMail::now(&invitation.email, None, mail.clone()))
-        .collect();
     mail::outbox::enqueue_many(conn, mails).await?;
     outcome.created = created;
     Ok(outcome)
@@ -335,9 +334,9 @@ fn invitation_mail(
     state: &AppState,
     invitation: &Invitation,
     target: &Target,
-    token: &str,
 ) -> templates::RenderedMail {
-    let link = state.config.screen_link("/invitation", token);
+    // The token is sealed with the mail and put in at send time (see `mail::outbox`).
+    let link = state.config.screen_link("/invitation", SECRET_PLACEHOLDER);
     let valid_until = templates::oslo_time(invitation.expires_at);
     let name = invitation.name.as_deref().unwrap_or("");
     match target {
@@ -384,8 +383,13 @@ pub async fn resend_invitation(
             let token = new_opaque_token();
             let renewed =
                 store::renew_invitation(conn, id, &token.hash, Utc::now() + INVITATION_TTL).await?;
-            let mail = invitation_mail(state, &renewed, &target, &token.plain);
-            mail::enqueue(conn, NewMail::now(&renewed.email, None, mail)).await?;
+            let mail = NewMail::now(
+                &renewed.email,
+                None,
+                invitation_mail(state, &renewed, &target),
+            )
+            .with_secret(&state.config.encryption, &token.plain);
+            mail::enqueue(conn, mail).await?;
             Ok(renewed)
         }
         .scope_boxed()

@@ -615,6 +615,21 @@ impl TestApp {
     }
 
     /// Runs SQL against this test's database (for arranging time and checking the truth).
+    /// Everything in the test database, as `pg_dump --data-only` writes it.
+    pub fn dump(&self) -> String {
+        let dump = std::process::Command::new(pg_dump())
+            .args(["--data-only", "--no-owner", "--dbname"])
+            .arg(&self.db.url)
+            .output()
+            .expect("run pg_dump");
+        assert!(
+            dump.status.success(),
+            "{}",
+            String::from_utf8_lossy(&dump.stderr)
+        );
+        String::from_utf8_lossy(&dump.stdout).into_owned()
+    }
+
     pub async fn sql(&self) -> tokio_postgres::Client {
         self.db.client().await
     }
@@ -654,4 +669,17 @@ pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str
     assert_eq!(body["status"], status);
     assert!(body["type"].is_string() && body["title"].is_string() && body["detail"].is_string());
     body
+}
+
+/// `pg_dump` from PATH, or beside the installed server binaries.
+pub fn pg_dump() -> std::path::PathBuf {
+    let on_path = std::process::Command::new("pg_dump")
+        .arg("--version")
+        .output();
+    if on_path.is_ok_and(|o| o.status.success()) {
+        return "pg_dump".into();
+    }
+    mentorsti::db::embedded::find_binaries()
+        .map(|dir| dir.join("pg_dump"))
+        .expect("pg_dump must be installed (it comes with the PostgreSQL server binaries)")
 }

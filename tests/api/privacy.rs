@@ -265,17 +265,7 @@ async fn erasure_removes_what_they_wrote_and_keeps_anonymous_counts() {
         .await
         .unwrap();
     assert_eq!(reset.status(), 202);
-    let dump = std::process::Command::new(pg_dump())
-        .args(["--data-only", "--no-owner", "--dbname"])
-        .arg(&app.db.url)
-        .output()
-        .expect("run pg_dump");
-    assert!(
-        dump.status.success(),
-        "{}",
-        String::from_utf8_lossy(&dump.stderr)
-    );
-    let dump = String::from_utf8_lossy(&dump.stdout).to_lowercase();
+    let dump = app.dump().to_lowercase();
     assert!(
         dump.contains("slettet bruker"),
         "the dump holds the users table"
@@ -363,17 +353,4 @@ async fn writes_are_limited_per_account_and_per_address() {
     }
     // ...until the address's budget (8 a minute, shared) runs out.
     assert_problem(save(second.clone()).await, 429, "rate_limited").await;
-}
-
-/// `pg_dump` from PATH, or beside the installed server binaries.
-fn pg_dump() -> std::path::PathBuf {
-    let on_path = std::process::Command::new("pg_dump")
-        .arg("--version")
-        .output();
-    if on_path.is_ok_and(|o| o.status.success()) {
-        return "pg_dump".into();
-    }
-    mentorsti::db::embedded::find_binaries()
-        .map(|dir| dir.join("pg_dump"))
-        .expect("pg_dump must be installed (it comes with the PostgreSQL server binaries)")
 }

@@ -166,3 +166,168 @@ async fn a_demoted_facilitator_reads_no_more_notes() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn one_time_links_are_sealed_in_the_outbox_dropped_once_sent_and_never_exported() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let mentor = app.create_user(Role::Mentor, "glemsk@example.no").await;
+    let response = app
+        .client
+        .post(app.api("/auth/password-reset"))
+        .json(&json!({"email": "glemsk@example.no"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    let usht: serde_json::Value = app
+        .post(
+            "/admin/ushts",
+            &admin,
+            &json!({"name": "USHT Vestfold", "county": "Vestfold"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let response = app
+        .post(
+            &format!("/admin/ushts/{}/coordinators", usht["id"].as_str().unwrap()),
+            &admin,
+            &json!({"email": "ny.koordinator@example.no", "name": "Ny Koordinator"}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    let reset = app.mail.wait_for("glemsk@example.no", 1).await[0].token();
+    let invitation = app.mail.wait_for("ny.koordinator@example.no", 1).await[0].token();
+    assert_eq!((reset.len(), invitation.len()), (43, 43));
+
+    // Nothing stored holds either link: the bodies name a placeholder, and the sealed token
+    // went when the mail did.
+    let dump = app.dump();
+    for token in [&reset, &invitation] {
+        assert!(
+            !dump.contains(token.as_str()),
+            "the database holds a live link"
+        );
+    }
+    let sql = app.sql().await;
+    let rows = sql
+        .query(
+            "SELECT body_text, body_html, secret_ciphertext IS NULL FROM mail_outbox \
+             WHERE template IN ('password_reset', 'coordinator_invitation')",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        assert!(row.get::<_, String>(0).contains("token=__sealed_token__"));
+        assert!(row.get::<_, String>(1).contains("token=__sealed_token__"));
+        assert!(row.get::<_, bool>(2), "a sent mail keeps no sealed token");
+    }
+
+    // An administrator's export shows the mail, not the link.
+    let export = app
+        .get(&format!("/admin/users/{}/export", mentor.id), &admin)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(export.contains("[lenke fjernet]"), "{export}");
+    assert!(!export.contains(&reset) && !export.contains("__sealed_token__"));
+
+    // The link that went out works.
+    let response = app
+        .client
+        .post(app.api("/auth/password-reset/confirm"))
+        .json(&json!({"token": reset, "password": "et helt nytt passord 2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+
+    // After the retention period the bodies are emptied; who got what and when stays.
+    let mut conn = app.state.pool.get().await.unwrap();
+    let cutoff = chrono::Utc::now() + chrono::Duration::minutes(1);
+    let emptied = mentorsti::mail::worker::purge_bodies(&mut conn, cutoff)
+        .await
+        .unwrap();
+    assert_eq!(emptied, 2);
+    let left: i64 = sql
+        .query_one(
+            "SELECT count(*) FROM mail_outbox WHERE body_text <> '' OR body_html <> ''",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(left, 0);
+    assert_eq!(
+        mentorsti::mail::worker::purge_bodies(&mut conn, cutoff)
+            .await
+            .unwrap(),
+        0,
+        "an emptied mail is not emptied again"
+    );
+}
+
+#[tokio::test]
+async fn a_mail_waiting_for_smtp_holds_its_token_sealed_for_that_row_only() {
+    // Nobody listens on this port, so the mail waits in the outbox.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let app = crate::helpers::spawn_app_with(|vars| {
+        vars.insert("SMTP_URL".into(), format!("smtp://127.0.0.1:{port}"));
+    })
+    .await;
+    app.create_user(Role::Mentor, "venter@example.no").await;
+    app.create_user(Role::Mentor, "venter2@example.no").await;
+    for email in ["venter@example.no", "venter2@example.no"] {
+        app.client
+            .post(app.api("/auth/password-reset"))
+            .json(&json!({"email": email}))
+            .send()
+            .await
+            .unwrap();
+    }
+    let sql = app.sql().await;
+    let rows = sql
+        .query(
+            "SELECT id, body_text, secret_ciphertext FROM mail_outbox ORDER BY recipient",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2);
+    for row in &rows {
+        let body: String = row.get(1);
+        let sealed: Vec<u8> = row.get(2);
+        assert!(body.contains("token=__sealed_token__"), "{body}");
+        assert!(!String::from_utf8_lossy(&sealed).contains("token"));
+    }
+    // Moving one mail's sealed token to another mail does not send it there: it does not open.
+    let (first, second): (uuid::Uuid, uuid::Uuid) = (rows[0].get(0), rows[1].get(0));
+    sql.execute(
+        "UPDATE mail_outbox SET secret_ciphertext = (SELECT secret_ciphertext FROM mail_outbox WHERE id = $1) WHERE id = $2",
+        &[&first, &second],
+    )
+    .await
+    .unwrap();
+    let mail: mentorsti::mail::outbox::OutboxMail = {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use mentorsti::db::schema::mail_outbox;
+        let mut conn = app.state.pool.get().await.unwrap();
+        mail_outbox::table
+            .find(second)
+            .select(mentorsti::mail::outbox::OutboxMail::as_select())
+            .first(&mut conn)
+            .await
+            .unwrap()
+    };
+    assert!(mail.opened(&app.state.config.encryption).is_err());
+}
