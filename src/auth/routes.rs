@@ -104,25 +104,30 @@ pub async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The link from a sign-up's mail, with the password chosen at sign-up: the account is made
+/// only for whoever has both, so nobody can choose the password of someone else's address.
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct TokenRequest {
+pub struct VerifyEmailRequest {
     pub token: OpaqueToken,
+    /// The password chosen at sign-up (added to the contract's `{token}`).
+    pub password: Password,
 }
 
-#[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "auth", request_body = TokenRequest,
+#[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "auth", request_body = VerifyEmailRequest,
     responses(
-        (status = 204, description = "The address is confirmed"),
-        (status = 404, description = "`link_not_found`: no such link (or it was replaced by a newer one)", body = Problem),
-        (status = 410, description = "`link_used` or `link_expired`: ask for a new link", body = Problem),
-        (status = 422, description = "The token does not have the shape of one we issue", body = Problem)))]
+        (status = 204, description = "The address is confirmed and the account made; sign in with the same password"),
+        (status = 404, description = "`link_not_found`: no such link (or it was replaced by a newer sign-up or an accepted invitation)", body = Problem),
+        (status = 409, description = "`invitation_pending`: the address has an open invitation, whose link makes the account; `already_a_user`: the address has an account", body = Problem),
+        (status = 410, description = "`link_used` or `link_expired`: sign in, or sign up again", body = Problem),
+        (status = 422, description = "A malformed token, or not the password chosen at sign-up (field `password`; the link is not spent)", body = Problem)))]
 pub async fn verify_email(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: Json<TokenRequest>,
+    body: Json<VerifyEmailRequest>,
 ) -> AppResult<HttpResponse> {
     limit_auth(&state, &req)?;
-    service::verify_email(&state, &body.token).await?;
+    crate::orgs::service::confirm_signup(&state, &body.token, &body.password.secret()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -74,6 +74,13 @@ async fn issue_pair(
 
 /// Checks email and password. Unknown emails take the same time (dummy hash) and get the same
 /// answer; an email with too many recent failures is locked, known or not.
+/// What an address names at sign-in.
+enum Known {
+    Account(User),
+    Signup(store::Signup),
+    Nobody,
+}
+
 pub async fn login(
     state: &AppState,
     email: &str,
@@ -102,18 +109,35 @@ pub async fn login(
             tracing::warn!(target: "security", event = "login_locked", %ip, failures, "sign-in refused: account locked");
             return Err(AppError::RateLimited { retry_after_secs });
         }
-        store::find_user_by_email(&mut conn, &email).await?
+        match store::find_user_by_email(&mut conn, &email).await? {
+            Some(user) => Known::Account(user),
+            None => match store::pending_signup_for(&mut conn, &email).await? {
+                Some(signup) => Known::Signup(signup),
+                None => Known::Nobody,
+            },
+        }
     };
 
-    let verified = state
-        .passwords
-        .verify(
-            user.as_ref().and_then(|u| u.password_hash.as_deref()),
-            password,
-        )
-        .await?;
+    // One password check whatever is known of the address, so each answer takes as long.
+    let stored = match &user {
+        Known::Account(user) => user.password_hash.as_deref(),
+        Known::Signup(signup) => signup.password_hash.as_deref(),
+        Known::Nobody => None,
+    };
+    let verified = state.passwords.verify(stored, password).await?;
     let user = match user {
-        Some(user) if verified.valid => user,
+        Known::Account(user) if verified.valid => user,
+        Known::Signup(_) if verified.valid => {
+            let mut conn = state.pool.get().await?;
+            store::clear_failures(&mut conn, &account_key).await?;
+            // A sign-up is an account once its address is confirmed (only told to whoever has
+            // the password).
+            return Err(AppError::rule(
+                actix_web::http::StatusCode::FORBIDDEN,
+                "email_not_verified",
+                "Confirm your email address with the link we sent before signing in.",
+            ));
+        }
         _ => {
             tracing::warn!(target: "security", event = "login_failed", %ip, "sign-in failed");
             return Err(AppError::Unauthorized);
@@ -123,15 +147,6 @@ pub async fn login(
     // included), stamps the activity, stores a rehash and the refresh token.
     let user_id = user.id;
     let mut conn = state.pool.get().await?;
-    if user.self_enrolled && user.email_verified_at.is_none() {
-        store::clear_failures(&mut conn, &account_key).await?;
-        // A sign-up counts once its address is confirmed (only told to whoever has the password).
-        return Err(AppError::rule(
-            actix_web::http::StatusCode::FORBIDDEN,
-            "email_not_verified",
-            "Confirm your email address with the link we sent before signing in.",
-        ));
-    }
     let (pair, hash, expires_at) = new_pair(state, &user, now);
     let signed_in = store::finish_sign_in(
         &mut conn,
@@ -295,52 +310,6 @@ pub async fn confirm_password_reset(
         .scope_boxed()
     })
     .await?;
-    state.forget_user(&user_id);
-    Ok(())
-}
-
-/// Enqueues a verification link for a new address (within the caller's transaction).
-pub async fn send_email_verification(
-    conn: &mut AsyncPgConnection,
-    state: &AppState,
-    user: &User,
-) -> AppResult<()> {
-    store::void_auth_tokens(conn, user.id, TokenPurpose::EmailVerification).await?;
-    let token = new_opaque_token();
-    store::insert_auth_token(
-        conn,
-        user.id,
-        TokenPurpose::EmailVerification,
-        &token.hash,
-        Utc::now() + EMAIL_TOKEN_TTL,
-    )
-    .await?;
-    let link = state
-        .config
-        .screen_link("/verify-email", SECRET_PLACEHOLDER);
-    let mail = NewMail::now(
-        &user.email,
-        Some(user.id),
-        templates::email_verification(&user.name, &link),
-    )
-    .with_secret(&state.config.encryption, &token.plain);
-    mail::enqueue(conn, mail).await?;
-    Ok(())
-}
-
-pub async fn verify_email(state: &AppState, token: &str) -> AppResult<()> {
-    let hash = hash_token(token);
-    let mut conn = state.pool.get().await?;
-    let user_id =
-        match store::consume_auth_token(&mut conn, &hash, TokenPurpose::EmailVerification).await? {
-            Some(user_id) => user_id,
-            None => {
-                return Err(link_refusal(
-                    store::link_state(&mut conn, &hash, TokenPurpose::EmailVerification).await?,
-                ))
-            }
-        };
-    store::mark_email_verified(&mut conn, user_id).await?;
     state.forget_user(&user_id);
     Ok(())
 }

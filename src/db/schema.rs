@@ -56,6 +56,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Self-sign-ups waiting for their address to be confirmed (migration 000014).
+    signups (id) {
+        id -> Uuid,
+        email -> Text,
+        name -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        municipality_id -> Uuid,
+        token_hash -> Bytea,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        confirmed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Uuid,
         email -> Text,
@@ -151,6 +166,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(signups -> municipalities (municipality_id));
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(mail_outbox -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -424,6 +440,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     reflection_answers,
     reflection_notes,
     refresh_tokens,
+    signups,
     users,
     ushts,
     webinar_attendance,

@@ -138,7 +138,7 @@ pub fn email_verification(name: &str, link: &str) -> RenderedMail {
         greeting_name: name,
         paragraphs: vec![
             "Takk for at du har meldt deg på mentoropplæringen.".into(),
-            "Bekreft e-postadressen din for å komme i gang. Lenken virker i én time.".into(),
+            "Bekreft e-postadressen din for å komme i gang: åpne lenken og skriv passordet du valgte da du meldte deg på. Lenken virker i én time.".into(),
         ],
         action: Some(("Bekreft e-postadressen", link)),
         closing: vec!["Har du ikke meldt deg på selv, kan du se bort fra denne e-posten.".into()],
@@ -202,6 +202,22 @@ pub fn already_registered(name: &str, link: &str) -> RenderedMail {
             "Har du glemt passordet, kan du velge et nytt fra innloggingssiden.".into(),
         ],
         action: Some(("Gå til innlogging", link)),
+        closing: vec!["Var det ikke du, kan du se bort fra denne e-posten.".into()],
+    }
+    .render()
+}
+
+/// To an address someone tried to sign up with while an invitation to it is open.
+pub fn already_invited(link: &str) -> RenderedMail {
+    Letter {
+        template: "already_invited",
+        subject: "Du er allerede invitert".into(),
+        greeting_name: "",
+        paragraphs: vec![
+            "Noen (kanskje du) prøvde å melde seg på mentoropplæringen med denne e-postadressen. Adressen er allerede invitert, så ingen påmelding ble laget.".into(),
+            "Bruk lenken i invitasjonen du har fått på e-post for å lage kontoen. Finner du den ikke, eller har den gått ut, kan du be den som inviterte deg sende den på nytt.".into(),
+        ],
+        action: Some(("Gå til mentoropplæringen", link)),
         closing: vec!["Var det ikke du, kan du se bort fra denne e-posten.".into()],
     }
     .render()

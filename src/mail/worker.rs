@@ -150,6 +150,7 @@ impl Worker {
     async fn housekeeping(&self) -> Result<(), AppError> {
         let mut conn = self.pool.get().await?;
         crate::auth::store::purge_old_failures(&mut conn).await?;
+        crate::auth::store::purge_old_signups(&mut conn).await?;
         let cutoff = Utc::now() - chrono::Duration::from_std(self.retention).unwrap_or_default();
         purge_bodies(&mut conn, cutoff).await?;
         Ok(())

@@ -192,6 +192,8 @@ pub struct MentorCountsView {
     pub completed: i64,
     /// Invitations neither accepted nor expired.
     pub pending_invitations: i64,
+    /// Self-sign-ups whose address is not yet confirmed: not mentors (nor in `total`) until it is.
+    pub pending_signups: i64,
 }
 
 impl From<MentorCounts> for MentorCountsView {
@@ -205,6 +207,7 @@ impl From<MentorCounts> for MentorCountsView {
             note_submitted: get(Stage::NoteSubmitted),
             completed: get(Stage::Completed),
             pending_invitations: counts.pending_invitations,
+            pending_signups: counts.pending_signups,
         }
     }
 }

@@ -80,6 +80,7 @@ pub async fn enroll_municipality(
 pub struct MentorCounts {
     pub by_stage: HashMap<super::Stage, i64>,
     pub pending_invitations: i64,
+    pub pending_signups: i64,
 }
 
 /// The municipality, if it is in the caller's scope; otherwise 404.
@@ -135,6 +136,9 @@ async fn with_counts(
         if let Some(id) = id {
             counts.entry(id).or_default().pending_invitations = n;
         }
+    }
+    for (id, n) in store::pending_signup_counts(conn, &ids).await? {
+        counts.entry(id).or_default().pending_signups = n;
     }
     Ok(found
         .into_iter()
@@ -486,6 +490,8 @@ pub async fn accept_invitation(
                     other => other,
                 })?;
                 store::mark_accepted(conn, invitation.id, user.id).await?;
+                // The invitation wins over any sign-up of the address still waiting.
+                users::drop_pending_signups(conn, &invitation.email.to_lowercase()).await?;
                 users::touch_last_active(conn, user.id).await?;
                 let pair = crate::auth::service::start_session(conn, state, &user).await?;
                 Ok((pair, user.id, role))
@@ -543,27 +549,118 @@ pub async fn register(state: &AppState, request: Registration<'_>) -> AppResult<
                 .await?;
                 return Ok(());
             }
-            let user = users::insert_user(
+            if store::has_live_invitation(conn, &email).await? {
+                // An invitation wins: whoever holds the inbox makes the account from its link.
+                let link = state.config.screen_url("/");
+                mail::enqueue(conn, NewMail::now(&email, None, templates::already_invited(&link)))
+                    .await?;
+                return Ok(());
+            }
+            let token = new_opaque_token();
+            users::replace_signup(
                 conn,
-                NewUser {
+                users::NewSignup {
                     email: &email,
                     name,
-                    role: Role::Mentor,
-                    password_hash: Some(&password_hash),
-                    email_verified_at: None,
-                    municipality_id: Some(municipality.id),
-                    usht_id: None,
-                    self_enrolled: true,
+                    password_hash: &password_hash,
+                    municipality_id: municipality.id,
+                    token_hash: &token.hash,
+                    expires_at: Utc::now() + crate::auth::service::EMAIL_TOKEN_TTL,
                 },
             )
             .await?;
-            crate::auth::service::send_email_verification(conn, state, &user).await?;
-            tracing::info!(target: "security", event = "self_enrolled", user_id = %user.id, municipality = %municipality.number, "mentor signed up");
+            let link = state.config.screen_link("/verify-email", SECRET_PLACEHOLDER);
+            let letter = templates::email_verification(name, &link);
+            let mail = NewMail::now(&email, None, letter)
+                .with_secret(&state.config.encryption, &token.plain);
+            mail::enqueue(conn, mail).await?;
+            tracing::info!(target: "security", event = "signed_up", municipality = %municipality.number, "mentor signed up; address not yet confirmed");
             Ok(())
         }
         .scope_boxed()
     })
     .await
+}
+
+/// Confirms a self-sign-up: whoever has the link from the mail and the password chosen at
+/// sign-up gets the account. The password is checked only for a live link, which a wrong one
+/// does not spend; an open invitation of the address or an account made meanwhile wins.
+pub async fn confirm_signup(
+    state: &AppState,
+    token: &str,
+    password: &SecretString,
+) -> AppResult<()> {
+    let hash = hash_token(token);
+    let mut conn = state.pool.get().await?;
+    let found = users::find_signup_by_token(&mut conn, &hash).await?;
+    let signup = usable_signup(found, Utc::now())?;
+    drop(conn);
+    let verified = state
+        .passwords
+        .verify(signup.password_hash.as_deref(), password)
+        .await?;
+    if !verified.valid {
+        return Err(AppError::field(
+            "password",
+            "is not the password chosen at sign-up; sign up again to choose another",
+        ));
+    }
+    let mut conn = state.pool.get().await?;
+    let user_id = conn
+        .transaction::<Uuid, AppError, _>(|conn| {
+            async move {
+                let locked = users::lock_signup_by_token(conn, &hash).await?;
+                let signup = usable_signup(locked, Utc::now())?;
+                let email = signup.email.to_lowercase();
+                if store::has_live_invitation(conn, &email).await? {
+                    return Err(AppError::rule(
+                        StatusCode::CONFLICT,
+                        "invitation_pending",
+                        "This address has been invited; create the account from the invitation's link.",
+                    ));
+                }
+                let user = users::insert_user(
+                    conn,
+                    NewUser {
+                        email: &signup.email,
+                        name: signup.name.as_deref().unwrap_or_default(),
+                        role: Role::Mentor,
+                        password_hash: signup.password_hash.as_deref(),
+                        email_verified_at: Some(Utc::now()),
+                        municipality_id: Some(signup.municipality_id),
+                        usht_id: None,
+                        self_enrolled: true,
+                    },
+                )
+                .await
+                .map_err(|e| match e {
+                    AppError::Conflict(_) => AppError::rule(
+                        StatusCode::CONFLICT,
+                        "already_a_user",
+                        "An account with this address already exists; sign in instead.",
+                    ),
+                    other => other,
+                })?;
+                users::confirm_signup(conn, signup.id).await?;
+                Ok(user.id)
+            }
+            .scope_boxed()
+        })
+        .await?;
+    tracing::info!(target: "security", event = "self_enrolled", %user_id, "sign-up confirmed; account created");
+    Ok(())
+}
+
+/// A sign-up whose link can be used, or why it cannot (as for every link from a mail).
+fn usable_signup(found: Option<users::Signup>, now: DateTime<Utc>) -> AppResult<users::Signup> {
+    use crate::auth::service::link_refusal;
+    use crate::auth::store::LinkState;
+    match found {
+        None => Err(link_refusal(LinkState::Unknown)),
+        Some(s) if s.confirmed_at.is_some() => Err(link_refusal(LinkState::Used)),
+        Some(s) if s.expires_at <= now => Err(link_refusal(LinkState::Expired)),
+        Some(s) => Ok(s),
+    }
 }
 
 // ---- progress, reports, nudges --------------------------------------------------------------

@@ -12,7 +12,9 @@ use uuid::Uuid;
 use super::scope::Scope;
 use super::{InvitationStatus, Stage};
 use crate::auth::Role;
-use crate::db::schema::{invitations, mentor_progress, municipalities, nudges, users, ushts};
+use crate::db::schema::{
+    invitations, mentor_progress, municipalities, nudges, signups, users, ushts,
+};
 use crate::error::AppError;
 use crate::learning::PathStatus;
 use crate::reflection::NoteStatus;
@@ -398,6 +400,37 @@ pub async fn mark_accepted(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Whether an invitation to this (lower-cased) address is open and unexpired.
+pub async fn has_live_invitation(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+) -> Result<bool, AppError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        invitations::table
+            .filter(sql::<Text>("lower(invitations.email)").eq(email))
+            .filter(invitations::accepted_at.is_null())
+            .filter(invitations::superseded_at.is_null())
+            .filter(invitations::expires_at.gt(diesel::dsl::now)),
+    ))
+    .get_result(conn)
+    .await?)
+}
+
+/// Pending sign-ups per municipality in scope, shown apart from mentors.
+pub async fn pending_signup_counts(
+    conn: &mut AsyncPgConnection,
+    municipality_ids: &[Uuid],
+) -> Result<Vec<(Uuid, i64)>, AppError> {
+    Ok(signups::table
+        .filter(signups::municipality_id.eq_any(municipality_ids))
+        .filter(signups::confirmed_at.is_null())
+        .filter(signups::expires_at.gt(diesel::dsl::now))
+        .group_by(signups::municipality_id)
+        .select((signups::municipality_id, count_star()))
+        .load(conn)
+        .await?)
 }
 
 /// Filters of the invitation list.

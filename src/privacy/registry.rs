@@ -90,4 +90,8 @@ pub const REGISTRY: &[PersonalData] = &[
 /// Tables keyed by an email address rather than a user id; erasure deletes their rows too.
 /// (Failed sign-ins are keyed by an HMAC of the address, `auth::limits::account_key`, and are
 /// deleted by that key.)
-pub const BY_EMAIL: &[(&str, &str)] = &[("invitations", "email"), ("mail_outbox", "recipient")];
+pub const BY_EMAIL: &[(&str, &str)] = &[
+    ("invitations", "email"),
+    ("mail_outbox", "recipient"),
+    ("signups", "email"),
+];

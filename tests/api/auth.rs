@@ -620,34 +620,54 @@ async fn expired_reset_tokens_are_refused() {
 }
 
 #[tokio::test]
-async fn email_verification_tokens_work_once() {
+async fn email_verification_tokens_work_once_and_only_with_the_sign_up_password() {
     let app = spawn_app().await;
-    let account = app.create_user(Role::Mentor, "ny@example.no").await;
-    {
-        let mut conn = app.state.pool.get().await.unwrap();
-        let user = mentorsti::auth::store::find_user(&mut conn, account.id)
-            .await
-            .unwrap()
-            .unwrap();
-        mentorsti::auth::service::send_email_verification(&mut conn, &app.state, &user)
-            .await
-            .unwrap();
-    }
+    app.sql()
+        .await
+        .batch_execute(
+            "WITH u AS (INSERT INTO ushts (name, county) VALUES ('USHT Test', 'Akershus') RETURNING id) \
+             INSERT INTO municipalities (number, name, usht_id) SELECT '3203', 'Asker', id FROM u",
+        )
+        .await
+        .unwrap();
+    let response = app
+        .client
+        .post(app.api("/auth/register"))
+        .json(&json!({"email": "ny@example.no", "name": "Ny Mentor", "password": PASSWORD, "municipality_number": "3203"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
     let mail = &app.mail.wait_for("ny@example.no", 1).await[0];
     assert_eq!(mail.subject(), "Bekreft e-postadressen din");
     assert!(mail
         .text()
         .contains("http://mentorsti.test/verify-email?token="));
-    let verify = || {
+    let verify = |password: &str| {
         app.client
             .post(app.api("/auth/verify-email"))
-            .json(&json!({"token": mail.token()}))
+            .json(&json!({"token": mail.token(), "password": password}))
             .send()
     };
-    assert_eq!(verify().await.unwrap().status(), 204);
-    assert_problem(verify().await.unwrap(), 410, "link_used").await;
-    let token = app.access_token(&account).await;
-    let me: Value = app.get("/me", &token).await.json().await.unwrap();
+    let problem = assert_problem(
+        verify("ikke det samme passordet").await.unwrap(),
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "password");
+    // A wrong password does not spend the link.
+    assert_eq!(verify(PASSWORD).await.unwrap().status(), 204);
+    assert_problem(verify(PASSWORD).await.unwrap(), 410, "link_used").await;
+    let response = app.login("ny@example.no", PASSWORD).await;
+    assert_eq!(response.status(), 200);
+    let pair: Value = response.json().await.unwrap();
+    let me: Value = app
+        .get("/me", pair["access_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["email_verified"], true);
 }
 

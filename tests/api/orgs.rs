@@ -584,7 +584,7 @@ async fn mentors_can_sign_up_into_an_enrolled_municipality() {
     let verified = app
         .client
         .post(app.api("/auth/verify-email"))
-        .json(&json!({"token": mail.token()}))
+        .json(&json!({"token": mail.token(), "password": PASSWORD}))
         .send()
         .await
         .unwrap();

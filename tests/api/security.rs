@@ -331,3 +331,209 @@ async fn a_mail_waiting_for_smtp_holds_its_token_sealed_for_that_row_only() {
     };
     assert!(mail.opened(&app.state.config.encryption).is_err());
 }
+
+/// Two USHTs with a municipality each, and a coordinator of the first (through the API, as an
+/// administrator would set them up); returns (coordinator token, Asker's id, Lier's id).
+async fn two_ushts(app: &TestApp) -> (String, String, String) {
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let mut places = Vec::new();
+    for (usht, number, name) in [
+        ("USHT Asker", "3203", "Asker"),
+        ("USHT Lier", "3312", "Lier"),
+    ] {
+        let created: serde_json::Value = app
+            .post(
+                "/admin/ushts",
+                &admin,
+                &json!({"name": usht, "county": "Akershus"}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        let usht_id = created["id"].as_str().unwrap().to_owned();
+        let municipality: serde_json::Value = app
+            .post(
+                "/admin/municipalities",
+                &admin,
+                &json!({"number": number, "name": name, "usht_id": usht_id}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        places.push((usht_id, municipality["id"].as_str().unwrap().to_owned()));
+    }
+    let coordinator = app
+        .create_user(Role::Coordinator, "koordinator@asker.example.no")
+        .await;
+    let usht: uuid::Uuid = places[0].0.parse().unwrap();
+    app.sql()
+        .await
+        .execute(
+            "UPDATE users SET usht_id = $1 WHERE id = $2",
+            &[&usht, &coordinator.id],
+        )
+        .await
+        .unwrap();
+    let token = app.access_token(&coordinator).await;
+    (token, places[0].1.clone(), places[1].1.clone())
+}
+
+async fn sign_up(app: &TestApp, email: &str, password: &str, number: &str) {
+    let response = app
+        .client
+        .post(app.api("/auth/register"))
+        .json(&json!({"email": email, "name": "Mallory", "password": password, "municipality_number": number}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+}
+
+#[tokio::test]
+async fn a_sign_up_with_someone_elses_address_takes_nothing_over() {
+    let app = spawn_app().await;
+    let (coordinator, asker, lier) = two_ushts(&app).await;
+    let attacker_password = "angriperens eget passord";
+
+    // Before the invitation: the attacker signs the victim up in another USHT's municipality.
+    let victim = "offer@asker.kommune.no";
+    sign_up(&app, victim, attacker_password, "3312").await;
+    let verification = app.mail.wait_for(victim, 1).await[0].token();
+    // The waiting sign-up blocks nothing: the coordinator's invitation goes ahead.
+    let invited: serde_json::Value = app
+        .post(
+            "/admin/invitations",
+            &coordinator,
+            &json!({"municipality_id": asker, "invitees": [{"email": victim, "name": "Offer"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(invited["created"].as_array().unwrap().len(), 1, "{invited}");
+    assert_eq!(invited["skipped"].as_array().unwrap().len(), 0, "{invited}");
+    // It is not an account: no sign-in, no mentor in Lier's counts (shown apart).
+    assert_problem(
+        app.login(victim, attacker_password).await,
+        403,
+        "email_not_verified",
+    )
+    .await;
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let lier_view: serde_json::Value = app
+        .get(&format!("/admin/municipalities/{lier}"), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(lier_view["mentors"]["total"], 0);
+    assert_eq!(lier_view["mentors"]["pending_signups"], 1);
+    // Whoever clicks the verification link must know the sign-up's password; even with it, an
+    // open invitation wins.
+    let verify = |password: &'static str| {
+        app.client
+            .post(app.api("/auth/verify-email"))
+            .json(&json!({"token": verification, "password": password}))
+            .send()
+    };
+    assert_problem(
+        verify("offerets gjetning her").await.unwrap(),
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_problem(
+        verify("angriperens eget passord").await.unwrap(),
+        409,
+        "invitation_pending",
+    )
+    .await;
+
+    // The victim accepts the invitation with a password of their own and lands in Asker.
+    let invitation = app.mail.wait_for(victim, 2).await[1].token();
+    let response = app
+        .client
+        .post(app.api("/auth/invitations/accept"))
+        .json(&json!({"token": invitation, "name": "Offer", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    let pair: serde_json::Value = response.json().await.unwrap();
+    let me: serde_json::Value = app
+        .get("/me", pair["access_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["municipality"]["number"], "3203");
+    assert_problem(
+        verify("angriperens eget passord").await.unwrap(),
+        404,
+        "link_not_found",
+    )
+    .await;
+    assert_problem(
+        app.login(victim, attacker_password).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+
+    // After the invitation: a sign-up of an invited address makes nothing, and says so by mail
+    // to the inbox only (the answer is the same 202).
+    let second = "nummer.to@asker.kommune.no";
+    let response = app
+        .post(
+            "/admin/invitations",
+            &coordinator,
+            &json!({"municipality_id": asker, "invitees": [{"email": second}]}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    app.mail.wait_for(second, 1).await;
+    sign_up(&app, second, attacker_password, "3312").await;
+    let mails = app.mail.wait_for(second, 2).await;
+    assert_eq!(mails[1].subject(), "Du er allerede invitert");
+    assert!(!mails[1].text().contains("token="));
+    let signups: i64 = app
+        .sql()
+        .await
+        .query_one("SELECT count(*) FROM signups WHERE email = $1", &[&second])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(signups, 0);
+    assert_problem(
+        app.login(second, attacker_password).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+
+    // A later sign-up of the same address replaces a waiting one: the first link stops working.
+    let third = "tredje@lier.kommune.no";
+    sign_up(&app, third, attacker_password, "3312").await;
+    let first_link = app.mail.wait_for(third, 1).await[0].token();
+    sign_up(&app, third, PASSWORD, "3312").await;
+    let second_link = app.mail.wait_for(third, 2).await[1].token();
+    let response = app
+        .client
+        .post(app.api("/auth/verify-email"))
+        .json(&json!({"token": first_link, "password": attacker_password}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 404, "link_not_found").await;
+    let response = app
+        .client
+        .post(app.api("/auth/verify-email"))
+        .json(&json!({"token": second_link, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(app.login(third, PASSWORD).await.status(), 200);
+}

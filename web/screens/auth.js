@@ -120,14 +120,28 @@ export function acceptInvitation(query) {
     }));
 }
 
-export async function verifyEmail(query) {
+export function verifyEmail(query) {
   const token = query.get('token');
   if (!token) return missingToken();
-  render('Bekrefter e-postadressen …');
-  try {
-    await api('/auth/verify-email', { method: 'POST', body: { token } });
-    render('E-postadressen er bekreftet', h('p', {}, 'Takk! Nå kan du logge inn.'), h('p', {}, h('a', { href: '/' }, 'Gå videre')));
-  } catch (error) {
-    render('Kunne ikke bekrefte', alertBox(explain(error)), h('p', {}, h('a', { href: '/' }, 'Til forsiden')));
-  }
+  const done = h('div', { 'aria-live': 'polite' });
+  const confirm = form({
+    label: 'Bekreft e-postadressen',
+    fields: [field({ id: 'password', label: 'Passordet du valgte', type: 'password', autocomplete: 'current-password', required: true })],
+    submit: 'Bekreft',
+    describe: (error) => {
+      if (!(error instanceof ApiError)) return explain(error);
+      if (error.code === 'validation_failed') return 'Passordet er ikke det du valgte da du meldte deg på. Prøv igjen, eller meld deg på på nytt for å velge et annet.';
+      if (error.code === 'invitation_pending') return 'Adressen din er invitert til opplæringen. Bruk lenken i invitasjonen for å lage kontoen.';
+      if (error.code === 'already_a_user') return 'Det finnes allerede en konto med denne adressen. Logg inn i stedet.';
+      return explain(error);
+    },
+    action: async ({ password }) => {
+      await api('/auth/verify-email', { method: 'POST', body: { token, password } });
+      confirm.hidden = true;
+      done.append(alertBox('E-postadressen er bekreftet, og kontoen er klar.', 'success'), h('p', {}, h('a', { href: '/sign-in' }, 'Logg inn')));
+    },
+  });
+  render('Bekreft e-postadressen',
+    h('p', { class: 'lead' }, 'Skriv passordet du valgte da du meldte deg på, så er kontoen klar.'),
+    confirm, done);
 }
