@@ -145,7 +145,10 @@ pub async fn password_reset(
     body: Json<PasswordResetRequest>,
 ) -> AppResult<HttpResponse> {
     limit_auth(&state, &req)?;
-    service::request_password_reset(&state, &body.email).await?;
+    let email = body.email.to_string();
+    crate::http::after_the_answer("password reset", async move {
+        service::request_password_reset(&state, &email).await
+    });
     Ok(HttpResponse::Accepted().finish())
 }
 

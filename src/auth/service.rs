@@ -254,7 +254,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
             let mail = templates::password_reset(&user.name, &link);
             let mail = NewMail::now(&user.email, Some(user.id), mail)
                 .with_secret(&state.config.encryption, &token.plain);
-            mail::enqueue(conn, mail).await?;
+            mail::outbox::enqueue_requested(conn, mail).await?;
             Ok(())
         }
         .scope_boxed()

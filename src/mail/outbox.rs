@@ -70,6 +70,45 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, new: NewMail<'_>) -> Result<b
     Ok(enqueue_many(conn, vec![new]).await? == 1)
 }
 
+/// Mails that anyone can have sent to an address just by asking (a password reset, the answers
+/// to a sign-up). One recipient gets at most [`REQUESTED_PER_HOUR`] of them an hour, whoever asks.
+pub const REQUESTED_TEMPLATES: &[&str] = &[
+    "password_reset",
+    "email_verification",
+    "already_registered",
+    "already_invited",
+];
+pub const REQUESTED_PER_HOUR: i64 = 3;
+
+/// Enqueues a mail someone asked for, unless its recipient has had [`REQUESTED_PER_HOUR`] such
+/// mails in the last hour; returns whether it was enqueued. Runs in the caller's transaction,
+/// which holds a lock on the recipient until it ends, so concurrent requests cannot pass the
+/// limit together.
+pub async fn enqueue_requested(
+    conn: &mut AsyncPgConnection,
+    new: NewMail<'_>,
+) -> Result<bool, AppError> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Text;
+    let recipient = new.recipient.to_lowercase();
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7470748))")
+        .bind::<Text, _>(&recipient)
+        .execute(conn)
+        .await?;
+    let recent: i64 = mail_outbox::table
+        .filter(sql::<Text>("lower(recipient)").eq(&recipient))
+        .filter(mail_outbox::template.eq_any(REQUESTED_TEMPLATES))
+        .filter(mail_outbox::created_at.gt(Utc::now() - chrono::Duration::hours(1)))
+        .count()
+        .get_result(conn)
+        .await?;
+    if recent >= REQUESTED_PER_HOUR {
+        tracing::warn!(target: "security", event = "requested_mail_limited", template = new.mail.template, recent, "mail not sent: the recipient had enough of these this hour");
+        return Ok(false);
+    }
+    enqueue(conn, new).await
+}
+
 /// Adds many mails in a few multi-row statements (bulk invitations); returns how many were
 /// enqueued (a dedupe key already present skips its mail).
 pub async fn enqueue_many(

@@ -999,7 +999,7 @@ pub async fn register(
 ) -> AppResult<HttpResponse> {
     crate::auth::routes::limit_auth(&state, &req)?;
     let password = body.password.secret();
-    service::register(
+    let checked = service::check_registration(
         &state,
         service::Registration {
             email: &body.email,
@@ -1009,5 +1009,8 @@ pub async fn register(
         },
     )
     .await?;
+    crate::http::after_the_answer("sign-up", async move {
+        service::register(&state, checked).await
+    });
     Ok(HttpResponse::Accepted().finish())
 }

@@ -511,15 +511,26 @@ pub struct Registration<'a> {
     pub municipality_number: &'a str,
 }
 
-/// Self-enrollment into an enrolled municipality. The answer is the same whether the address
-/// is new or taken (a taken address gets a mail saying so), so sign-up does not reveal accounts.
-pub async fn register(state: &AppState, request: Registration<'_>) -> AppResult<()> {
+/// A self-enrollment whose fields passed every check that does not depend on the address.
+pub struct CheckedRegistration {
+    email: String,
+    name: String,
+    password: SecretString,
+    municipality: Municipality,
+}
+
+/// Checks a self-enrollment: the password policy and an enrolled municipality. Nothing here
+/// depends on whether the address is known, so neither the answer nor its time tells.
+pub async fn check_registration(
+    state: &AppState,
+    request: Registration<'_>,
+) -> AppResult<CheckedRegistration> {
     let email = crate::auth::service::normalize_email(request.email);
-    let name = request.name.trim();
+    let name = request.name.trim().to_owned();
     crate::auth::password::check_policy(
         "password",
         request.password.expose_secret(),
-        &[&email, name],
+        &[&email, &name],
     )?;
     let mut conn = state.pool.get().await?;
     let municipality = store::find_municipality_by_number(&mut conn, request.municipality_number)
@@ -530,50 +541,65 @@ pub async fn register(state: &AppState, request: Registration<'_>) -> AppResult<
                 "is not a municipality enrolled in the programme",
             )
         })?;
-    // Hash before looking the address up, so both answers take as long.
-    let password_hash = state.passwords.hash(request.password).await?;
-    drop(conn);
+    Ok(CheckedRegistration {
+        email,
+        name,
+        password: request.password.clone(),
+        municipality,
+    })
+}
+
+/// Self-enrollment into an enrolled municipality, after the answer (202) has gone: a new address
+/// gets a verification link, one with an account or an open invitation a mail saying so. Each
+/// mail counts towards the recipient's limit of requested mail; a limited one stores nothing.
+pub async fn register(state: &AppState, checked: CheckedRegistration) -> AppResult<()> {
+    let CheckedRegistration {
+        email,
+        name,
+        password,
+        municipality,
+    } = checked;
+    let password_hash = state.passwords.hash(&password).await?;
+    let (email, name, password_hash) = (&email, &name, &password_hash);
+    let municipality = &municipality;
     let mut conn = state.pool.get().await?;
     conn.transaction::<(), AppError, _>(|conn| {
         async move {
-            if let Some(existing) = users::find_user_by_email(conn, &email).await? {
+            if let Some(existing) = users::find_user_by_email(conn, email).await? {
                 let link = state.config.screen_url("/login");
-                mail::enqueue(
-                    conn,
-                    NewMail::now(
-                        &existing.email,
-                        Some(existing.id),
-                        templates::already_registered(&existing.name, &link),
-                    ),
-                )
-                .await?;
+                let letter = templates::already_registered(&existing.name, &link);
+                let mail = NewMail::now(&existing.email, Some(existing.id), letter);
+                mail::outbox::enqueue_requested(conn, mail).await?;
                 return Ok(());
             }
-            if store::has_live_invitation(conn, &email).await? {
+            if store::has_live_invitation(conn, email).await? {
                 // An invitation wins: whoever holds the inbox makes the account from its link.
                 let link = state.config.screen_url("/");
-                mail::enqueue(conn, NewMail::now(&email, None, templates::already_invited(&link)))
-                    .await?;
+                let mail = NewMail::now(email, None, templates::already_invited(&link));
+                mail::outbox::enqueue_requested(conn, mail).await?;
                 return Ok(());
             }
             let token = new_opaque_token();
+            let link = state.config.screen_link("/verify-email", SECRET_PLACEHOLDER);
+            let letter = templates::email_verification(name, &link);
+            let mail = NewMail::now(email, None, letter)
+                .with_secret(&state.config.encryption, &token.plain);
+            // Over the limit, a waiting sign-up is not replaced by one whose link never goes.
+            if !mail::outbox::enqueue_requested(conn, mail).await? {
+                return Ok(());
+            }
             users::replace_signup(
                 conn,
                 users::NewSignup {
-                    email: &email,
+                    email,
                     name,
-                    password_hash: &password_hash,
+                    password_hash,
                     municipality_id: municipality.id,
                     token_hash: &token.hash,
                     expires_at: Utc::now() + crate::auth::service::EMAIL_TOKEN_TTL,
                 },
             )
             .await?;
-            let link = state.config.screen_link("/verify-email", SECRET_PLACEHOLDER);
-            let letter = templates::email_verification(name, &link);
-            let mail = NewMail::now(&email, None, letter)
-                .with_secret(&state.config.encryption, &token.plain);
-            mail::enqueue(conn, mail).await?;
             tracing::info!(target: "security", event = "signed_up", municipality = %municipality.number, "mentor signed up; address not yet confirmed");
             Ok(())
         }

@@ -45,15 +45,15 @@ async fn mail_waits_while_smtp_is_down_and_goes_once_when_it_is_back() {
     // Wait until the worker has tried and failed at least twice.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
+        // The reset's mail is made just after the answer.
         let row = sql
-            .query_one(
+            .query_opt(
                 "SELECT attempts, sent_at IS NULL, last_error FROM mail_outbox",
                 &[],
             )
             .await
             .unwrap();
-        let attempts: i32 = row.get(0);
-        if attempts >= 2 {
+        if let Some(row) = row.filter(|row| row.get::<_, i32>(0) >= 2) {
             assert!(row.get::<_, bool>(1), "not sent while SMTP is down");
             assert!(row.get::<_, Option<String>>(2).is_some());
             break;

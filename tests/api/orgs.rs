@@ -572,6 +572,8 @@ async fn mentors_can_sign_up_into_an_enrolled_municipality() {
         .await
         .unwrap();
     assert_eq!(response.status(), 202);
+    // The sign-up is made after the answer; its mail says it is there.
+    let mail = &app.mail.wait_for(email, 1).await[0];
     // Not before the address is confirmed.
     assert_problem(app.login(email, PASSWORD).await, 403, "email_not_verified").await;
     assert_problem(
@@ -580,7 +582,6 @@ async fn mentors_can_sign_up_into_an_enrolled_municipality() {
         "unauthorized",
     )
     .await;
-    let mail = &app.mail.wait_for(email, 1).await[0];
     let verified = app
         .client
         .post(app.api("/auth/verify-email"))

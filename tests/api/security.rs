@@ -295,13 +295,21 @@ async fn a_mail_waiting_for_smtp_holds_its_token_sealed_for_that_row_only() {
             .unwrap();
     }
     let sql = app.sql().await;
-    let rows = sql
-        .query(
-            "SELECT id, body_text, secret_ciphertext FROM mail_outbox ORDER BY recipient",
-            &[],
-        )
-        .await
-        .unwrap();
+    // The resets are made after the answer.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let rows = loop {
+        let rows = sql
+            .query(
+                "SELECT id, body_text, secret_ciphertext FROM mail_outbox ORDER BY recipient",
+                &[],
+            )
+            .await
+            .unwrap();
+        if rows.len() == 2 || std::time::Instant::now() > deadline {
+            break rows;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
     assert_eq!(rows.len(), 2);
     for row in &rows {
         let body: String = row.get(1);
@@ -536,4 +544,66 @@ async fn a_sign_up_with_someone_elses_address_takes_nothing_over() {
         .unwrap();
     assert_eq!(response.status(), 204);
     assert_eq!(app.login(third, PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn one_address_gets_at_most_three_requested_mails_an_hour_and_every_address_the_same_answer()
+{
+    let app = spawn_app().await;
+    let known = app.create_user(Role::Mentor, "kjent@example.no").await;
+    let reset = |email: &'static str| {
+        app.client
+            .post(app.api("/auth/password-reset"))
+            .json(&json!({"email": email}))
+            .send()
+    };
+    // Twenty-five resets at once to one address: three mails.
+    let answers = futures_util::future::join_all((0..25).map(|_| reset("kjent@example.no"))).await;
+    for answer in answers {
+        assert_eq!(answer.unwrap().status(), 202);
+    }
+    app.mail.wait_for(&known.email, 3).await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(app.mail.to(&known.email).len(), 3);
+    // The limit holds across kinds: a sign-up with the address adds none.
+    let response = app
+        .client
+        .post(app.api("/auth/register"))
+        .json(&json!({"email": "kjent@example.no", "name": "Noen", "password": PASSWORD, "municipality_number": "3203"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        422,
+        "no such municipality here: checked first"
+    );
+    let rows: i64 = app
+        .sql()
+        .await
+        .query_one(
+            "SELECT count(*) FROM mail_outbox WHERE recipient = 'kjent@example.no'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 3);
+
+    // A known and an unknown address get the same answer, byte for byte: the work is done
+    // after it has gone.
+    let answer = |response: reqwest::Response| async move {
+        let status = response.status();
+        let mut headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .filter(|(name, _)| !["date", "x-request-id"].contains(&name.as_str()))
+            .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_owned()))
+            .collect();
+        headers.sort();
+        (status, headers, response.bytes().await.unwrap())
+    };
+    let for_known = answer(reset("kjent@example.no").await.unwrap()).await;
+    let for_unknown = answer(reset("ukjent@example.no").await.unwrap()).await;
+    assert_eq!(for_known, for_unknown);
 }
