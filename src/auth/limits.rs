@@ -57,20 +57,33 @@ pub fn account_key(secret: &secrecy::SecretString, email: &str) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
-/// The client's address: the peer, or the first `X-Forwarded-For` hop behind a trusted proxy.
+/// The client's address: the peer, or behind the one trusted proxy the address that proxy saw,
+/// which it appended as the last `X-Forwarded-For` entry. Every entry left of it came from the
+/// client and could say anything, so only the rightmost one is read (several headers count as
+/// one list in order); when it is missing or no address, the peer is used.
 pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> IpAddr {
     if trust_forwarded_for {
-        if let Some(ip) = req.connection_info().realip_remote_addr().and_then(|addr| {
-            addr.parse::<IpAddr>()
-                .ok()
-                .or_else(|| addr.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
-        }) {
+        if let Some(ip) = last_forwarded_for(req) {
             return ip;
         }
     }
     req.peer_addr()
         .map(|addr| addr.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+}
+
+fn last_forwarded_for(req: &HttpRequest) -> Option<IpAddr> {
+    let last = req
+        .headers()
+        .get_all(actix_web::http::header::X_FORWARDED_FOR)
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .last()?;
+    last.parse::<IpAddr>()
+        .ok()
+        .or_else(|| last.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
 }
 
 #[cfg(test)]
@@ -90,5 +103,40 @@ mod tests {
             other => panic!("expected rate limit, got {other:?}"),
         }
         limiter.check(b).unwrap();
+    }
+
+    fn ip_of(req: actix_web::test::TestRequest, trust: bool) -> IpAddr {
+        let peer = "192.0.2.10:40000".parse().unwrap();
+        client_ip(&req.peer_addr(peer).to_http_request(), trust)
+    }
+
+    #[test]
+    fn takes_the_address_the_proxy_saw_not_what_the_client_wrote() {
+        let req = actix_web::test::TestRequest::default()
+            .insert_header(("X-Forwarded-For", "203.0.113.66, 198.51.100.7"));
+        assert_eq!(ip_of(req, true), "198.51.100.7".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn reads_several_forwarded_for_headers_as_one_list() {
+        let req = actix_web::test::TestRequest::default()
+            .append_header(("X-Forwarded-For", "203.0.113.66"))
+            .append_header(("X-Forwarded-For", "203.0.113.67, 198.51.100.7"))
+            .append_header(("X-Forwarded-For", "[2001:db8::7]:443"));
+        assert_eq!(ip_of(req, true), "2001:db8::7".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn falls_back_to_the_peer_without_a_usable_last_entry() {
+        let peer: IpAddr = "192.0.2.10".parse().unwrap();
+        let none = actix_web::test::TestRequest::default();
+        assert_eq!(ip_of(none, true), peer);
+        // A valid address left of garbage was written by the client, not by the proxy.
+        let garbage = actix_web::test::TestRequest::default()
+            .insert_header(("X-Forwarded-For", "203.0.113.66, unknown"));
+        assert_eq!(ip_of(garbage, true), peer);
+        let spoofed = actix_web::test::TestRequest::default()
+            .insert_header(("X-Forwarded-For", "203.0.113.66"));
+        assert_eq!(ip_of(spoofed, false), peer, "not trusted unless configured");
     }
 }

@@ -227,6 +227,33 @@ try {
   step('desktop signs in too (for the screenshots)');
   await signIn(desktop);
 
+  step('a crafted next link cannot lead away from the client');
+  const crafted = await newPage(PHONE, 'crafted next');
+  // Browsers read `/\evil.example/` as `//evil.example/`, another host.
+  await crafted.goto(`${base}/sign-in?next=%2F%5Cevil.example%2F`);
+  await expectHeading(crafted, 'Logg inn');
+  await crafted.getByLabel('E-post').fill(email);
+  await crafted.getByLabel('Passord', { exact: true }).fill(password);
+  await crafted.getByLabel('Passord', { exact: true }).press('Enter');
+  await expectHeading(crafted, 'Hei');
+  check(crafted.url() === `${base}/`, `after signing in the crafted link led to ${crafted.url()}`);
+  // The rule itself, from the module the page loaded, against the page's own origin.
+  const nexts = [
+    ['/\\evil.example/', '/'],
+    ['//evil.example/', '/'],
+    ['/\t/evil.example/', '/'],
+    ['https://evil.example/', '/'],
+    [null, '/'],
+    ['/modules/2/om-doden?fra=e-post#svar', '/modules/2/om-doden?fra=e-post#svar'],
+  ];
+  const answered = await crafted.evaluate(async (cases) => {
+    const app = document.querySelector('script[type="module"]').src;
+    const { safeNext } = await import(new URL('screens/auth.js', app));
+    return cases.map(([next]) => safeNext(next));
+  }, nexts);
+  nexts.forEach(([next, expected], i) => check(answered[i] === expected, `next ${JSON.stringify(next)} leads to ${answered[i]}`));
+  await crafted.context().close();
+
   step('the learning path shows modules, page status and where to continue');
   const path = await apiGet(phone, '/path');
   const [m1, m2, m3, m4] = path.modules;

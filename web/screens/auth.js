@@ -9,10 +9,21 @@ export function onSignedIn(handler) {
   signedInHandler = handler;
 }
 
-/** Only paths inside the client, so a crafted link cannot send anyone elsewhere. */
-function safeNext(query) {
-  const next = query.get('next') || '/';
-  return next.startsWith('/') && !next.startsWith('//') ? next : '/';
+/**
+ * Where a `next` link may lead after signing in: only a path of this origin, so a crafted link
+ * cannot send anyone elsewhere. Browsers read a backslash as a slash (`/\evil.example` is
+ * `//evil.example`, another host) and drop tabs and newlines, so those are refused outright;
+ * the rest is resolved as the browser would and must stay on `origin`.
+ */
+export function safeNext(next, origin = location.origin) {
+  if (typeof next !== 'string' || !next.startsWith('/') || /[\\\u0000-\u001f\u007f]/.test(next)) return '/';
+  let url;
+  try {
+    url = new URL(next, origin);
+  } catch {
+    return '/';
+  }
+  return url.origin === origin ? url.pathname + url.search + url.hash : '/';
 }
 
 const PASSWORD_HINT = 'Minst 12 tegn. En setning du husker, er et godt passord.';
@@ -47,7 +58,7 @@ export function signIn(query) {
       action: async ({ email, password }) => {
         keepTokens(await api('/auth/login', { method: 'POST', body: { email: email.trim(), password } }));
         signedInHandler();
-        go(safeNext(query), { replace: true });
+        go(safeNext(query.get('next')), { replace: true });
       },
     }),
     h('p', {}, h('a', { href: '/forgot-password' }, 'Glemt passordet?')),
