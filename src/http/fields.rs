@@ -45,6 +45,26 @@ pub fn line(value: &str, max: usize) -> Result<String, String> {
     Ok(trimmed.nfc().collect())
 }
 
+/// The schema pattern of a person's name: a line (as [`LINE_PATTERN`]) without markup
+/// characters or anything that reads as a link.
+pub const NAME_PATTERN: &str = concat!(
+    r"^(?!.*(?:://|[Ww][Ww][Ww]\.))",
+    r"[^<>\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]*",
+    r"[^<>\s\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]",
+    r"[^<>\u0000-\u001F\u007F-\u009F\u2028\u2029\u202A-\u202E\u2066-\u2069]*$"
+);
+
+/// A person's name: a line of at most `max` characters that carries no markup and no link, since
+/// names travel into mail to addresses their owner may not hold (a sign-up, an invitation).
+pub fn name(value: &str, max: usize) -> Result<String, String> {
+    let name = line(value, max)?;
+    let lower = name.to_lowercase();
+    if name.contains(['<', '>']) || lower.contains("://") || lower.contains("www.") {
+        return Err("must be a name, without links or markup".into());
+    }
+    Ok(name)
+}
+
 /// An email address in the form it is compared and stored in: trimmed, NFC, lower case.
 pub fn normalize_email(email: &str) -> String {
     email.trim().nfc().collect::<String>().to_lowercase()
@@ -229,9 +249,9 @@ macro_rules! text_field {
 text_field!(
     /// A person's name.
     PersonName,
-    "A person's name: one line of printable text, 1 to 200 characters (trimmed).",
-    |value| line(value, 200),
-    |schema| schema.min_length(Some(1)).max_length(Some(200)).pattern(Some(LINE_PATTERN))
+    "A person's name: one line of printable text, 1 to 200 characters (trimmed), without `<`, `>` or anything that reads as a link (`://`, `www.`).",
+    |value| name(value, 200),
+    |schema| schema.min_length(Some(1)).max_length(Some(200)).pattern(Some(NAME_PATTERN))
 );
 
 text_field!(
@@ -398,6 +418,9 @@ mod tests {
             "Kari\u{0}",
             "a\u{202E}evil",
             "x\u{2028}y",
+            "Kari <b>Nordmann</b>",
+            "Kari https://evil.example/bekreft",
+            "Kari WWW.evil.example",
         ] {
             assert!(PersonName::parse(bad).is_err(), "{bad:?}");
         }
@@ -423,9 +446,9 @@ mod tests {
     }
 
     #[test]
-    fn the_line_pattern_says_what_the_check_does() {
-        // The schema's pattern, read by a real regular-expression engine (Python's `re`, as
-        // schemathesis uses), accepts exactly what `line` accepts.
+    fn the_line_and_name_patterns_say_what_the_checks_do() {
+        // The schema's patterns, read by a real regular-expression engine (Python's `re`, as
+        // schemathesis uses), accept exactly what `line` and `name` accept.
         let cases = [
             "Kari",
             " Kari ",
@@ -436,23 +459,35 @@ mod tests {
             "a\u{85}b",
             "Åse",
             "a\u{2066}b",
+            "Kari <i>",
+            "se http://x.no",
+            "Www.x.no",
+            "O'Brien-Ås",
+            "e.post@example.no",
         ];
-        let script = format!(
-            "import re, json, sys\np = re.compile({:?})\nprint(json.dumps([bool(p.search(c)) for c in json.loads(sys.argv[1])]))",
-            LINE_PATTERN
-        );
-        let output = std::process::Command::new("python3")
-            .args(["-c", &script, &serde_json::to_string(&cases).unwrap()])
-            .output()
-            .expect("python3");
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let by_pattern: Vec<bool> = serde_json::from_slice(&output.stdout).unwrap();
-        let by_check: Vec<bool> = cases.iter().map(|c| line(c, 200).is_ok()).collect();
-        assert_eq!(by_pattern, by_check, "{cases:?}");
+        for (pattern, check) in [
+            (
+                LINE_PATTERN,
+                line as fn(&str, usize) -> Result<String, String>,
+            ),
+            (NAME_PATTERN, name),
+        ] {
+            let script = format!(
+                "import re, json, sys\np = re.compile({pattern:?})\nprint(json.dumps([bool(p.search(c)) for c in json.loads(sys.argv[1])]))",
+            );
+            let output = std::process::Command::new("python3")
+                .args(["-c", &script, &serde_json::to_string(&cases).unwrap()])
+                .output()
+                .expect("python3");
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let by_pattern: Vec<bool> = serde_json::from_slice(&output.stdout).unwrap();
+            let by_check: Vec<bool> = cases.iter().map(|c| check(c, 200).is_ok()).collect();
+            assert_eq!(by_pattern, by_check, "{pattern}: {cases:?}");
+        }
     }
 
     #[test]
@@ -479,7 +514,7 @@ mod tests {
     fn schemas_carry_the_limits() {
         let schema = serde_json::to_value(<PersonName as utoipa::PartialSchema>::schema()).unwrap();
         assert_eq!(schema["maxLength"], 200);
-        assert_eq!(schema["pattern"], LINE_PATTERN);
+        assert_eq!(schema["pattern"], NAME_PATTERN);
         let number =
             serde_json::to_value(<MunicipalityNumber as utoipa::PartialSchema>::schema()).unwrap();
         assert_eq!(number["pattern"], "^(?!0000)[0-9]{4}$");

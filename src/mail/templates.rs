@@ -131,11 +131,12 @@ pub fn password_reset(name: &str, link: &str) -> RenderedMail {
     .render()
 }
 
-pub fn email_verification(name: &str, link: &str) -> RenderedMail {
+/// The sign-up's name is not used: it was typed by whoever signed up, maybe not the inbox's owner.
+pub fn email_verification(link: &str) -> RenderedMail {
     Letter {
         template: "email_verification",
         subject: "Bekreft e-postadressen din".into(),
-        greeting_name: name,
+        greeting_name: "",
         paragraphs: vec![
             "Takk for at du har meldt deg på mentoropplæringen.".into(),
             "Bekreft e-postadressen din for å komme i gang: åpne lenken og skriv passordet du valgte da du meldte deg på. Lenken virker i én time.".into(),

@@ -37,7 +37,9 @@ impl SkipReason {
     pub fn message(self) -> &'static str {
         match self {
             SkipReason::InvalidEmail => "is not a valid email address",
-            SkipReason::InvalidName => "the name must be at most 200 characters",
+            SkipReason::InvalidName => {
+                "the name must be one line of at most 200 characters, without links or markup"
+            }
             SkipReason::DuplicateInFile => "appears earlier in the same list",
             SkipReason::AlreadyAUser => "already has an account",
             SkipReason::AlreadyInvited => "already has a pending invitation",
@@ -165,22 +167,25 @@ pub fn check(invitees: Vec<Invitee>) -> (Vec<Invitee>, Vec<Skipped>) {
     let mut good = Vec::new();
     let mut skipped = Vec::new();
     for invitee in invitees {
-        let email = invitee.email.trim().to_lowercase();
+        // The same normal form as everywhere (NFC, lower case), so the NFC and NFD spellings of
+        // one address are one invitation.
+        let email = crate::http::fields::normalize_email(&invitee.email);
         let name = invitee
             .name
             .as_deref()
             .map(str::trim)
             .filter(|n| !n.is_empty())
-            .map(str::to_owned);
-        let reason = if email.len() > 254 || !validator::ValidateEmail::validate_email(&email) {
-            Some(SkipReason::InvalidEmail)
-        } else if name.as_ref().is_some_and(|n| n.chars().count() > 200) {
-            Some(SkipReason::InvalidName)
-        } else if !seen.insert(email.clone()) {
-            Some(SkipReason::DuplicateInFile)
-        } else {
-            None
-        };
+            .map(|n| crate::http::fields::name(n, 200));
+        let reason =
+            if email.chars().count() > 254 || !validator::ValidateEmail::validate_email(&email) {
+                Some(SkipReason::InvalidEmail)
+            } else if name.as_ref().is_some_and(|n| n.is_err()) {
+                Some(SkipReason::InvalidName)
+            } else if !seen.insert(email.clone()) {
+                Some(SkipReason::DuplicateInFile)
+            } else {
+                None
+            };
         match reason {
             Some(reason) => skipped.push(Skipped {
                 row: invitee.row,
@@ -190,7 +195,7 @@ pub fn check(invitees: Vec<Invitee>) -> (Vec<Invitee>, Vec<Skipped>) {
             None => good.push(Invitee {
                 row: invitee.row,
                 email,
-                name,
+                name: name.and_then(Result::ok),
             }),
         }
     }

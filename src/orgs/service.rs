@@ -177,7 +177,8 @@ pub async fn invite_mentors(
     let target = Target::Municipality(municipality);
     let mut outcome = conn
         .transaction::<InvitationOutcome, AppError, _>(|conn| {
-            async move { invite(conn, state, caller.id, &target, invitees).await }.scope_boxed()
+            async move { invite(conn, state, (&scope, caller.id), &target, invitees).await }
+                .scope_boxed()
         })
         .await?;
     outcome.skipped.append(&mut skipped);
@@ -213,7 +214,7 @@ pub async fn invite_coordinator(
         .ok_or_else(|| AppError::field("email", "is required"))?;
     let mut outcome = conn
         .transaction::<InvitationOutcome, AppError, _>(|conn| {
-            async move { invite(conn, state, caller.id, &target, vec![invitee]).await }
+            async move { invite(conn, state, (&scope, caller.id), &target, vec![invitee]).await }
                 .scope_boxed()
         })
         .await?;
@@ -242,18 +243,25 @@ enum Target {
 
 /// Checks the (already normalised) invitees against the database, inserts the invitations and
 /// their mails. Runs inside the caller's transaction.
+///
+/// An address with an account in the caller's scope is skipped as `already_a_user`. One with an
+/// account elsewhere is invited like a new one, so a coordinator learns nothing of accounts
+/// beyond their USHT; its owner is told on accepting that the account exists and signs in.
 async fn invite(
     conn: &mut AsyncPgConnection,
     state: &AppState,
-    invited_by: Uuid,
+    caller: (&Scope, Uuid),
     target: &Target,
     invitees: Vec<Invitee>,
 ) -> AppResult<InvitationOutcome> {
+    let (scope, invited_by) = caller;
     let now = Utc::now();
     let emails: Vec<String> = invitees.iter().map(|i| i.email.clone()).collect();
     let users: HashSet<String> = store::existing_user_emails(conn, &emails)
         .await?
         .into_iter()
+        .filter(|(_, usht)| scope.is_admin() || usht.is_some_and(|u| scope.covers(u)))
+        .map(|(email, _)| email)
         .collect();
     let open = store::open_invitations_for(conn, &emails).await?;
     let pending: HashSet<String> = open
@@ -581,7 +589,7 @@ pub async fn register(state: &AppState, checked: CheckedRegistration) -> AppResu
             }
             let token = new_opaque_token();
             let link = state.config.screen_link("/verify-email", SECRET_PLACEHOLDER);
-            let letter = templates::email_verification(name, &link);
+            let letter = templates::email_verification(&link);
             let mail = NewMail::now(email, None, letter)
                 .with_secret(&state.config.encryption, &token.plain);
             // Over the limit, a waiting sign-up is not replaced by one whose link never goes.

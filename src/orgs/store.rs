@@ -265,13 +265,21 @@ pub async fn insert_invitations(
 }
 
 /// Lower-cased addresses among `emails` that belong to a user.
+/// The accounts among these (lower-cased) addresses, each with the USHT it belongs to (a
+/// coordinator's own, or that of a mentor's municipality; none for administrators).
 pub async fn existing_user_emails(
     conn: &mut AsyncPgConnection,
     emails: &[String],
-) -> Result<Vec<String>, AppError> {
+) -> Result<Vec<(String, Option<Uuid>)>, AppError> {
     Ok(users::table
+        .left_join(municipalities::table)
         .filter(sql::<Text>("lower(users.email)").eq_any(emails))
-        .select(sql::<Text>("lower(users.email)"))
+        .select((
+            sql::<Text>("lower(users.email)"),
+            sql::<diesel::sql_types::Nullable<diesel::sql_types::Uuid>>(
+                "COALESCE(users.usht_id, municipalities.usht_id)",
+            ),
+        ))
         .load(conn)
         .await?)
 }

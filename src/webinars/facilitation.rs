@@ -146,8 +146,10 @@ pub async fn read_note(
 ) -> AppResult<ParticipantNote> {
     let mut conn = state.pool.get().await?;
     series_in_scope(&mut conn, caller, series_id).await?;
+    // Only the series' confirmed participants: a waitlisted person may never take part.
     store::live_registration(&mut conn, series_id, user_id)
         .await?
+        .filter(|r| r.status == RegistrationStatus::Confirmed)
         .ok_or(AppError::NotFound)?;
     let note =
         crate::reflection::store::latest_submitted(&mut conn, &state.config.encryption, user_id)

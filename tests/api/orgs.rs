@@ -268,6 +268,19 @@ async fn csv_invitations_take_good_rows_and_list_bad_ones() {
         .create_user(Role::Mentor, "finnes@drammen.kommune.no")
         .await;
     assert_eq!(existing.email, "finnes@drammen.kommune.no");
+    let drammen_id: Uuid = drammen.parse().unwrap();
+    app.sql()
+        .await
+        .execute(
+            "UPDATE users SET municipality_id = $1 WHERE id = $2",
+            &[&drammen_id, &existing.id],
+        )
+        .await
+        .unwrap();
+    // An account outside this USHT is invited like a new address: the coordinator learns
+    // nothing of it (its owner is told on accepting to sign in instead).
+    app.create_user(Role::Mentor, "borte@annet.example.no")
+        .await;
     // Someone already has a pending invitation.
     let response = app
         .post(
@@ -285,19 +298,25 @@ async fn csv_invitations_take_good_rows_and_list_bad_ones() {
                finnes@drammen.kommune.no;Finn\r\n\
                venter@drammen.kommune.no;Vera\r\n\
                \r\n\
-               bjorn@drammen.kommune.no;\"Bjørn, B.\"\r\n";
+               bjorn@drammen.kommune.no;\"Bjørn, B.\"\r\n\
+               borte@annet.example.no;Borte\r\n";
     let response = post_csv(&app, &coordinator, &drammen, csv.as_bytes()).await;
     assert_eq!(response.status(), 201);
     let result: Value = response.json().await.unwrap();
-    let created: Vec<&str> = result["created"]
+    let mut created: Vec<&str> = result["created"]
         .as_array()
         .unwrap()
         .iter()
         .map(|c| c["email"].as_str().unwrap())
         .collect();
+    created.sort();
     assert_eq!(
         created,
-        vec!["anne@drammen.kommune.no", "bjorn@drammen.kommune.no"]
+        vec![
+            "anne@drammen.kommune.no",
+            "bjorn@drammen.kommune.no",
+            "borte@annet.example.no"
+        ]
     );
     let skipped: Vec<(u64, &str)> = result["skipped"]
         .as_array()

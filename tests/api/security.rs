@@ -607,3 +607,51 @@ async fn one_address_gets_at_most_three_requested_mails_an_hour_and_every_addres
     let for_unknown = answer(reset("ukjent@example.no").await.unwrap()).await;
     assert_eq!(for_known, for_unknown);
 }
+
+#[tokio::test]
+async fn names_carry_no_links_or_markup_and_one_address_is_one_whatever_its_unicode_form() {
+    let app = spawn_app().await;
+    let (coordinator, asker, _) = two_ushts(&app).await;
+    for name in [
+        "Kari https://evil.example/bekreft",
+        "Kari <a href=x>her</a>",
+        "Kari\r\nKlikk: www.evil.example",
+    ] {
+        let response = app
+            .client
+            .post(app.api("/auth/register"))
+            .json(&json!({"email": "navn@asker.kommune.no", "name": name, "password": PASSWORD, "municipality_number": "3203"}))
+            .send()
+            .await
+            .unwrap();
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["field"], "name", "{name:?}");
+    }
+    // NFC and NFD spellings of one address, and a name with a link, in one list.
+    let nfc = "ase@\u{e5}lesund.kommune.no";
+    let nfd = "ase@a\u{30a}lesund.kommune.no";
+    let result: serde_json::Value = app
+        .post(
+            "/admin/invitations",
+            &coordinator,
+            &json!({"municipality_id": asker, "invitees": [
+                {"email": nfc, "name": "Åse"},
+                {"email": nfd, "name": "Åse igjen"},
+                {"email": "lenke@asker.kommune.no", "name": "Se www.evil.example"},
+            ]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let created = result["created"].as_array().unwrap();
+    assert_eq!(created.len(), 1, "{result}");
+    assert_eq!(created[0]["email"], nfc);
+    let reasons: Vec<&str> = result["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["reason"].as_str().unwrap())
+        .collect();
+    assert_eq!(reasons, ["duplicate_in_file", "invalid_name"], "{result}");
+}

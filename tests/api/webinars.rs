@@ -869,3 +869,33 @@ async fn the_mentor_journey_from_path_to_certificate() {
     let verify_url = certificate["verify_url"].as_str().unwrap();
     assert!(verify_url.ends_with(certificate["verification_code"].as_str().unwrap()));
 }
+
+#[tokio::test]
+async fn a_facilitator_reads_only_confirmed_participants_notes() {
+    let app = spawn_app().await;
+    let (_, _, facilitator, series) = new_series(&app, 1).await;
+    let id = series["id"].as_str().unwrap();
+    let (seated, seated_token) = ready_mentor(&app).await;
+    let (waiting, waiting_token) = ready_mentor(&app).await;
+    for (token, status) in [(&seated_token, "confirmed"), (&waiting_token, "waitlisted")] {
+        let registration: Value = app
+            .post(
+                &format!("/webinar-series/{id}/registrations"),
+                token,
+                &json!({}),
+            )
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(registration["status"], status);
+    }
+    let note = |user: Uuid| format!("/facilitator/series/{id}/participants/{user}/reflection-note");
+    assert_eq!(app.get(&note(seated.id), &facilitator).await.status(), 200);
+    assert_problem(
+        app.get(&note(waiting.id), &facilitator).await,
+        404,
+        "not_found",
+    )
+    .await;
+}
