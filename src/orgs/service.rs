@@ -489,14 +489,7 @@ pub async fn accept_invitation(
                     },
                 )
                 .await
-                .map_err(|e| match e {
-                    AppError::Conflict(_) => AppError::rule(
-                        StatusCode::CONFLICT,
-                        "already_a_user",
-                        "An account with this address already exists; sign in instead.",
-                    ),
-                    other => other,
-                })?;
+                .map_err(already_a_user)?;
                 store::mark_accepted(conn, invitation.id, user.id).await?;
                 // The invitation wins over any sign-up of the address still waiting.
                 users::drop_pending_signups(conn, &invitation.email.to_lowercase()).await?;
@@ -667,14 +660,7 @@ pub async fn confirm_signup(
                     },
                 )
                 .await
-                .map_err(|e| match e {
-                    AppError::Conflict(_) => AppError::rule(
-                        StatusCode::CONFLICT,
-                        "already_a_user",
-                        "An account with this address already exists; sign in instead.",
-                    ),
-                    other => other,
-                })?;
+                .map_err(already_a_user)?;
                 users::confirm_signup(conn, signup.id).await?;
                 Ok(user.id)
             }
@@ -683,6 +669,18 @@ pub async fn confirm_signup(
         .await?;
     tracing::info!(target: "security", event = "self_enrolled", %user_id, "sign-up confirmed; account created");
     Ok(())
+}
+
+/// The unique address index refused a new account: the address has one already.
+fn already_a_user(error: AppError) -> AppError {
+    match error {
+        AppError::Conflict(_) => AppError::rule(
+            StatusCode::CONFLICT,
+            "already_a_user",
+            "An account with this address already exists; sign in instead.",
+        ),
+        other => other,
+    }
 }
 
 /// A sign-up whose link can be used, or why it cannot (as for every link from a mail).

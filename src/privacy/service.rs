@@ -82,7 +82,7 @@ pub async fn export(state: &AppState, user_id: Uuid) -> AppResult<Value> {
             .get(0).cloned(),
         "invitations": rows(&mut conn, "SELECT i.email, i.name, i.role, i.created_at, i.accepted_at, m.name AS municipality FROM invitations i LEFT JOIN municipalities m ON m.id = i.municipality_id WHERE i.accepted_user_id = $1", user_id).await?,
         "nudges": rows(&mut conn, "SELECT sent_at FROM nudges WHERE user_id = $1 ORDER BY sent_at", user_id).await?,
-        "emails": rows(&mut conn, "SELECT recipient, subject, replace(body_text, '__sealed_token__', '[lenke fjernet]') AS text, created_at, sent_at FROM mail_outbox WHERE user_id = $1 ORDER BY created_at", user_id).await?,
+        "emails": rows(&mut conn, &format!("SELECT recipient, subject, replace(body_text, '{}', '[lenke fjernet]') AS text, created_at, sent_at FROM mail_outbox WHERE user_id = $1 ORDER BY created_at", crate::mail::SECRET_PLACEHOLDER), user_id).await?,
         "access_log": rows(&mut conn, ACCESS_LOG_QUERY, user_id).await?,
     });
     Ok(document)

@@ -683,3 +683,23 @@ pub fn pg_dump() -> std::path::PathBuf {
         .map(|dir| dir.join("pg_dump"))
         .expect("pg_dump must be installed (it comes with the PostgreSQL server binaries)")
 }
+
+/// A coordinator of the USHT, set up directly in the database.
+pub async fn coordinator_of(app: &TestApp, usht_id: &str) -> (Account, String) {
+    let email = format!(
+        "koordinator-{}@usht.example.no",
+        uuid::Uuid::new_v4().simple()
+    );
+    let account = app.create_user(Role::Coordinator, &email).await;
+    let usht: uuid::Uuid = usht_id.parse().unwrap();
+    app.sql()
+        .await
+        .execute(
+            "UPDATE users SET usht_id = $1 WHERE id = $2",
+            &[&usht, &account.id],
+        )
+        .await
+        .unwrap();
+    let token = app.access_token(&account).await;
+    (account, token)
+}

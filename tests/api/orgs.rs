@@ -5,7 +5,7 @@ use mentorsti::auth::Role;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{assert_problem, spawn_app, Account, TestApp, PASSWORD};
+use crate::helpers::{assert_problem, coordinator_of, spawn_app, TestApp, PASSWORD};
 
 /// A USHT made by an administrator through the API; returns (admin token, USHT id).
 async fn new_usht(app: &TestApp, name: &str) -> (String, String) {
@@ -20,23 +20,6 @@ async fn new_usht(app: &TestApp, name: &str) -> (String, String) {
     assert_eq!(response.status(), 201);
     let usht: Value = response.json().await.unwrap();
     (admin, usht["id"].as_str().unwrap().to_owned())
-}
-
-/// A coordinator of the USHT, set up directly in the database.
-async fn coordinator_of(app: &TestApp, usht_id: &str) -> (Account, String) {
-    let email = format!("koordinator-{}@usht.example.no", Uuid::new_v4().simple());
-    let account = app.create_user(Role::Coordinator, &email).await;
-    let usht: Uuid = usht_id.parse().unwrap();
-    app.sql()
-        .await
-        .execute(
-            "UPDATE users SET usht_id = $1 WHERE id = $2",
-            &[&usht, &account.id],
-        )
-        .await
-        .unwrap();
-    let token = app.access_token(&account).await;
-    (account, token)
 }
 
 async fn enroll(app: &TestApp, token: &str, number: &str, name: &str) -> String {

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{assert_problem, spawn_app, TestApp, PASSWORD};
+use crate::helpers::{assert_problem, coordinator_of, spawn_app, TestApp, PASSWORD};
 use mentorsti::auth::Role;
 
 /// Requests an old access token must no longer get through, with what it gets instead.
@@ -372,19 +372,7 @@ async fn two_ushts(app: &TestApp) -> (String, String, String) {
             .unwrap();
         places.push((usht_id, municipality["id"].as_str().unwrap().to_owned()));
     }
-    let coordinator = app
-        .create_user(Role::Coordinator, "koordinator@asker.example.no")
-        .await;
-    let usht: uuid::Uuid = places[0].0.parse().unwrap();
-    app.sql()
-        .await
-        .execute(
-            "UPDATE users SET usht_id = $1 WHERE id = $2",
-            &[&usht, &coordinator.id],
-        )
-        .await
-        .unwrap();
-    let token = app.access_token(&coordinator).await;
+    let (_, token) = coordinator_of(app, &places[0].0).await;
     (token, places[0].1.clone(), places[1].1.clone())
 }
 
