@@ -816,6 +816,10 @@ pub async fn change_role(
         Role::Facilitator | Role::Admin => (None, None),
     };
     let mut conn = state.pool.get().await?;
+    // The user named in the path first: an unknown id is 404 whatever the body says.
+    if store::staff_membership(&mut conn, user_id).await?.is_none() {
+        return Err(AppError::NotFound);
+    }
     if let Some(id) = usht_id {
         store::find_usht(&mut conn, &Scope::All, id)
             .await?
