@@ -24,6 +24,7 @@ const SCREENS: &[&str] = &[
     "sign-in",
     "forgot-password",
     "reset-password",
+    "sign-in-link",
     "invitation",
     "verify-email",
     "path",

@@ -28,6 +28,7 @@ const ROUTES = [
   [/^\/sign-in$/, (q) => auth.signIn(q), true],
   [/^\/forgot-password$/, () => auth.forgotPassword(), true],
   [/^\/reset-password$/, (q) => auth.resetPassword(q), true],
+  [/^\/sign-in-link$/, (q) => auth.signInLink(q), true],
   [/^\/invitation$/, (q) => auth.acceptInvitation(q), true],
   [/^\/verify-email$/, (q) => auth.verifyEmail(q), true],
   [/^\/path$/, async () => learning.pathScreen(await whoAmI())],

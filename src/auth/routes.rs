@@ -25,6 +25,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/auth/logout").route(web::post().to(logout)))
         .service(web::resource("/auth/verify-email").route(web::post().to(verify_email)))
         .service(web::resource("/auth/password-reset").route(web::post().to(password_reset)))
+        .service(web::resource("/auth/sign-in-link").route(web::post().to(sign_in_link)))
+        .service(
+            web::resource("/auth/sign-in-link/confirm").route(web::post().to(sign_in_link_confirm)),
+        )
         .service(
             web::resource("/auth/password-reset/confirm")
                 .route(web::post().to(password_reset_confirm)),
@@ -174,6 +178,49 @@ pub async fn password_reset_confirm(
     let password = body.password.secret();
     service::confirm_password_reset(&state, &body.token, &password).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInLinkRequest {
+    pub email: EmailAddress,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/sign-in-link", tag = "auth", request_body = SignInLinkRequest,
+    responses((status = 202, description = "If the address has an account, a one-time sign-in link is on its way (valid 15 minutes). Works while the password sign-in is locked by failures")))]
+pub async fn sign_in_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<SignInLinkRequest>,
+) -> AppResult<HttpResponse> {
+    limit_auth(&state, &req)?;
+    let email = body.email.to_string();
+    crate::http::after_the_answer("sign-in link", async move {
+        service::request_sign_in_link(&state, &email).await
+    });
+    Ok(HttpResponse::Accepted().finish())
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInLinkConfirm {
+    pub token: OpaqueToken,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/sign-in-link/confirm", tag = "auth", request_body = SignInLinkConfirm,
+    responses(
+        (status = 200, description = "Signed in; failed password sign-ins stay counted", body = TokenPair),
+        (status = 404, description = "`link_not_found`: no such link (or it was replaced by a newer one)", body = Problem),
+        (status = 410, description = "`link_used` or `link_expired`: ask for a new link", body = Problem),
+        (status = 422, description = "A malformed token", body = Problem)))]
+pub async fn sign_in_link_confirm(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<SignInLinkConfirm>,
+) -> AppResult<HttpResponse> {
+    let ip = limit_auth(&state, &req)?;
+    let pair = service::sign_in_with_link(&state, &body.token, &ip).await?;
+    Ok(HttpResponse::Ok().json(pair))
 }
 
 /// Where a mentor belongs.

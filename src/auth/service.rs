@@ -18,6 +18,9 @@ use crate::AppState;
 /// How long a password-reset or email-verification link works.
 pub const EMAIL_TOKEN_TTL: chrono::Duration = chrono::Duration::hours(1);
 
+/// How long a sign-in link works: a link that is a session is kept short.
+pub const SIGN_IN_LINK_TTL: chrono::Duration = chrono::Duration::minutes(15);
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenPair {
     pub access_token: String,
@@ -262,6 +265,77 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
     .await
 }
 
+/// Emails a one-time sign-in link when the address has an account that has signed in before;
+/// the caller answers 202 either way. Sign-in failures do not stop it: this is how the owner
+/// gets in while someone else's wrong passwords keep the password sign-in locked.
+pub async fn request_sign_in_link(state: &AppState, email: &str) -> AppResult<()> {
+    let email = normalize_email(email);
+    let mut conn = state.pool.get().await?;
+    conn.transaction::<(), AppError, _>(|conn| {
+        async move {
+            let Some(user) = store::find_user_by_email(conn, &email).await? else {
+                return Ok(());
+            };
+            if user.password_hash.is_none() {
+                // Invited people who never accepted, and erased accounts, have no session to start.
+                return Ok(());
+            }
+            store::void_auth_tokens(conn, user.id, TokenPurpose::SignInLink).await?;
+            let token = new_opaque_token();
+            store::insert_auth_token(
+                conn,
+                user.id,
+                TokenPurpose::SignInLink,
+                &token.hash,
+                Utc::now() + SIGN_IN_LINK_TTL,
+            )
+            .await?;
+            let link = state
+                .config
+                .screen_link("/sign-in-link", SECRET_PLACEHOLDER);
+            let mail = templates::sign_in_link(&user.name, &link);
+            let mail = NewMail::now(&user.email, Some(user.id), mail)
+                .with_secret(&state.config.encryption, &token.plain);
+            mail::outbox::enqueue_requested(conn, mail).await?;
+            Ok(())
+        }
+        .scope_boxed()
+    })
+    .await
+}
+
+/// Starts a session with a sign-in link, once. The failed password sign-ins stay counted: the
+/// link proves the mailbox, not the password, and whoever guessed keeps waiting.
+pub async fn sign_in_with_link(state: &AppState, token: &str, ip: &str) -> AppResult<TokenPair> {
+    let hash = hash_token(token);
+    let mut conn = state.pool.get().await?;
+    let (user_id, pair) = conn
+        .transaction::<(Uuid, TokenPair), AppError, _>(|conn| {
+            async move {
+                let Some(user_id) =
+                    store::consume_auth_token(conn, &hash, TokenPurpose::SignInLink).await?
+                else {
+                    return Err(link_refusal(
+                        store::link_state(conn, &hash, TokenPurpose::SignInLink).await?,
+                    ));
+                };
+                let user = store::find_user(conn, user_id)
+                    .await?
+                    .filter(|user| user.password_hash.is_some())
+                    .ok_or_else(|| link_refusal(store::LinkState::Unknown))?;
+                // Opening the link proves the person reads this mailbox.
+                store::mark_email_verified(conn, user_id).await?;
+                store::touch_last_active(conn, user_id).await?;
+                let pair = start_session(conn, state, &user).await?;
+                Ok((user_id, pair))
+            }
+            .scope_boxed()
+        })
+        .await?;
+    tracing::info!(target: "security", event = "login_by_link", %user_id, %ip, "signed in with a link from mail");
+    Ok(pair)
+}
+
 /// Sets a new password with a reset token; every session of the account ends.
 pub async fn confirm_password_reset(
     state: &AppState,
@@ -300,6 +374,8 @@ pub async fn confirm_password_reset(
                 .ok_or_else(|| link_refusal(store::LinkState::Unknown))?;
             super::password::check_policy("password", password.expose_secret(), &[&user.email, &user.name])?;
             store::set_password_hash(conn, user_id, &new_hash).await?;
+            // A sign-in link sent before the reset is a session it ends too.
+            store::void_auth_tokens(conn, user_id, TokenPurpose::SignInLink).await?;
             // The reset proves the person reads this mailbox.
             store::mark_email_verified(conn, user_id).await?;
             let revoked = store::revoke_all_refresh_tokens(conn, user_id).await?;

@@ -381,6 +381,7 @@ crate::text_enum! {
     pub enum TokenPurpose {
         PasswordReset = "password_reset",
         EmailVerification = "email_verification",
+        SignInLink = "sign_in_link",
     }
 }
 

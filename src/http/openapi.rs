@@ -22,6 +22,8 @@ Errors are RFC 9457 problem JSON (`application/problem+json`) with a stable `cod
         auth::routes::verify_email,
         auth::routes::password_reset,
         auth::routes::password_reset_confirm,
+        auth::routes::sign_in_link,
+        auth::routes::sign_in_link_confirm,
         auth::routes::get_me,
         auth::routes::patch_me,
         learning::routes::get_path,

@@ -77,6 +77,7 @@ pub const REQUESTED_TEMPLATES: &[&str] = &[
     "email_verification",
     "already_registered",
     "already_invited",
+    "sign_in_link",
 ];
 pub const REQUESTED_PER_HOUR: i64 = 3;
 

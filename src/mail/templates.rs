@@ -131,6 +131,25 @@ pub fn password_reset(name: &str, link: &str) -> RenderedMail {
     .render()
 }
 
+/// A one-time sign-in link: the owner gets in while wrong passwords keep the password sign-in
+/// locked.
+pub fn sign_in_link(name: &str, link: &str) -> RenderedMail {
+    Letter {
+        template: "sign_in_link",
+        subject: "Lenke for å logge inn".into(),
+        greeting_name: name,
+        paragraphs: vec![
+            "Du ba om en lenke for å logge inn i mentoropplæringen uten passord.".into(),
+            "Lenken under virker i 15 minutter og kan brukes én gang.".into(),
+        ],
+        action: Some(("Logg inn", link)),
+        closing: vec![
+            "Har du ikke bedt om dette, kan du se bort fra e-posten. Ingen kommer inn på kontoen din uten lenken.".into(),
+        ],
+    }
+    .render()
+}
+
 /// The sign-up's name is not used: it was typed by whoever signed up, maybe not the inbox's owner.
 pub fn email_verification(link: &str) -> RenderedMail {
     Letter {

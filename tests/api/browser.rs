@@ -120,6 +120,16 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
         .unwrap();
     assert_eq!(reset.status(), 202);
     let reset_token = app.mail.wait_for(&mentor.email, 1).await[0].token();
+    // … and before that signs in with the link of a sign-in email.
+    let link = app
+        .client
+        .post(app.api("/auth/sign-in-link"))
+        .json(&json!({"email": mentor.email}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(link.status(), 202);
+    let sign_in_link_token = app.mail.wait_for(&mentor.email, 2).await[1].token();
 
     // A coordinator with municipalities full of mentors at every stage: the demo data.
     let demo = mentorsti::orgs::demo::seed(&app.state)
@@ -170,6 +180,7 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
         .env("COORDINATOR_EMAIL", &demo.coordinator)
         .env("COORDINATOR_PASSWORD", &demo.password)
         .env("RESET_TOKEN", &reset_token)
+        .env("SIGN_IN_LINK_TOKEN", &sign_in_link_token)
         .env("INVITATION_TOKEN", &invitation_token)
         .kill_on_drop(true)
         .output();

@@ -643,3 +643,90 @@ async fn names_carry_no_links_or_markup_and_one_address_is_one_whatever_its_unic
         .collect();
     assert_eq!(reasons, ["duplicate_in_file", "invalid_name"], "{result}");
 }
+
+#[tokio::test]
+async fn the_owner_gets_in_with_a_link_while_wrong_passwords_keep_the_password_sign_in_locked() {
+    let app = spawn_app().await;
+    let owner = app.create_user(Role::Mentor, "eier@example.no").await;
+    let unlocked = |token: &str| {
+        app.client
+            .post(app.api("/auth/sign-in-link/confirm"))
+            .json(&json!({ "token": token }))
+            .send()
+    };
+    // Someone else types ten wrong passwords: even the right one is refused now.
+    for _ in 0..10 {
+        assert_eq!(
+            app.login(&owner.email, "feil passord igjen!")
+                .await
+                .status(),
+            401
+        );
+    }
+    assert_problem(app.login(&owner.email, PASSWORD).await, 429, "rate_limited").await;
+
+    // The owner asks for a link: the same 202 as for an address without an account.
+    for email in [owner.email.as_str(), "ingen@example.no"] {
+        let asked = app
+            .client
+            .post(app.api("/auth/sign-in-link"))
+            .json(&json!({ "email": email }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(asked.status(), 202);
+    }
+    let mail = app.mail.wait_for(&owner.email, 1).await.remove(0);
+    assert!(
+        mail.text().contains("/sign-in-link?token="),
+        "{}",
+        mail.text()
+    );
+    let token = mail.token();
+
+    // The link signs in, once.
+    let signed_in = unlocked(&token).await.unwrap();
+    assert_eq!(signed_in.status(), 200);
+    let pair: serde_json::Value = signed_in.json().await.unwrap();
+    let access = pair["access_token"].as_str().unwrap();
+    let me: serde_json::Value = app.get("/me", access).await.json().await.unwrap();
+    assert_eq!(me["email"], owner.email.as_str());
+    assert_problem(unlocked(&token).await.unwrap(), 410, "link_used").await;
+    assert_problem(
+        unlocked(&"A".repeat(43)).await.unwrap(),
+        404,
+        "link_not_found",
+    )
+    .await;
+
+    // Whoever guessed is still locked out, the right password too, until the window passes.
+    assert_problem(
+        app.login(&owner.email, "feil passord igjen!").await,
+        429,
+        "rate_limited",
+    )
+    .await;
+    assert_problem(app.login(&owner.email, PASSWORD).await, 429, "rate_limited").await;
+
+    // A newer link voids the older one; an expired one says so.
+    let ask = || {
+        app.client
+            .post(app.api("/auth/sign-in-link"))
+            .json(&json!({ "email": owner.email }))
+            .send()
+    };
+    assert_eq!(ask().await.unwrap().status(), 202);
+    let first = app.mail.wait_for(&owner.email, 2).await[1].token();
+    assert_eq!(ask().await.unwrap().status(), 202);
+    let second = app.mail.wait_for(&owner.email, 3).await[2].token();
+    assert_problem(unlocked(&first).await.unwrap(), 410, "link_used").await;
+    app.sql()
+        .await
+        .execute(
+            "UPDATE auth_tokens SET expires_at = now() - interval '1 minute' WHERE purpose = 'sign_in_link'",
+            &[],
+        )
+        .await
+        .unwrap();
+    assert_problem(unlocked(&second).await.unwrap(), 410, "link_expired").await;
+}

@@ -441,6 +441,30 @@ try {
   check(await session(phone) === null, 'the tokens are gone from the device');
   check(await phone.evaluate(() => Object.keys(localStorage).length) === 0, 'nothing of the mentor is left on the device');
 
+  if (process.env.SIGN_IN_LINK_TOKEN) {
+    step('a sign-in link from mail signs in once, with a press of the button');
+    await phone.getByRole('link', { name: 'Logg inn med en lenke på e-post' }).click();
+    await expectHeading(phone, 'Logg inn med lenke');
+    await checkLayout(phone, 'sign-in link request');
+    await phone.getByLabel('E-post').fill('ingen.konto@example.no');
+    await phone.getByRole('button', { name: 'Send lenke' }).click();
+    await phone.getByText('Hvis det finnes en konto med denne adressen').waitFor();
+    const link = `${base}/sign-in-link?token=${encodeURIComponent(process.env.SIGN_IN_LINK_TOKEN)}`;
+    await phone.goto(link);
+    await expectHeading(phone, 'Logg inn med lenke');
+    await checkLayout(phone, 'sign-in link');
+    await phone.getByRole('button', { name: 'Logg inn' }).focus();
+    await phone.keyboard.press('Enter');
+    await expectHeading(phone, 'Hei');
+    await (await menu(phone, 'Logg ut', 'button')).click();
+    await expectHeading(phone, 'Logg inn');
+    await phone.goto(link);
+    await phone.getByRole('button', { name: 'Logg inn' }).click();
+    await phone.getByRole('alert').filter({ hasText: 'Lenken er allerede brukt' }).waitFor();
+    await phone.goto(`${base}/sign-in`);
+    await expectHeading(phone, 'Logg inn');
+  }
+
   if (process.env.RESET_TOKEN) {
     step('the link in a password-reset email sets a new password');
     const newPassword = 'Nattevakten drikker te klokka tre';

@@ -1,5 +1,6 @@
-// Signing in, accepting an invitation, resetting a password and confirming an email address.
-// Emails link to /invitation, /reset-password and /verify-email with ?token=.
+// Signing in (with a password or a link by mail), accepting an invitation, resetting a password
+// and confirming an email address. Emails link to /invitation, /reset-password, /sign-in-link and
+// /verify-email with ?token=.
 
 import { ApiError, api, keepTokens } from '../api.js';
 import { alertBox, explain, field, form, go, h, render } from '../ui.js';
@@ -52,9 +53,12 @@ export function signIn(query) {
         field({ id: 'password', label: 'Passord', type: 'password', autocomplete: 'current-password', required: true }),
       ],
       submit: 'Logg inn',
-      describe: (error) => (error instanceof ApiError && error.code === 'unauthorized'
-        ? 'E-postadressen eller passordet er feil.'
-        : explain(error)),
+      describe: (error) => {
+        if (!(error instanceof ApiError)) return explain(error);
+        if (error.code === 'unauthorized') return 'E-postadressen eller passordet er feil.';
+        if (error.code === 'rate_limited') return 'For mange feil passord for denne kontoen. Vent litt, eller logg inn med en lenke på e-post.';
+        return explain(error);
+      },
       action: async ({ email, password }) => {
         keepTokens(await api('/auth/login', { method: 'POST', body: { email: email.trim(), password } }));
         signedInHandler();
@@ -62,6 +66,7 @@ export function signIn(query) {
       },
     }),
     h('p', {}, h('a', { href: '/forgot-password' }, 'Glemt passordet?')),
+    h('p', {}, h('a', { href: '/sign-in-link' }, 'Logg inn med en lenke på e-post')),
     h('p', { class: 'muted' }, 'Har du fått en invitasjon på e-post? Bruk lenken i e-posten for å lage konto.'));
 }
 
@@ -81,6 +86,44 @@ export function forgotPassword() {
     h('p', {}, 'Skriv e-postadressen din, så sender vi deg en lenke for å lage et nytt passord.'),
     request, done,
     h('p', {}, h('a', { href: '/sign-in' }, 'Tilbake til innlogging')));
+}
+
+/**
+ * A one-time sign-in link by mail. Without a token: ask for one. With a token: sign in when the
+ * person presses the button (not on opening, so a mail filter that follows links spends nothing).
+ */
+export function signInLink(query) {
+  const token = query.get('token');
+  if (!token) {
+    const done = h('div', { 'aria-live': 'polite' });
+    const request = form({
+      label: 'Be om innloggingslenke',
+      fields: [field({ id: 'email', label: 'E-post', type: 'email', autocomplete: 'username', required: true })],
+      submit: 'Send lenke',
+      action: async ({ email }) => {
+        await api('/auth/sign-in-link', { method: 'POST', body: { email: email.trim() } });
+        request.hidden = true;
+        done.append(alertBox('Hvis det finnes en konto med denne adressen, har vi sendt en e-post med en lenke for å logge inn. Lenken virker i 15 minutter og kan brukes én gang.', 'success'));
+      },
+    });
+    return render('Logg inn med lenke',
+      h('p', {}, 'Skriv e-postadressen din, så sender vi deg en lenke som logger deg inn uten passord. Det virker også når kontoen er sperret etter for mange feil passord.'),
+      request, done,
+      h('p', {}, h('a', { href: '/sign-in' }, 'Tilbake til innlogging')));
+  }
+  render('Logg inn med lenke',
+    h('p', {}, 'Trykk på knappen for å logge inn. Lenken kan brukes én gang.'),
+    form({
+      label: 'Logg inn med lenken',
+      fields: [],
+      submit: 'Logg inn',
+      action: async () => {
+        keepTokens(await api('/auth/sign-in-link/confirm', { method: 'POST', body: { token } }));
+        signedInHandler();
+        go('/', { replace: true });
+      },
+    }),
+    h('p', {}, h('a', { href: '/sign-in-link' }, 'Be om en ny lenke')));
 }
 
 function missingToken() {
