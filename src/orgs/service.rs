@@ -244,9 +244,10 @@ enum Target {
 /// Checks the (already normalised) invitees against the database, inserts the invitations and
 /// their mails. Runs inside the caller's transaction.
 ///
-/// An address with an account in the caller's scope is skipped as `already_a_user`. One with an
-/// account elsewhere is invited like a new one, so a coordinator learns nothing of accounts
-/// beyond their USHT; its owner is told on accepting that the account exists and signs in.
+/// An address with an account in the caller's scope is skipped as `already_a_user`, one with an
+/// open invitation of the caller's USHT as `already_invited`. One with an account or an open
+/// invitation elsewhere is invited like a new one, so a coordinator learns nothing of people
+/// beyond their USHT; an owner with an account is told on accepting that it exists.
 async fn invite(
     conn: &mut AsyncPgConnection,
     state: &AppState,
@@ -264,17 +265,20 @@ async fn invite(
         .map(|(email, _)| email)
         .collect();
     let open = store::open_invitations_for(conn, &emails).await?;
-    let pending: HashSet<String> = open
-        .iter()
-        .filter(|i| i.expires_at > now)
-        .map(|i| i.email.to_lowercase())
-        .collect();
     let expired: Vec<Uuid> = open
         .iter()
         .filter(|i| i.expires_at <= now)
         .map(|i| i.id)
         .collect();
     store::supersede(conn, &expired).await?;
+    // Only the caller's USHT's invitations are named: another USHT may invite the same person,
+    // who accepts the one they choose (the other link then says the account exists).
+    let pending: HashSet<String> = store::open_invitations_in(conn, scope, &emails)
+        .await?
+        .into_iter()
+        .filter(|(id, _)| !expired.contains(id))
+        .map(|(_, email)| email)
+        .collect();
 
     let mut outcome = InvitationOutcome::default();
     let mut rows = Vec::new();

@@ -298,6 +298,22 @@ pub async fn open_invitations_for(
         .await?)
 }
 
+/// The ids of the caller's USHT's open invitations (coordinator invitations too, for an
+/// administrator) to these (lower-cased) addresses, each with its address.
+pub async fn open_invitations_in(
+    conn: &mut AsyncPgConnection,
+    scope: &Scope,
+    emails: &[String],
+) -> Result<Vec<(Uuid, String)>, AppError> {
+    Ok(invitations_in(scope)
+        .filter(sql::<Text>("lower(invitations.email)").eq_any(emails.to_vec()))
+        .filter(invitations::accepted_at.is_null())
+        .filter(invitations::superseded_at.is_null())
+        .select((invitations::id, sql::<Text>("lower(invitations.email)")))
+        .load(conn)
+        .await?)
+}
+
 /// Closes expired invitations so new ones to the same addresses can be made.
 pub async fn supersede(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> Result<(), AppError> {
     if ids.is_empty() {

@@ -730,3 +730,83 @@ async fn the_owner_gets_in_with_a_link_while_wrong_passwords_keep_the_password_s
         .unwrap();
     assert_problem(unlocked(&second).await.unwrap(), 410, "link_expired").await;
 }
+
+#[tokio::test]
+async fn a_coordinator_is_not_told_of_another_usht_s_open_invitation() {
+    let app = spawn_app().await;
+    let (asker_coordinator, asker, lier) = two_ushts(&app).await;
+    let lier_usht: String = app
+        .sql()
+        .await
+        .query_one(
+            "SELECT usht_id::text FROM municipalities WHERE number = '3312'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let (_, lier_coordinator) = coordinator_of(&app, &lier_usht).await;
+    let invite = |token: &str, municipality: &str| {
+        let body =
+            json!({"municipality_id": municipality, "invitees": [{"email": "delt@example.no"}]});
+        let (token, app) = (token.to_owned(), &app);
+        async move {
+            let answer: serde_json::Value = app
+                .post("/admin/invitations", &token, &body)
+                .await
+                .json()
+                .await
+                .unwrap();
+            let reasons: Vec<String> = answer["skipped"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["reason"].as_str().unwrap().to_owned())
+                .collect();
+            (answer["created"].as_array().unwrap().len(), reasons)
+        }
+    };
+    assert_eq!(invite(&asker_coordinator, &asker).await, (1, vec![]));
+    // Lier invites the same person as if no one had: nothing of Asker's invitation shows.
+    assert_eq!(invite(&lier_coordinator, &lier).await, (1, vec![]));
+    // Within one USHT a second open invitation is refused, in another municipality too.
+    assert_eq!(
+        invite(&asker_coordinator, &asker).await,
+        (0, vec!["already_invited".to_owned()])
+    );
+    let baerum: serde_json::Value = app
+        .post(
+            "/admin/municipalities",
+            &asker_coordinator,
+            &json!({"number": "3201", "name": "Bærum"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        invite(&asker_coordinator, baerum["id"].as_str().unwrap()).await,
+        (0, vec!["already_invited".to_owned()])
+    );
+
+    // The person accepts the invitation they choose; the other link says the account exists.
+    let mails = app.mail.wait_for("delt@example.no", 2).await;
+    let accept = |token: String| {
+        app.client
+            .post(app.api("/auth/invitations/accept"))
+            .json(&json!({"token": token, "name": "Delt Person", "password": PASSWORD}))
+            .send()
+    };
+    let lier_link = mails
+        .iter()
+        .find(|m| m.text().contains("Lier"))
+        .unwrap()
+        .token();
+    let asker_link = mails
+        .iter()
+        .find(|m| m.text().contains("Asker"))
+        .unwrap()
+        .token();
+    assert!(accept(lier_link).await.unwrap().status().is_success());
+    assert_problem(accept(asker_link).await.unwrap(), 409, "already_a_user").await;
+}
