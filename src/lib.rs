@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod clock;
 pub mod config;
 pub mod content;
 pub mod db;
@@ -47,6 +48,8 @@ use crate::mail::Mailer;
 /// What every request handler shares.
 pub struct AppState {
     pub config: Arc<Config>,
+    /// What time it is for every rule (tests move it; see `clock::OffsetClock`).
+    pub clock: Arc<dyn clock::Clock>,
     pub pool: DbPool,
     pub tokens: TokenKeys,
     pub passwords: PasswordHasher,
@@ -72,7 +75,12 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(config: Config, pool: DbPool) -> Self {
+        Self::with_clock(config, pool, Arc::new(clock::SystemClock))
+    }
+
+    pub fn with_clock(config: Config, pool: DbPool, clock: Arc<dyn clock::Clock>) -> Self {
         Self {
+            clock,
             tokens: TokenKeys::new(&config.jwt),
             passwords: PasswordHasher::new(config.password_hash_concurrency),
             auth_limiter: IpLimiter::per_minute(config.limits.auth_per_ip_per_minute),
@@ -94,6 +102,13 @@ impl AppState {
 
     /// Builds the pool after running pending migrations (under an advisory lock).
     pub async fn connect(config: Config) -> anyhow::Result<Self> {
+        Self::connect_with_clock(config, Arc::new(clock::SystemClock)).await
+    }
+
+    pub async fn connect_with_clock(
+        config: Config,
+        clock: Arc<dyn clock::Clock>,
+    ) -> anyhow::Result<Self> {
         let url = config
             .database_url()
             .context("the database URL must be resolved before connecting")?
@@ -103,7 +118,7 @@ impl AppState {
             .context("running migrations")?;
         let pool = db::build_pool(&url, config.database_pool_size)?;
         content::service::publish_bundled_if_empty(&pool, &config.content_dir).await?;
-        Ok(Self::new(config, pool))
+        Ok(Self::with_clock(config, pool, clock))
     }
 
     /// Forgets what this instance cached about a user it just changed (other instances hear of
@@ -146,9 +161,17 @@ pub struct Application {
 impl Application {
     /// Migrates the database, binds `config.bind` (port 0 picks a free port) and starts serving.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(clock::SystemClock)).await
+    }
+
+    /// The same, on a clock of the caller's (tests move time with `clock::OffsetClock`).
+    pub async fn build_with_clock(
+        config: Config,
+        clock: Arc<dyn clock::Clock>,
+    ) -> anyhow::Result<Self> {
         let bind = config.bind;
         let run_worker = config.worker.enabled;
-        let state = web::Data::new(AppState::connect(config).await?);
+        let state = web::Data::new(AppState::connect_with_clock(config, clock).await?);
         // Texts written before encryption at rest (migration 000007) are sealed now, once.
         let sealed = encryption::reseal::run(
             &state.pool,

@@ -94,7 +94,7 @@ pub async fn login(
     let account_key = super::limits::account_key(&state.config.jwt.secret, &email);
     // A storm of sign-ins queues here, in memory, so it cannot take the whole connection pool.
     let _slot = state.passwords.sign_in_slot().await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let limits = &state.config.limits;
     let window = chrono::Duration::from_std(limits.login_failure_window)
         .unwrap_or(chrono::Duration::minutes(15));

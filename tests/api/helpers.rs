@@ -10,6 +10,7 @@ use actix_web::web;
 use mail_parser::MimeHeaders;
 use mentorsti::auth::store::{self, NewUser};
 use mentorsti::auth::Role;
+use mentorsti::clock::OffsetClock;
 use mentorsti::config::Config;
 use mentorsti::db::embedded::EmbeddedPostgres;
 use mentorsti::{AppState, Application};
@@ -392,6 +393,8 @@ pub struct TestApp {
     pub mail: MailCatcher,
     pub state: web::Data<AppState>,
     pub db: TestDatabase,
+    /// The service's clock: `app.clock.advance(…)` moves its time for every rule.
+    pub clock: Arc<OffsetClock>,
 }
 
 pub fn base_vars(db_url: &str, smtp_port: u16) -> HashMap<String, String> {
@@ -439,7 +442,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut HashMap<String, String>)) -
     let mut vars = base_vars(&db.url, mail.port);
     adjust(&mut vars);
     let config = Config::from_vars(&vars).expect("valid test configuration");
-    let app = Application::build(config)
+    let clock = Arc::new(OffsetClock::default());
+    let app = Application::build_with_clock(config, clock.clone())
         .await
         .expect("the application starts");
     let port = app.port();
@@ -454,6 +458,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut HashMap<String, String>)) -
         mail,
         state,
         db,
+        clock,
     }
 }
 
