@@ -205,7 +205,7 @@ pub async fn literature(
     state: web::Data<AppState>,
     _caller: Require<roles::Anyone>,
 ) -> AppResult<HttpResponse> {
-    let revision = crate::learning::service::current_revision(&state).await?;
+    let revision = crate::learning::current_revision(&state).await?;
     Ok(HttpResponse::Ok().json(&revision.literature))
 }
 
@@ -218,7 +218,7 @@ pub async fn subtitles(
     state: web::Data<AppState>,
     name: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    let revision = crate::learning::service::current_revision(&state).await?;
+    let revision = crate::learning::current_revision(&state).await?;
     let body = revision
         .subtitles
         .get(name.as_str())

@@ -13,3 +13,7 @@ crate::text_enum! {
         Completed = "completed",
     }
 }
+
+// What the other features use of the path; its store and service stay its own.
+pub use service::{current_revision, path};
+pub use store::{lock_user as lock_learner, path_completed_at};

@@ -105,7 +105,7 @@ pub async fn save(state: &AppState, user_id: Uuid, body: &str) -> AppResult<Note
     let mut conn = state.pool.get().await?;
     conn.transaction::<NoteView, AppError, _>(|conn| {
         async move {
-            crate::learning::store::lock_user(conn, user_id).await?;
+            crate::learning::lock_learner(conn, user_id).await?;
             store::save_draft(conn, &state.config.encryption, user_id, body).await?;
             crate::auth::store::touch_last_active(conn, user_id).await?;
             Ok(view(
@@ -120,7 +120,7 @@ pub async fn save(state: &AppState, user_id: Uuid, body: &str) -> AppResult<Note
 /// Submits the open draft. Only when the path is done, and only a text of 300 characters or
 /// more. Submitting again with no new draft answers with the note as it is.
 pub async fn submit(state: &AppState, user_id: Uuid) -> AppResult<NoteView> {
-    let path = crate::learning::service::path(state, user_id).await?;
+    let path = crate::learning::path(state, user_id).await?;
     if !path.completed {
         return Err(AppError::rule(
             StatusCode::CONFLICT,
@@ -131,7 +131,7 @@ pub async fn submit(state: &AppState, user_id: Uuid) -> AppResult<NoteView> {
     let mut conn = state.pool.get().await?;
     conn.transaction::<NoteView, AppError, _>(|conn| {
         async move {
-            crate::learning::store::lock_user(conn, user_id).await?;
+            crate::learning::lock_learner(conn, user_id).await?;
             let versions = store::versions(conn, &state.config.encryption, user_id).await?;
             let Some(draft) = versions.iter().find(|v| !v.is_submitted()) else {
                 if versions.is_empty() {

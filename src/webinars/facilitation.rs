@@ -238,7 +238,7 @@ pub async fn issue_certificate_if_due(
         .get_result(conn)
         .await?;
     if exists
-        || crate::learning::store::path_completed_at(conn, user_id)
+        || crate::learning::path_completed_at(conn, user_id)
             .await?
             .is_none()
     {

@@ -650,7 +650,7 @@ pub async fn register(
         .transaction::<RegistrationView, AppError, _>(|conn| {
             async move {
                 // One registration at a time per mentor (at most one upcoming series).
-                crate::learning::store::lock_user(conn, user_id).await?;
+                crate::learning::lock_learner(conn, user_id).await?;
                 let series = store::lock_series(conn, series_id)
                     .await?
                     .ok_or(AppError::NotFound)?;
