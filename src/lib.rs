@@ -203,7 +203,6 @@ impl Application {
                     AppError::Validation(vec![FieldError::new("query", err.to_string())]).into()
                 }))
                 .app_data(web::PayloadConfig::new(http::json::JSON_LIMIT))
-                .wrap(from_fn(http::middleware::deadline))
                 .wrap(Compress::default())
                 .wrap(cors(&app_state.config))
                 .wrap(from_fn(http::middleware::request_context))
@@ -300,36 +299,39 @@ fn cors(config: &Config) -> Cors {
     cors
 }
 
+/// Every route of the API, each declared once with its document entry and its rules.
+pub fn api() -> http::api::Api {
+    let mut api = http::api::Api::default();
+    http::health::routes(&mut api);
+    auth::routes::routes(&mut api);
+    learning::routes::routes(&mut api);
+    reflection::routes::routes(&mut api);
+    webinars::routes::routes(&mut api);
+    content::routes::routes(&mut api);
+    media::routes::routes(&mut api);
+    orgs::routes::routes(&mut api);
+    privacy::routes::routes(&mut api);
+    api
+}
+
 fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/health/live").route(web::get().to(http::health::live)))
-        .service(web::resource("/health/ready").route(web::get().to(http::health::ready)))
-        .service(
-            web::scope("/api/v1")
-                .configure(auth::routes::configure)
-                .configure(learning::routes::configure)
-                .configure(reflection::routes::configure)
-                .configure(webinars::routes::configure)
-                .configure(content::routes::configure)
-                .configure(media::routes::configure)
-                .configure(orgs::routes::configure)
-                .configure(privacy::routes::configure),
+    api().register(cfg);
+    cfg.service(web::resource("/docs").route(web::get().to(|| async {
+        HttpResponse::PermanentRedirect()
+            .insert_header((header::LOCATION, "/docs/"))
+            .finish()
+    })))
+    .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", http::openapi::document()))
+    .configure(client::configure)
+    .default_service(web::to(|req: actix_web::HttpRequest| async move {
+        // The client's own paths (links in emails, reloads) get the client; all else is 404.
+        if req.method() == actix_web::http::Method::GET && client::is_screen(req.path()) {
+            return client::index(req).await;
+        }
+        problem_response(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "not_found",
+            "No such resource.",
         )
-        .service(web::resource("/docs").route(web::get().to(|| async {
-            HttpResponse::PermanentRedirect()
-                .insert_header((header::LOCATION, "/docs/"))
-                .finish()
-        })))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/openapi.json", http::openapi::document()))
-        .configure(client::configure)
-        .default_service(web::to(|req: actix_web::HttpRequest| async move {
-            // The client's own paths (links in emails, reloads) get the client; all else is 404.
-            if req.method() == actix_web::http::Method::GET && client::is_screen(req.path()) {
-                return client::index(req).await;
-            }
-            problem_response(
-                actix_web::http::StatusCode::NOT_FOUND,
-                "not_found",
-                "No such resource.",
-            )
-        }));
+    }));
 }

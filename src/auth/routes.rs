@@ -13,39 +13,36 @@ use super::service::{self, TokenPair};
 use super::store::{self, ProfileChanges};
 use super::{Require, Role};
 use crate::error::{AppError, AppResult, Problem};
+use crate::http::api::{Api, Rules};
 use crate::http::fields::{
     self, EmailAddress, Label, NewPassword, OpaqueToken, Password, PersonName,
 };
 use crate::http::json::Json;
 use crate::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/auth/login").route(web::post().to(login)))
-        .service(web::resource("/auth/refresh").route(web::post().to(refresh)))
-        .service(web::resource("/auth/logout").route(web::post().to(logout)))
-        .service(web::resource("/auth/verify-email").route(web::post().to(verify_email)))
-        .service(web::resource("/auth/password-reset").route(web::post().to(password_reset)))
-        .service(web::resource("/auth/sign-in-link").route(web::post().to(sign_in_link)))
-        .service(
-            web::resource("/auth/sign-in-link/confirm").route(web::post().to(sign_in_link_confirm)),
-        )
-        .service(
-            web::resource("/auth/password-reset/confirm")
-                .route(web::post().to(password_reset_confirm)),
-        )
-        .service(
-            web::resource("/me")
-                .route(web::get().to(get_me))
-                .route(web::patch().to(patch_me))
-                .route(web::delete().to(crate::privacy::routes::erase_me)),
-        );
+/// Sign-in, tokens and the links sent by mail share the per-address limit and wait for
+/// password hashing without a deadline; the caller's own account is the standard API, but for
+/// a profile change, which may hash a new password.
+pub fn routes(api: &mut Api) {
+    api.with(Rules::SIGN_IN, |api| {
+        api.route(__path_login, login)
+            .route(__path_refresh, refresh)
+            .route(__path_logout, logout)
+            .route(__path_verify_email, verify_email)
+            .route(__path_password_reset, password_reset)
+            .route(__path_password_reset_confirm, password_reset_confirm)
+            .route(__path_sign_in_link, sign_in_link)
+            .route(__path_sign_in_link_confirm, sign_in_link_confirm);
+    })
+    .route(__path_get_me, get_me)
+    .with(Rules::QUEUED, |api| {
+        api.route(__path_patch_me, patch_me);
+    });
 }
 
-/// Applies the per-IP limit of the auth endpoints; returns the address for logging.
-pub(crate) fn limit_auth(state: &AppState, req: &HttpRequest) -> AppResult<String> {
-    let ip = client_ip(req, state.config.trust_forwarded_for);
-    state.auth_limiter.check(ip)?;
-    Ok(ip.to_string())
+/// The address a request came from, for the security log.
+fn client_address(state: &AppState, req: &HttpRequest) -> String {
+    client_ip(req, state.config.trust_forwarded_for).to_string()
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -69,7 +66,7 @@ pub async fn login(
     req: HttpRequest,
     body: Json<LoginRequest>,
 ) -> AppResult<HttpResponse> {
-    let ip = limit_auth(&state, &req)?;
+    let ip = client_address(&state, &req);
     let password = body.password.secret();
     let pair = service::login(&state, &body.email, &password, &ip).await?;
     Ok(HttpResponse::Ok().json(pair))
@@ -88,10 +85,8 @@ pub struct RefreshRequest {
         (status = 429, description = "Too many requests from this address", body = Problem)))]
 pub async fn refresh(
     state: web::Data<AppState>,
-    req: HttpRequest,
     body: Json<RefreshRequest>,
 ) -> AppResult<HttpResponse> {
-    limit_auth(&state, &req)?;
     let pair = service::refresh(&state, &body.refresh_token).await?;
     Ok(HttpResponse::Ok().json(pair))
 }
@@ -100,10 +95,8 @@ pub async fn refresh(
     responses((status = 204, description = "The session (the token's family) is ended")))]
 pub async fn logout(
     state: web::Data<AppState>,
-    req: HttpRequest,
     body: Json<RefreshRequest>,
 ) -> AppResult<HttpResponse> {
-    limit_auth(&state, &req)?;
     service::logout(&state, &body.refresh_token).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -127,10 +120,8 @@ pub struct VerifyEmailRequest {
         (status = 422, description = "A malformed token, or not the password chosen at sign-up (field `password`; the link is not spent)", body = Problem)))]
 pub async fn verify_email(
     state: web::Data<AppState>,
-    req: HttpRequest,
     body: Json<VerifyEmailRequest>,
 ) -> AppResult<HttpResponse> {
-    limit_auth(&state, &req)?;
     crate::orgs::service::confirm_signup(&state, &body.token, &body.password.secret()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -145,10 +136,8 @@ pub struct PasswordResetRequest {
     responses((status = 202, description = "If the address has an account, a reset link is on its way (valid one hour)")))]
 pub async fn password_reset(
     state: web::Data<AppState>,
-    req: HttpRequest,
     body: Json<PasswordResetRequest>,
 ) -> AppResult<HttpResponse> {
-    limit_auth(&state, &req)?;
     let email = body.email.to_string();
     crate::http::after_the_answer("password reset", async move {
         service::request_password_reset(&state, &email).await
@@ -171,10 +160,8 @@ pub struct PasswordResetConfirm {
         (status = 422, description = "A malformed token, or a password the policy refuses (checked only for a live link, which it does not spend)", body = Problem)))]
 pub async fn password_reset_confirm(
     state: web::Data<AppState>,
-    req: HttpRequest,
     body: Json<PasswordResetConfirm>,
 ) -> AppResult<HttpResponse> {
-    limit_auth(&state, &req)?;
     let password = body.password.secret();
     service::confirm_password_reset(&state, &body.token, &password).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -190,10 +177,8 @@ pub struct SignInLinkRequest {
     responses((status = 202, description = "If the address has an account, a one-time sign-in link is on its way (valid 15 minutes). Works while the password sign-in is locked by failures")))]
 pub async fn sign_in_link(
     state: web::Data<AppState>,
-    req: HttpRequest,
     body: Json<SignInLinkRequest>,
 ) -> AppResult<HttpResponse> {
-    limit_auth(&state, &req)?;
     let email = body.email.to_string();
     crate::http::after_the_answer("sign-in link", async move {
         service::request_sign_in_link(&state, &email).await
@@ -218,7 +203,7 @@ pub async fn sign_in_link_confirm(
     req: HttpRequest,
     body: Json<SignInLinkConfirm>,
 ) -> AppResult<HttpResponse> {
-    let ip = limit_auth(&state, &req)?;
+    let ip = client_address(&state, &req);
     let pair = service::sign_in_with_link(&state, &body.token, &ip).await?;
     Ok(HttpResponse::Ok().json(pair))
 }

@@ -15,19 +15,20 @@ use super::{ContentProblem, Literature};
 use crate::auth::extractor::roles;
 use crate::auth::Require;
 use crate::error::{AppError, AppResult, Problem};
+use crate::http::api::{Api, Rules};
 use crate::AppState;
 
 /// Content archives may be this large (films included); other bodies keep their own limits.
 pub const IMPORT_LIMIT: u64 = 64 * 1024 * 1024;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/admin/content/import").route(web::post().to(import)))
-        .service(web::resource("/admin/content/revisions").route(web::get().to(list_revisions)))
-        .service(
-            web::resource("/admin/content/revisions/{id}/publish").route(web::post().to(publish)),
-        )
-        .service(web::resource("/literature").route(web::get().to(literature)))
-        .service(web::resource("/subtitles/{name}").route(web::get().to(subtitles)));
+pub fn routes(api: &mut Api) {
+    api.route(__path_list_revisions, list_revisions);
+    api.route(__path_publish, publish);
+    api.route(__path_literature, literature);
+    api.route(__path_subtitles, subtitles);
+    api.with(Rules::QUEUED, |api| {
+        api.route(__path_import, import);
+    });
 }
 
 fn invalid(problems: Vec<ContentProblem>) -> AppError {

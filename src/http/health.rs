@@ -9,6 +9,10 @@ use utoipa::ToSchema;
 use crate::error::{AppError, AppResult};
 use crate::AppState;
 
+pub fn routes(api: &mut crate::http::api::Api) {
+    api.route(__path_live, live).route(__path_ready, ready);
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct HealthStatus {
     pub status: &'static str,

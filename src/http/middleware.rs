@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, Error, HttpMessage};
 use tracing::Instrument;
@@ -28,19 +27,6 @@ const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 /// as that lasts; this bounds it. A transaction cut short leaves its connection marked broken, so
 /// the pool discards it.
 pub const REQUEST_DEADLINE: Duration = Duration::from_millis(4500);
-
-/// Requests that wait in an in-memory queue on purpose (password hashing, webinar registration)
-/// or carry large uploads have no deadline; the rest of the API does. The deadline covers the
-/// time until the handler has its answer, not the sending of its body: a film streamed from
-/// `/api/v1/media/` may take minutes to download on a phone (each chunk it reads has a deadline
-/// of its own, `media::routes`).
-fn has_deadline(method: &Method, path: &str) -> bool {
-    let queued = path.starts_with("/api/v1/auth/")
-        || (method == Method::PATCH && path == "/api/v1/me")
-        || (method == Method::POST && path.ends_with("/registrations"))
-        || path == "/api/v1/admin/content/import";
-    (path.starts_with("/api/") || path.starts_with("/health/")) && !queued
-}
 
 /// The request id of the current request, for handlers that log or store it.
 #[derive(Clone, Debug)]
@@ -172,18 +158,17 @@ struct Access<'a> {
     request_id: &'a str,
 }
 
-/// Ends a request that outlives [`REQUEST_DEADLINE`] with 503 `service_unavailable`. It runs
+/// Ends a request that outlives [`REQUEST_DEADLINE`] with 503 `service_unavailable`. A route
+/// has it unless it is declared otherwise (`http::api::Rules`): requests that wait in an
+/// in-memory queue on purpose (password hashing, webinar registration) or carry large uploads
+/// do not. The deadline covers the time until the handler has its answer, not the sending of its
+/// body: a film streamed from `/api/v1/media/` may take minutes to download on a phone (each
+/// chunk it reads has a deadline of its own, `media::routes`). As a route's middleware it runs
 /// inside CORS and [`request_context`], so the answer gets their headers like any other.
 pub async fn deadline(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    if !has_deadline(req.method(), req.path()) {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
-    }
     match tokio::time::timeout(REQUEST_DEADLINE, next.call(req)).await {
         Ok(result) => result.map(ServiceResponse::map_into_boxed_body),
         Err(_) => {
@@ -194,6 +179,22 @@ pub async fn deadline(
             Err(crate::error::AppError::Unavailable("request deadline passed".into()).into())
         }
     }
+}
+
+/// The per-address budget of the sign-in endpoints (`AUTH_RATE_LIMIT_PER_MINUTE`), spent before
+/// the body is read; a route declares it with `http::api::Rules::SIGN_IN`.
+pub async fn sign_in_limit(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| crate::error::AppError::internal("application state missing"))?;
+    let ip = crate::auth::limits::client_ip(req.request(), state.config.trust_forwarded_for);
+    state.auth_limiter.check(ip)?;
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
 }
 
 /// The request id and the security headers every answer carries.

@@ -1,5 +1,6 @@
 //! HTTP plumbing shared by every feature: JSON bodies, middleware, health and the API document.
 
+pub mod api;
 pub mod fields;
 pub mod health;
 pub mod json;

@@ -3,7 +3,8 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{auth, content, error, http, learning, media, orgs, privacy, reflection, webinars};
+use crate::http::api::Api;
+use crate::{content, error};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -13,75 +14,7 @@ use crate::{auth, content, error, http, learning, media, orgs, privacy, reflecti
 Errors are RFC 9457 problem JSON (`application/problem+json`) with a stable `code`.",
         version = "1.0.0"
     ),
-    paths(
-        http::health::live,
-        http::health::ready,
-        auth::routes::login,
-        auth::routes::refresh,
-        auth::routes::logout,
-        auth::routes::verify_email,
-        auth::routes::password_reset,
-        auth::routes::password_reset_confirm,
-        auth::routes::sign_in_link,
-        auth::routes::sign_in_link_confirm,
-        auth::routes::get_me,
-        auth::routes::patch_me,
-        learning::routes::get_path,
-        learning::routes::get_page,
-        learning::routes::complete_page,
-        learning::routes::save_answer,
-        learning::routes::skip_module,
-        learning::routes::my_answers,
-        content::routes::literature,
-        content::routes::subtitles,
-        media::routes::get_media,
-        media::routes::head_media,
-        content::routes::import,
-        content::routes::list_revisions,
-        content::routes::publish,
-        reflection::routes::get_note,
-        reflection::routes::put_note,
-        reflection::routes::submit_note,
-        reflection::routes::note_versions,
-        webinars::routes::list_series,
-        webinars::routes::register,
-        webinars::routes::cancel_registration,
-        webinars::routes::my_webinars,
-        webinars::routes::my_calendar,
-        webinars::routes::my_certificate,
-        webinars::routes::verify_certificate,
-        webinars::routes::facilitator_series,
-        webinars::routes::participants,
-        webinars::routes::participant_note,
-        webinars::routes::attendance,
-        webinars::routes::create_series,
-        webinars::routes::update_series,
-        webinars::routes::cancel_series,
-        orgs::routes::accept_invitation,
-        orgs::routes::register,
-        orgs::routes::create_usht,
-        orgs::routes::list_ushts,
-        orgs::routes::invite_coordinator,
-        orgs::routes::usht_progress,
-        orgs::routes::enroll_municipality,
-        orgs::routes::list_municipalities,
-        orgs::routes::get_municipality,
-        orgs::routes::municipality_progress,
-        orgs::routes::nudge,
-        orgs::routes::invite_mentors,
-        orgs::routes::invite_mentors_csv,
-        orgs::routes::list_invitations,
-        orgs::routes::resend_invitation,
-        orgs::routes::progress_csv,
-        orgs::routes::change_role,
-        privacy::routes::export_me,
-        privacy::routes::access_log,
-        privacy::routes::erase_me,
-        privacy::routes::export_user,
-        privacy::routes::erase_user,
-    ),
     components(schemas(error::Problem, error::FieldError, content::ContentProblem)),
-    modifiers(&BearerAuth, &CommonResponses, &OperationIds),
     tags(
         (name = "health", description = "Liveness and readiness"),
         (name = "auth", description = "Sign-in, tokens, password reset and email verification"),
@@ -110,25 +43,30 @@ impl Modify for BearerAuth {
 /// Answers that come from the layers every request passes (extractors, authentication, the
 /// pool), added to each operation they apply to so the document lists every status the service
 /// can give (checked by schemathesis, `tests/schemathesis/run`).
-struct CommonResponses;
+/// Which answers apply follows from what the route declares (`http::api::Rules`) and from its
+/// operation (security, parameters, body).
+struct CommonResponses<'a>(&'a Api);
 
-impl Modify for CommonResponses {
+impl Modify for CommonResponses<'_> {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::path::{HttpMethod, ParameterIn};
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let api = path.starts_with("/api/");
-            let limited = api && !path.starts_with("/api/v1/auth/");
-            for (write, operation) in [
-                (false, &mut item.get),
-                (false, &mut item.head),
-                (true, &mut item.put),
-                (true, &mut item.post),
-                (true, &mut item.delete),
-                (true, &mut item.patch),
+            for (method, operation) in [
+                (HttpMethod::Get, &mut item.get),
+                (HttpMethod::Head, &mut item.head),
+                (HttpMethod::Put, &mut item.put),
+                (HttpMethod::Post, &mut item.post),
+                (HttpMethod::Delete, &mut item.delete),
+                (HttpMethod::Patch, &mut item.patch),
             ]
             .into_iter()
-            .filter_map(|(write, op)| op.as_mut().map(|op| (write, op)))
+            .filter_map(|(method, op)| op.as_mut().map(|op| (method, op)))
             {
+                let write = !matches!(method, HttpMethod::Get | HttpMethod::Head);
+                let rules = self
+                    .0
+                    .rules_of(path, &method)
+                    .expect("every documented operation is a declared route");
                 let json_body = operation
                     .request_body
                     .as_ref()
@@ -168,7 +106,12 @@ impl Modify for CommonResponses {
                 if secured {
                     add("401", "Missing, invalid or expired access token");
                 }
-                if secured && write && limited {
+                if rules.sign_in_limit {
+                    add(
+                        "429",
+                        "`rate_limited`: too many requests from this address; see Retry-After",
+                    );
+                } else if secured && write {
                     add(
                         "429",
                         "`rate_limited`: too many writes from this address or account; see Retry-After",
@@ -190,12 +133,11 @@ impl Modify for CommonResponses {
                         "`validation_failed`: the fields named in `errors` are invalid",
                     );
                 }
-                if api {
-                    add(
-                        "503",
-                        "`unavailable`: the database cannot answer now; retry later",
-                    );
-                }
+                // The deadline, or the database not answering in time (every route may ask it).
+                add(
+                    "503",
+                    "`unavailable`: the database cannot answer now; retry later",
+                );
             }
         }
     }
@@ -260,9 +202,19 @@ fn problem(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Respons
         .into()
 }
 
-/// The document as served.
+/// The document as served: the declared routes (`crate::api`) with what applies to each.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    let api = crate::api();
+    api.document(&mut doc);
+    for modifier in [
+        &BearerAuth as &dyn Modify,
+        &CommonResponses(&api),
+        &OperationIds,
+    ] {
+        modifier.modify(&mut doc);
+    }
+    doc
 }
 
 #[cfg(test)]

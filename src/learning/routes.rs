@@ -11,22 +11,17 @@ use super::service::{self, AnswerView, CompletionView, PageView, PathView};
 use crate::auth::extractor::roles;
 use crate::auth::Require;
 use crate::error::{AppError, AppResult, Problem};
+use crate::http::api::Api;
 use crate::http::json::Json;
 use crate::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/path").route(web::get().to(get_path)))
-        .service(web::resource("/modules/{number}/pages/{slug}").route(web::get().to(get_page)))
-        .service(
-            web::resource("/modules/{number}/pages/{slug}/completion")
-                .route(web::put().to(complete_page)),
-        )
-        .service(
-            web::resource("/modules/{number}/pages/{slug}/answers/{question_id}")
-                .route(web::put().to(save_answer)),
-        )
-        .service(web::resource("/modules/{number}/skip").route(web::post().to(skip_module)))
-        .service(web::resource("/me/answers").route(web::get().to(my_answers)));
+pub fn routes(api: &mut Api) {
+    api.route(__path_get_path, get_path);
+    api.route(__path_get_page, get_page);
+    api.route(__path_complete_page, complete_page);
+    api.route(__path_save_answer, save_answer);
+    api.route(__path_skip_module, skip_module);
+    api.route(__path_my_answers, my_answers);
 }
 
 /// Path segments longer than any slug are simply not found.

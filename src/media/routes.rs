@@ -14,17 +14,15 @@ use super::store::{self, StoredMedia};
 use super::MediaKind;
 use crate::db::DbPool;
 use crate::error::{problem_response, AppError, AppResult, Problem};
+use crate::http::api::Api;
 use crate::http::middleware::REQUEST_DEADLINE;
 use crate::AppState;
 
 pub const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/media/{file}")
-            .route(web::get().to(get_media))
-            .route(web::head().to(head_media)),
-    );
+pub fn routes(api: &mut Api) {
+    api.route(__path_get_media, get_media);
+    api.route(__path_head_media, head_media);
 }
 
 /// `<64 hex digits>.<extension>` → (digest, kind).

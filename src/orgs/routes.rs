@@ -20,6 +20,7 @@ use crate::auth::extractor::roles;
 use crate::auth::service::TokenPair;
 use crate::auth::{Require, Role};
 use crate::error::{AppError, AppResult, Problem};
+use crate::http::api::{Api, Rules};
 use crate::http::fields::{
     self, EmailAddress, Label, MunicipalityNumber, NewPassword, OpaqueToken, PersonName, ShortLabel,
 };
@@ -35,40 +36,26 @@ pub const CSV_LIMIT: usize = 2 * 1024 * 1024;
 /// Invitees of one JSON request: at the longest address and name, 100 fit in the 64 KiB body.
 pub const MAX_JSON_INVITEES: usize = 100;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/admin/ushts")
-            .route(web::post().to(create_usht))
-            .route(web::get().to(list_ushts)),
-    )
-    .service(
-        web::resource("/admin/ushts/{id}/coordinators").route(web::post().to(invite_coordinator)),
-    )
-    .service(web::resource("/admin/ushts/{id}/progress").route(web::get().to(usht_progress)))
-    .service(
-        web::resource("/admin/municipalities")
-            .route(web::post().to(enroll_municipality))
-            .route(web::get().to(list_municipalities)),
-    )
-    .service(web::resource("/admin/municipalities/{id}").route(web::get().to(get_municipality)))
-    .service(
-        web::resource("/admin/municipalities/{id}/progress")
-            .route(web::get().to(municipality_progress)),
-    )
-    .service(web::resource("/admin/municipalities/{id}/nudges").route(web::post().to(nudge)))
-    .service(
-        web::resource("/admin/invitations")
-            .route(web::post().to(invite_mentors))
-            .route(web::get().to(list_invitations)),
-    )
-    .service(web::resource("/admin/invitations/csv").route(web::post().to(invite_mentors_csv)))
-    .service(
-        web::resource("/admin/invitations/{id}/resend").route(web::post().to(resend_invitation)),
-    )
-    .service(web::resource("/admin/reports/progress.csv").route(web::get().to(progress_csv)))
-    .service(web::resource("/admin/users/{id}/role").route(web::post().to(change_role)))
-    .service(web::resource("/auth/invitations/accept").route(web::post().to(accept_invitation)))
-    .service(web::resource("/auth/register").route(web::post().to(register)));
+pub fn routes(api: &mut Api) {
+    api.route(__path_create_usht, create_usht);
+    api.route(__path_list_ushts, list_ushts);
+    api.route(__path_invite_coordinator, invite_coordinator);
+    api.route(__path_usht_progress, usht_progress);
+    api.route(__path_enroll_municipality, enroll_municipality);
+    api.route(__path_list_municipalities, list_municipalities);
+    api.route(__path_get_municipality, get_municipality);
+    api.route(__path_municipality_progress, municipality_progress);
+    api.route(__path_nudge, nudge);
+    api.route(__path_invite_mentors, invite_mentors);
+    api.route(__path_list_invitations, list_invitations);
+    api.route(__path_invite_mentors_csv, invite_mentors_csv);
+    api.route(__path_resend_invitation, resend_invitation);
+    api.route(__path_progress_csv, progress_csv);
+    api.route(__path_change_role, change_role);
+    api.with(Rules::SIGN_IN, |api| {
+        api.route(__path_accept_invitation, accept_invitation);
+        api.route(__path_register, register);
+    });
 }
 
 // ---- USHTs ----------------------------------------------------------------------------------
@@ -968,10 +955,8 @@ pub struct AcceptInvitation {
         (status = 429, description = "Too many attempts from this address", body = Problem)))]
 pub async fn accept_invitation(
     state: web::Data<AppState>,
-    req: HttpRequest,
     body: Json<AcceptInvitation>,
 ) -> AppResult<HttpResponse> {
-    crate::auth::routes::limit_auth(&state, &req)?;
     let password = body.password.secret();
     let pair = service::accept_invitation(&state, &body.token, &body.name, &password).await?;
     Ok(HttpResponse::Created().json(pair))
@@ -994,10 +979,8 @@ pub struct RegisterRequest {
         (status = 429, description = "Too many attempts from this address", body = Problem)))]
 pub async fn register(
     state: web::Data<AppState>,
-    req: HttpRequest,
     body: Json<RegisterRequest>,
 ) -> AppResult<HttpResponse> {
-    crate::auth::routes::limit_auth(&state, &req)?;
     let password = body.password.secret();
     let checked = service::check_registration(
         &state,

@@ -12,14 +12,16 @@ use super::service::{self, AccessEntry};
 use crate::auth::extractor::roles;
 use crate::auth::Require;
 use crate::error::{AppError, AppResult, Problem};
+use crate::http::api::Api;
 use crate::http::json::Json;
 use crate::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/me/export").route(web::get().to(export_me)))
-        .service(web::resource("/me/access-log").route(web::get().to(access_log)))
-        .service(web::resource("/admin/users/{id}/export").route(web::get().to(export_user)))
-        .service(web::resource("/admin/users/{id}").route(web::delete().to(erase_user)));
+pub fn routes(api: &mut Api) {
+    api.route(__path_export_me, export_me);
+    api.route(__path_erase_me, erase_me);
+    api.route(__path_access_log, access_log);
+    api.route(__path_export_user, export_user);
+    api.route(__path_erase_user, erase_user);
 }
 
 fn attachment(document: &serde_json::Value) -> HttpResponse {

@@ -9,17 +9,15 @@ use super::service::{self, NoteVersionView, NoteView};
 use crate::auth::extractor::roles;
 use crate::auth::Require;
 use crate::error::{AppResult, Problem};
+use crate::http::api::Api;
 use crate::http::json::Json;
 use crate::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/me/reflection-note")
-            .route(web::get().to(get_note))
-            .route(web::put().to(put_note)),
-    )
-    .service(web::resource("/me/reflection-note/submit").route(web::post().to(submit_note)))
-    .service(web::resource("/me/reflection-note/versions").route(web::get().to(note_versions)));
+pub fn routes(api: &mut Api) {
+    api.route(__path_get_note, get_note);
+    api.route(__path_put_note, put_note);
+    api.route(__path_submit_note, submit_note);
+    api.route(__path_note_versions, note_versions);
 }
 
 #[utoipa::path(get, path = "/api/v1/me/reflection-note", tag = "reflection", security(("bearer" = [])),

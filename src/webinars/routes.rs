@@ -13,41 +13,27 @@ use super::service::{self, MyWebinar, NewSeries, RegistrationView, SeriesChange,
 use crate::auth::extractor::roles;
 use crate::auth::Require;
 use crate::error::{AppError, AppResult, Problem};
+use crate::http::api::{Api, Rules};
 use crate::http::json::Json;
 use crate::AppState;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/webinar-series").route(web::get().to(list_series)))
-        .service(
-            web::resource("/webinar-series/{id}/registrations").route(web::post().to(register)),
-        )
-        .service(
-            web::resource("/webinar-series/{id}/registrations/me")
-                .route(web::delete().to(cancel_registration)),
-        )
-        .service(web::resource("/me/webinars").route(web::get().to(my_webinars)))
-        .service(web::resource("/me/calendar.ics").route(web::get().to(my_calendar)))
-        .service(web::resource("/me/certificate").route(web::get().to(my_certificate)))
-        .service(web::resource("/certificates/{code}").route(web::get().to(verify_certificate)))
-        .service(web::resource("/facilitator/series").route(web::get().to(facilitator_series)))
-        .service(
-            web::resource("/facilitator/series/{id}/participants")
-                .route(web::get().to(participants)),
-        )
-        .service(
-            web::resource("/facilitator/series/{id}/participants/{user_id}/reflection-note")
-                .route(web::get().to(participant_note)),
-        )
-        .service(
-            web::resource("/facilitator/series/{id}/sessions/{n}/attendance")
-                .route(web::put().to(attendance)),
-        )
-        .service(web::resource("/admin/webinar-series").route(web::post().to(create_series)))
-        .service(
-            web::resource("/admin/webinar-series/{id}")
-                .route(web::patch().to(update_series))
-                .route(web::delete().to(cancel_series)),
-        );
+pub fn routes(api: &mut Api) {
+    api.route(__path_list_series, list_series);
+    api.route(__path_cancel_registration, cancel_registration);
+    api.route(__path_my_webinars, my_webinars);
+    api.route(__path_my_calendar, my_calendar);
+    api.route(__path_my_certificate, my_certificate);
+    api.route(__path_verify_certificate, verify_certificate);
+    api.route(__path_facilitator_series, facilitator_series);
+    api.route(__path_participants, participants);
+    api.route(__path_participant_note, participant_note);
+    api.route(__path_attendance, attendance);
+    api.route(__path_create_series, create_series);
+    api.route(__path_update_series, update_series);
+    api.route(__path_cancel_series, cancel_series);
+    api.with(Rules::QUEUED, |api| {
+        api.route(__path_register, register);
+    });
 }
 
 #[utoipa::path(get, path = "/api/v1/webinar-series", tag = "webinars", security(("bearer" = [])),
