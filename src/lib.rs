@@ -145,6 +145,7 @@ impl AppState {
             retention: self.config.worker.mail_retention,
             poll_interval: self.config.worker.poll_interval,
             max_backoff: self.config.worker.max_backoff,
+            clock: self.clock.clone(),
         })
     }
 }

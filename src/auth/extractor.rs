@@ -6,7 +6,6 @@ use std::marker::PhantomData;
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
 use actix_web::{web, FromRequest, HttpRequest};
-use chrono::Utc;
 use futures_util::future::LocalBoxFuture;
 use uuid::Uuid;
 
@@ -50,7 +49,7 @@ async fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
     }
     let claims = state
         .tokens
-        .verify_access(token.trim(), Utc::now())
+        .verify_access(token.trim(), state.clock.now())
         .ok_or(AppError::Unauthorized)?;
     let session = match state.sessions.get(&claims.sub) {
         Some(session) => session,

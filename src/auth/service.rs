@@ -39,7 +39,7 @@ pub async fn start_session(
     state: &AppState,
     user: &User,
 ) -> AppResult<TokenPair> {
-    issue_pair(conn, state, user, Uuid::new_v4(), Utc::now()).await
+    issue_pair(conn, state, user, Uuid::new_v4(), state.clock.now()).await
 }
 
 /// A new token pair, with the refresh token's hash and expiry for the database.
@@ -114,7 +114,7 @@ pub async fn login(
         }
         match store::find_user_by_email(&mut conn, &email).await? {
             Some(user) => Known::Account(user),
-            None => match store::pending_signup_for(&mut conn, &email).await? {
+            None => match store::pending_signup_for(&mut conn, &email, now).await? {
                 Some(signup) => Known::Signup(signup),
                 None => Known::Nobody,
             },
@@ -178,11 +178,12 @@ pub async fn login(
 pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<TokenPair> {
     let hash = hash_token(refresh_token);
     let mut conn = state.pool.get().await?;
-    let now = Utc::now();
+    let now = state.clock.now();
     let issued = conn
         .transaction::<Option<TokenPair>, AppError, _>(|conn| {
             async move {
-                let Some((user_id, family_id)) = store::consume_refresh_token(conn, &hash).await?
+                let Some((user_id, family_id)) =
+                    store::consume_refresh_token(conn, &hash, now).await?
                 else {
                     return Ok(None);
                 };
@@ -248,7 +249,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
                 user.id,
                 TokenPurpose::PasswordReset,
                 &token.hash,
-                Utc::now() + EMAIL_TOKEN_TTL,
+                state.clock.now() + EMAIL_TOKEN_TTL,
             )
             .await?;
             let link = state
@@ -257,7 +258,7 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
             let mail = templates::password_reset(&user.name, &link);
             let mail = NewMail::now(&user.email, Some(user.id), mail)
                 .with_secret(&state.config.encryption, &token.plain);
-            mail::outbox::enqueue_requested(conn, mail).await?;
+            mail::outbox::enqueue_requested(conn, mail, state.clock.now()).await?;
             Ok(())
         }
         .scope_boxed()
@@ -287,7 +288,7 @@ pub async fn request_sign_in_link(state: &AppState, email: &str) -> AppResult<()
                 user.id,
                 TokenPurpose::SignInLink,
                 &token.hash,
-                Utc::now() + SIGN_IN_LINK_TTL,
+                state.clock.now() + SIGN_IN_LINK_TTL,
             )
             .await?;
             let link = state
@@ -296,7 +297,7 @@ pub async fn request_sign_in_link(state: &AppState, email: &str) -> AppResult<()
             let mail = templates::sign_in_link(&user.name, &link);
             let mail = NewMail::now(&user.email, Some(user.id), mail)
                 .with_secret(&state.config.encryption, &token.plain);
-            mail::outbox::enqueue_requested(conn, mail).await?;
+            mail::outbox::enqueue_requested(conn, mail, state.clock.now()).await?;
             Ok(())
         }
         .scope_boxed()
@@ -308,15 +309,16 @@ pub async fn request_sign_in_link(state: &AppState, email: &str) -> AppResult<()
 /// link proves the mailbox, not the password, and whoever guessed keeps waiting.
 pub async fn sign_in_with_link(state: &AppState, token: &str, ip: &str) -> AppResult<TokenPair> {
     let hash = hash_token(token);
+    let now = state.clock.now();
     let mut conn = state.pool.get().await?;
     let (user_id, pair) = conn
         .transaction::<(Uuid, TokenPair), AppError, _>(|conn| {
             async move {
                 let Some(user_id) =
-                    store::consume_auth_token(conn, &hash, TokenPurpose::SignInLink).await?
+                    store::consume_auth_token(conn, &hash, TokenPurpose::SignInLink, now).await?
                 else {
                     return Err(link_refusal(
-                        store::link_state(conn, &hash, TokenPurpose::SignInLink).await?,
+                        store::link_state(conn, &hash, TokenPurpose::SignInLink, now).await?,
                     ));
                 };
                 let user = store::find_user(conn, user_id)
@@ -326,7 +328,7 @@ pub async fn sign_in_with_link(state: &AppState, token: &str, ip: &str) -> AppRe
                 // Opening the link proves the person reads this mailbox.
                 store::mark_email_verified(conn, user_id).await?;
                 store::touch_last_active(conn, user_id).await?;
-                let pair = start_session(conn, state, &user).await?;
+                let pair = issue_pair(conn, state, &user, Uuid::new_v4(), now).await?;
                 Ok((user_id, pair))
             }
             .scope_boxed()
@@ -344,9 +346,10 @@ pub async fn confirm_password_reset(
 ) -> AppResult<()> {
     use secrecy::ExposeSecret;
     let hash = hash_token(token);
+    let now = state.clock.now();
     let mut conn = state.pool.get().await?;
     // A dead link is said first; a weak password is refused before the link is spent.
-    let owner = live_link(&mut conn, &hash, TokenPurpose::PasswordReset).await?;
+    let owner = live_link(&mut conn, &hash, TokenPurpose::PasswordReset, now).await?;
     let context = store::find_user(&mut conn, owner)
         .await?
         .map(|u| (u.email, u.name))
@@ -359,13 +362,18 @@ pub async fn confirm_password_reset(
     let new_hash = state.passwords.hash(password).await?;
     let user_id = conn.transaction::<Uuid, AppError, _>(|conn| {
         async move {
-            let user_id = match store::consume_auth_token(conn, &hash, TokenPurpose::PasswordReset)
-                .await?
+            let user_id = match store::consume_auth_token(
+                conn,
+                &hash,
+                TokenPurpose::PasswordReset,
+                now,
+            )
+            .await?
             {
                 Some(user_id) => user_id,
                 None => {
                     return Err(link_refusal(
-                        store::link_state(conn, &hash, TokenPurpose::PasswordReset).await?,
+                        store::link_state(conn, &hash, TokenPurpose::PasswordReset, now).await?,
                     ))
                 }
             };
@@ -418,8 +426,9 @@ async fn live_link(
     conn: &mut AsyncPgConnection,
     hash: &[u8],
     purpose: TokenPurpose,
+    now: DateTime<Utc>,
 ) -> AppResult<Uuid> {
-    match store::link_state(conn, hash, purpose).await? {
+    match store::link_state(conn, hash, purpose, now).await? {
         store::LinkState::Live(user_id) => Ok(user_id),
         other => Err(link_refusal(other)),
     }
@@ -464,7 +473,7 @@ pub async fn create_admin(
             name: name.trim(),
             role: Role::Admin,
             password_hash: Some(&hash),
-            email_verified_at: Some(Utc::now()),
+            email_verified_at: Some(state.clock.now()),
             municipality_id: None,
             usht_id: None,
             self_enrolled: false,

@@ -304,15 +304,16 @@ pub async fn insert_refresh_token(
 pub async fn consume_refresh_token(
     conn: &mut AsyncPgConnection,
     hash: &[u8],
+    now: DateTime<Utc>,
 ) -> Result<Option<(Uuid, Uuid)>, AppError> {
     Ok(diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::token_hash.eq(hash))
             .filter(refresh_tokens::used_at.is_null())
             .filter(refresh_tokens::revoked_at.is_null())
-            .filter(refresh_tokens::expires_at.gt(diesel::dsl::now)),
+            .filter(refresh_tokens::expires_at.gt(now)),
     )
-    .set(refresh_tokens::used_at.eq(diesel::dsl::now))
+    .set(refresh_tokens::used_at.eq(now))
     .returning((refresh_tokens::user_id, refresh_tokens::family_id))
     .get_result(conn)
     .await
@@ -418,6 +419,7 @@ pub async fn link_state(
     conn: &mut AsyncPgConnection,
     hash: &[u8],
     purpose: TokenPurpose,
+    now: DateTime<Utc>,
 ) -> Result<LinkState, AppError> {
     let found: Option<(Uuid, Option<DateTime<Utc>>, DateTime<Utc>)> = auth_tokens::table
         .filter(auth_tokens::token_hash.eq(hash))
@@ -433,7 +435,7 @@ pub async fn link_state(
     Ok(match found {
         None => LinkState::Unknown,
         Some((_, Some(_), _)) => LinkState::Used,
-        Some((_, None, expires_at)) if expires_at <= Utc::now() => LinkState::Expired,
+        Some((_, None, expires_at)) if expires_at <= now => LinkState::Expired,
         Some((user_id, None, _)) => LinkState::Live(user_id),
     })
 }
@@ -443,15 +445,16 @@ pub async fn consume_auth_token(
     conn: &mut AsyncPgConnection,
     hash: &[u8],
     purpose: TokenPurpose,
+    now: DateTime<Utc>,
 ) -> Result<Option<Uuid>, AppError> {
     Ok(diesel::update(
         auth_tokens::table
             .filter(auth_tokens::token_hash.eq(hash))
             .filter(auth_tokens::purpose.eq(purpose))
             .filter(auth_tokens::used_at.is_null())
-            .filter(auth_tokens::expires_at.gt(diesel::dsl::now)),
+            .filter(auth_tokens::expires_at.gt(now)),
     )
-    .set(auth_tokens::used_at.eq(diesel::dsl::now))
+    .set(auth_tokens::used_at.eq(now))
     .returning(auth_tokens::user_id)
     .get_result(conn)
     .await
@@ -555,10 +558,13 @@ pub async fn clear_failures(
 }
 
 /// Housekeeping: failures older than a day mean nothing any more.
-pub async fn purge_old_failures(conn: &mut AsyncPgConnection) -> Result<usize, AppError> {
+pub async fn purge_old_failures(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
     Ok(diesel::delete(
         login_failures::table
-            .filter(login_failures::attempted_at.lt(Utc::now() - chrono::Duration::days(1))),
+            .filter(login_failures::attempted_at.lt(now - chrono::Duration::days(1))),
     )
     .execute(conn)
     .await?)
@@ -645,11 +651,12 @@ pub async fn lock_signup_by_token(
 pub async fn pending_signup_for(
     conn: &mut AsyncPgConnection,
     email: &str,
+    now: DateTime<Utc>,
 ) -> Result<Option<Signup>, AppError> {
     Ok(signups::table
         .filter(diesel::dsl::sql::<Text>("lower(signups.email)").eq(email))
         .filter(signups::confirmed_at.is_null())
-        .filter(signups::expires_at.gt(diesel::dsl::now))
+        .filter(signups::expires_at.gt(now))
         .select(Signup::as_select())
         .first(conn)
         .await
@@ -684,9 +691,12 @@ pub async fn drop_pending_signups(
 }
 
 /// Forgets sign-ups whose link ran out a week ago (a click on it says "expired" until then).
-pub async fn purge_old_signups(conn: &mut AsyncPgConnection) -> Result<usize, AppError> {
+pub async fn purge_old_signups(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+) -> Result<usize, AppError> {
     Ok(diesel::delete(
-        signups::table.filter(signups::expires_at.lt(Utc::now() - chrono::Duration::days(7))),
+        signups::table.filter(signups::expires_at.lt(now - chrono::Duration::days(7))),
     )
     .execute(conn)
     .await?)

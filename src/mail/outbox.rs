@@ -88,6 +88,7 @@ pub const REQUESTED_PER_HOUR: i64 = 3;
 pub async fn enqueue_requested(
     conn: &mut AsyncPgConnection,
     new: NewMail<'_>,
+    now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
     use diesel::dsl::sql;
     use diesel::sql_types::Text;
@@ -99,7 +100,7 @@ pub async fn enqueue_requested(
     let recent: i64 = mail_outbox::table
         .filter(sql::<Text>("lower(recipient)").eq(&recipient))
         .filter(mail_outbox::template.eq_any(REQUESTED_TEMPLATES))
-        .filter(mail_outbox::created_at.gt(Utc::now() - chrono::Duration::hours(1)))
+        .filter(mail_outbox::created_at.gt(now - chrono::Duration::hours(1)))
         .count()
         .get_result(conn)
         .await?;
@@ -118,6 +119,8 @@ pub async fn enqueue_many(
 ) -> Result<usize, AppError> {
     // PostgreSQL takes at most 65,535 parameters a statement; a row here binds twelve.
     const ROWS_PER_STATEMENT: usize = 4_000;
+    // A mail without a time of its own is due at once: the system's time, which the service's
+    // clock never runs behind, so the worker takes it on its next round.
     let now = Utc::now();
     let mut rows = Vec::with_capacity(mails.len());
     for new in &mails {

@@ -29,6 +29,8 @@ pub struct Worker {
     pub retention: Duration,
     pub poll_interval: Duration,
     pub max_backoff: Duration,
+    /// When a mail is due, a reminder is due and a body old enough to empty.
+    pub clock: std::sync::Arc<dyn crate::clock::Clock>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -95,12 +97,13 @@ impl Worker {
         let mailer = &self.mailer;
         let keys = &self.keys;
         let max_backoff = self.max_backoff;
+        let now = self.clock.now();
         conn.transaction::<Outcome, AppError, _>(|conn| {
             async move {
                 let Some(mail) = mail_outbox::table
                     .filter(mail_outbox::sent_at.is_null())
                     .filter(mail_outbox::failed_at.is_null())
-                    .filter(mail_outbox::send_after.le(diesel::dsl::now))
+                    .filter(mail_outbox::send_after.le(now))
                     .order(mail_outbox::send_after)
                     .limit(1)
                     .for_update()
@@ -129,7 +132,9 @@ impl Worker {
                             Outcome::GaveUp
                         } else {
                             let wait = backoff(mail.attempts + 1, max_backoff);
-                            mark(conn, &mail, MarkAs::Retry(error.to_string(), wait)).await?;
+                            let next =
+                                now + chrono::Duration::from_std(wait).unwrap_or_default();
+                            mark(conn, &mail, MarkAs::Retry(error.to_string(), next)).await?;
                             Outcome::Retry
                         }
                     }
@@ -144,14 +149,15 @@ impl Worker {
     /// Puts the webinar reminders due within a day into the outbox (each once).
     pub async fn schedule_reminders(&self) -> Result<usize, AppError> {
         let mut conn = self.pool.get().await?;
-        crate::webinars::reminders::enqueue_due(&mut conn, Utc::now()).await
+        crate::webinars::reminders::enqueue_due(&mut conn, self.clock.now()).await
     }
 
     async fn housekeeping(&self) -> Result<(), AppError> {
         let mut conn = self.pool.get().await?;
-        crate::auth::store::purge_old_failures(&mut conn).await?;
-        crate::auth::store::purge_old_signups(&mut conn).await?;
-        let cutoff = Utc::now() - chrono::Duration::from_std(self.retention).unwrap_or_default();
+        let now = self.clock.now();
+        crate::auth::store::purge_old_failures(&mut conn, now).await?;
+        crate::auth::store::purge_old_signups(&mut conn, now).await?;
+        let cutoff = now - chrono::Duration::from_std(self.retention).unwrap_or_default();
         purge_bodies(&mut conn, cutoff).await?;
         Ok(())
     }
@@ -190,7 +196,8 @@ pub async fn purge_bodies(
 
 enum MarkAs {
     Sent,
-    Retry(String, Duration),
+    /// Tried again from the given time.
+    Retry(String, chrono::DateTime<Utc>),
     Failed(String),
 }
 
@@ -215,8 +222,7 @@ async fn mark(
                 .execute(conn)
                 .await?
         }
-        MarkAs::Retry(error, wait) => {
-            let next = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+        MarkAs::Retry(error, next) => {
             diesel::update(row)
                 .set((
                     attempts,

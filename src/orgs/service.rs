@@ -574,14 +574,14 @@ pub async fn register(state: &AppState, checked: CheckedRegistration) -> AppResu
                 let link = state.config.screen_url("/login");
                 let letter = templates::already_registered(&existing.name, &link);
                 let mail = NewMail::now(&existing.email, Some(existing.id), letter);
-                mail::outbox::enqueue_requested(conn, mail).await?;
+                mail::outbox::enqueue_requested(conn, mail, state.clock.now()).await?;
                 return Ok(());
             }
             if store::has_live_invitation(conn, email).await? {
                 // An invitation wins: whoever holds the inbox makes the account from its link.
                 let link = state.config.screen_url("/");
                 let mail = NewMail::now(email, None, templates::already_invited(&link));
-                mail::outbox::enqueue_requested(conn, mail).await?;
+                mail::outbox::enqueue_requested(conn, mail, state.clock.now()).await?;
                 return Ok(());
             }
             let token = new_opaque_token();
@@ -590,7 +590,7 @@ pub async fn register(state: &AppState, checked: CheckedRegistration) -> AppResu
             let mail = NewMail::now(email, None, letter)
                 .with_secret(&state.config.encryption, &token.plain);
             // Over the limit, a waiting sign-up is not replaced by one whose link never goes.
-            if !mail::outbox::enqueue_requested(conn, mail).await? {
+            if !mail::outbox::enqueue_requested(conn, mail, state.clock.now()).await? {
                 return Ok(());
             }
             users::replace_signup(

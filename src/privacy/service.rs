@@ -54,7 +54,7 @@ pub async fn export(state: &AppState, user_id: Uuid) -> AppResult<Value> {
         .collect();
     let webinars = crate::webinars::service::my_webinars(state, user_id).await?;
     let document = json!({
-        "exported_at": Utc::now(),
+        "exported_at": state.clock.now(),
         "profile": {
             "id": user.id,
             "email": user.email,
@@ -194,7 +194,7 @@ pub async fn access_log(state: &AppState, user_id: Uuid) -> AppResult<Vec<Access
 /// the account's personal fields replaced. What the statistics count (completions, attendance)
 /// stays, tied only to an id that no longer leads to anyone.
 pub async fn erase(state: &AppState, user_id: Uuid, by: &AuthUser) -> AppResult<()> {
-    let now = Utc::now();
+    let now = state.clock.now();
     let upcoming: Vec<Uuid> = {
         let mut conn = state.pool.get().await?;
         crate::webinars::store::registrations_of(&mut conn, user_id)
