@@ -16,4 +16,4 @@ crate::text_enum! {
 
 // What the other features use of the path; its store and service stay its own.
 pub use service::{current_revision, path};
-pub use store::{lock_user as lock_learner, path_completed_at};
+pub use store::{lock_user as lock_learner, path_completed_at, record_of, LearnerRecord};

@@ -381,3 +381,82 @@ pub async fn reseal_answers(
     }
     Ok(rows.len())
 }
+
+// ---- the person's export ---------------------------------------------------------------------
+
+/// What the path holds of a person, for their export.
+#[derive(Debug, serde::Serialize)]
+pub struct LearnerRecord {
+    pub progress: ProgressRecord,
+    pub answers: Vec<AnswerRecord>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct ProgressRecord {
+    pub page_completions: Vec<PageCompletionRecord>,
+    pub module_skips: Vec<ModuleSkipRecord>,
+    pub path_completed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Queryable, serde::Serialize)]
+pub struct PageCompletionRecord {
+    pub module_number: i32,
+    pub page_slug: String,
+    pub completed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Queryable, serde::Serialize)]
+pub struct ModuleSkipRecord {
+    pub module_number: i32,
+    pub skipped_at: DateTime<Utc>,
+}
+
+#[derive(Debug, serde::Serialize)]
+pub struct AnswerRecord {
+    pub page_slug: String,
+    pub question_id: String,
+    pub text: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub async fn record_of(
+    conn: &mut AsyncPgConnection,
+    keys: &Keyring,
+    user_id: Uuid,
+) -> Result<LearnerRecord, AppError> {
+    let page_completions = page_completions::table
+        .filter(page_completions::user_id.eq(user_id))
+        .order(page_completions::completed_at)
+        .select((
+            page_completions::module_number,
+            page_completions::page_slug,
+            page_completions::completed_at,
+        ))
+        .load(conn)
+        .await?;
+    let module_skips = module_skips::table
+        .filter(module_skips::user_id.eq(user_id))
+        .order(module_skips::module_number)
+        .select((module_skips::module_number, module_skips::skipped_at))
+        .load(conn)
+        .await?;
+    let path_completed_at = path_completed_at(conn, user_id).await?;
+    let answers = answers(conn, keys, user_id)
+        .await?
+        .into_iter()
+        .map(|a| AnswerRecord {
+            page_slug: a.page_slug,
+            question_id: a.question_id,
+            text: a.body,
+            updated_at: a.updated_at,
+        })
+        .collect();
+    Ok(LearnerRecord {
+        progress: ProgressRecord {
+            page_completions,
+            module_skips,
+            path_completed_at,
+        },
+        answers,
+    })
+}

@@ -5,6 +5,6 @@ pub mod templates;
 pub mod transport;
 pub mod worker;
 
-pub use outbox::{enqueue, Attachment, NewMail, SECRET_PLACEHOLDER};
+pub use outbox::{enqueue, record_of, Attachment, MailRecord, NewMail, SECRET_PLACEHOLDER};
 pub use templates::RenderedMail;
 pub use transport::Mailer;

@@ -180,3 +180,43 @@ impl OutboxMail {
         Ok(self)
     }
 }
+
+/// A mail sent (or to be sent) to the person, as their export shows it: the one-time link, if
+/// it had one, is never shown.
+#[derive(Debug, Serialize, Queryable)]
+pub struct MailRecord {
+    pub recipient: String,
+    pub subject: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// The text put where a mail's one-time link was.
+pub const LINK_REMOVED: &str = "[lenke fjernet]";
+
+/// The mails to the person, oldest first, for their export.
+pub async fn record_of(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> Result<Vec<MailRecord>, AppError> {
+    let mails: Vec<MailRecord> = mail_outbox::table
+        .filter(mail_outbox::user_id.eq(user_id))
+        .order(mail_outbox::created_at)
+        .select((
+            mail_outbox::recipient,
+            mail_outbox::subject,
+            mail_outbox::body_text,
+            mail_outbox::created_at,
+            mail_outbox::sent_at,
+        ))
+        .load(conn)
+        .await?;
+    Ok(mails
+        .into_iter()
+        .map(|mail| MailRecord {
+            text: mail.text.replace(SECRET_PLACEHOLDER, LINK_REMOVED),
+            ..mail
+        })
+        .collect())
+}

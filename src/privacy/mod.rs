@@ -3,3 +3,4 @@
 pub mod registry;
 pub mod routes;
 pub mod service;
+pub mod store;

@@ -38,20 +38,10 @@ pub async fn export(state: &AppState, user_id: Uuid) -> AppResult<Value> {
         .await?
         .ok_or(AppError::NotFound)?;
     let keys = &state.config.encryption;
-    let answers: Vec<Value> = crate::learning::store::answers(&mut conn, keys, user_id)
-        .await?
-        .into_iter()
-        .map(|a| {
-            json!({"page_slug": a.page_slug, "question_id": a.question_id, "text": a.body, "updated_at": a.updated_at})
-        })
-        .collect();
-    let notes: Vec<Value> = crate::reflection::store::versions(&mut conn, keys, user_id)
-        .await?
-        .into_iter()
-        .map(|n| {
-            json!({"version": n.version, "status": n.status, "text": n.body, "updated_at": n.updated_at, "submitted_at": n.submitted_at})
-        })
-        .collect();
+    let learner = crate::learning::record_of(&mut conn, keys, user_id).await?;
+    let notes = crate::reflection::record_of(&mut conn, keys, user_id).await?;
+    let emails = crate::mail::record_of(&mut conn, user_id).await?;
+    let access_log = super::store::access_log_of(&mut conn, user_id).await?;
     let webinars = crate::webinars::service::my_webinars(state, user_id).await?;
     let document = json!({
         "exported_at": state.clock.now(),
@@ -69,30 +59,19 @@ pub async fn export(state: &AppState, user_id: Uuid) -> AppResult<Value> {
             "last_active_at": user.last_active_at,
             "created_at": user.created_at,
         },
-        "progress": {
-            "page_completions": rows(&mut conn, "SELECT module_number, page_slug, completed_at FROM page_completions WHERE user_id = $1 ORDER BY completed_at", user_id).await?,
-            "module_skips": rows(&mut conn, "SELECT module_number, skipped_at FROM module_skips WHERE user_id = $1", user_id).await?,
-            "path_completed_at": rows(&mut conn, "SELECT completed_at FROM path_completions WHERE user_id = $1", user_id).await?
-                .get(0).and_then(|r| r.get("completed_at")).cloned(),
-        },
-        "answers": answers,
+        "progress": learner.progress,
+        "answers": learner.answers,
         "reflection_note_versions": notes,
         "webinars": webinars,
         "certificate": rows(&mut conn, "SELECT name, programme, completed_on, verification_code, issued_at FROM certificates WHERE user_id = $1", user_id).await?
             .get(0).cloned(),
         "invitations": rows(&mut conn, "SELECT i.email, i.name, i.role, i.created_at, i.accepted_at, m.name AS municipality FROM invitations i LEFT JOIN municipalities m ON m.id = i.municipality_id WHERE i.accepted_user_id = $1", user_id).await?,
         "nudges": rows(&mut conn, "SELECT sent_at FROM nudges WHERE user_id = $1 ORDER BY sent_at", user_id).await?,
-        "emails": rows(&mut conn, &format!("SELECT recipient, subject, replace(body_text, '{}', '[lenke fjernet]') AS text, created_at, sent_at FROM mail_outbox WHERE user_id = $1 ORDER BY created_at", crate::mail::SECRET_PLACEHOLDER), user_id).await?,
-        "access_log": rows(&mut conn, ACCESS_LOG_QUERY, user_id).await?,
+        "emails": emails,
+        "access_log": access_log,
     });
     Ok(document)
 }
-
-/// Who looked at the person's data: the actor's name and role, what, when.
-const ACCESS_LOG_QUERY: &str =
-    "SELECT l.at, CASE WHEN a.erased_at IS NULL THEN a.name END AS actor_name, \
-    l.actor_role, l.action, l.object_type, l.object_id FROM access_log l \
-    LEFT JOIN users a ON a.id = l.actor_id WHERE l.subject_id = $1 ORDER BY l.at DESC, l.id DESC";
 
 /// An administrator's export of someone else: recorded in that person's access log.
 pub async fn export_for_admin(
@@ -185,8 +164,7 @@ pub struct AccessEntry {
 
 pub async fn access_log(state: &AppState, user_id: Uuid) -> AppResult<Vec<AccessEntry>> {
     let mut conn = state.pool.get().await?;
-    let found = rows(&mut conn, ACCESS_LOG_QUERY, user_id).await?;
-    serde_json::from_value(found).map_err(|e| AppError::internal(format!("access log: {e}")))
+    super::store::access_log_of(&mut conn, user_id).await
 }
 
 /// Erases a person: upcoming webinar places are given up (the waitlist moves), then in one

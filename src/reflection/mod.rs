@@ -5,6 +5,9 @@ pub mod routes;
 pub mod service;
 pub mod store;
 
+// What the other features use of the note.
+pub use store::{record_of, NoteVersionRecord};
+
 crate::text_enum! {
     /// A note's state: `none` before the first draft; a version in the database is a `draft`
     /// or `submitted`.

@@ -252,3 +252,32 @@ pub async fn reseal_notes(
     }
     Ok(count)
 }
+
+/// One version of the note, for the person's export.
+#[derive(Debug, serde::Serialize)]
+pub struct NoteVersionRecord {
+    pub version: i32,
+    pub status: NoteStatus,
+    pub text: String,
+    pub updated_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
+}
+
+/// Every version of the person's note, newest first, for their export.
+pub async fn record_of(
+    conn: &mut AsyncPgConnection,
+    keys: &Keyring,
+    user_id: Uuid,
+) -> Result<Vec<NoteVersionRecord>, AppError> {
+    Ok(versions(conn, keys, user_id)
+        .await?
+        .into_iter()
+        .map(|n| NoteVersionRecord {
+            version: n.version,
+            status: n.status,
+            text: n.body,
+            updated_at: n.updated_at,
+            submitted_at: n.submitted_at,
+        })
+        .collect())
+}
