@@ -34,6 +34,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(password_reset_confirm)),
         )
         .service(
+            web::resource("/auth/invitations/accept")
+                .route(web::post().to(super::enrolment_routes::accept_invitation)),
+        )
+        .service(
+            web::resource("/auth/register")
+                .route(web::post().to(super::enrolment_routes::register)),
+        )
+        .service(
             web::resource("/me")
                 .route(web::get().to(get_me))
                 .route(web::patch().to(patch_me))
@@ -131,7 +139,7 @@ pub async fn verify_email(
     body: Json<VerifyEmailRequest>,
 ) -> AppResult<HttpResponse> {
     limit_auth(&state, &req)?;
-    crate::orgs::service::confirm_signup(&state, &body.token, &body.password.secret()).await?;
+    super::enrolment::confirm_signup(&state, &body.token, &body.password.secret()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
