@@ -18,7 +18,7 @@ use crate::http::json::Json;
 use crate::http::pagination::Page;
 use crate::learning::PathStatus;
 use crate::orgs::report;
-use crate::orgs::service::follow_up::{self as service, ProgressAsked};
+use crate::orgs::service::follow_up::{self as service, MentorsOf, ProgressAsked};
 use crate::orgs::service::PageAsked;
 use crate::orgs::store::follow_up::ProgressRow;
 use crate::orgs::{CsvDelimiter, Stage};
@@ -129,8 +129,8 @@ pub async fn municipality_progress(
     id: web::Path<Uuid>,
     query: web::Query<ProgressQuery>,
 ) -> AppResult<HttpResponse> {
-    let rows =
-        service::municipality_progress(&state, &caller, *id, query.asked(), query.page()).await?;
+    let of = MentorsOf::Municipality(*id);
+    let rows = service::progress(&state, &caller, of, query.asked(), query.page()).await?;
     Ok(HttpResponse::Ok().json(page_view::<_, MentorProgress>(rows)))
 }
 
@@ -148,7 +148,8 @@ pub async fn usht_progress(
     id: web::Path<Uuid>,
     query: web::Query<ProgressQuery>,
 ) -> AppResult<HttpResponse> {
-    let rows = service::usht_progress(&state, &caller, *id, query.asked(), query.page()).await?;
+    let of = MentorsOf::Usht(*id);
+    let rows = service::progress(&state, &caller, of, query.asked(), query.page()).await?;
     Ok(HttpResponse::Ok().json(page_view::<_, MentorProgress>(rows)))
 }
 

@@ -61,42 +61,42 @@ fn inactive_since(days: i32, now: DateTime<Utc>) -> AppResult<DateTime<Utc>> {
     Ok(now - Duration::days(i64::from(days)))
 }
 
-/// A page of a municipality's mentors in the caller's scope, by name.
-pub async fn municipality_progress(
-    state: &AppState,
-    caller: &AuthUser,
-    municipality_id: Uuid,
-    asked: ProgressAsked,
-    page: PageAsked<'_>,
-) -> AppResult<Page<ProgressRow>> {
-    let mut filter = asked.filter(state.clock.now())?;
-    let mut conn = state.pool.get().await?;
-    let scope = scope::resolve(&mut conn, caller).await?;
-    municipality_in(&mut conn, &scope, municipality_id).await?;
-    drop(conn);
-    filter.municipality_id = Some(municipality_id);
-    progress_page(state, caller, &scope, &filter, page).await
+/// Whose mentors a progress page lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MentorsOf {
+    Municipality(Uuid),
+    /// Every municipality of the USHT.
+    Usht(Uuid),
 }
 
-/// A page of the mentors of every municipality of a USHT in the caller's scope, by name.
-pub async fn usht_progress(
+/// A page of the mentors of a municipality or USHT in the caller's scope (404 otherwise), by
+/// name.
+pub async fn progress(
     state: &AppState,
     caller: &AuthUser,
-    usht_id: Uuid,
+    of: MentorsOf,
     asked: ProgressAsked,
     page: PageAsked<'_>,
 ) -> AppResult<Page<ProgressRow>> {
     let mut filter = asked.filter(state.clock.now())?;
     let mut conn = state.pool.get().await?;
     let scope = scope::resolve(&mut conn, caller).await?;
-    if !scope.covers(usht_id) {
-        return Err(AppError::NotFound);
+    match of {
+        MentorsOf::Municipality(id) => {
+            municipality_in(&mut conn, &scope, id).await?;
+            filter.municipality_id = Some(id);
+        }
+        MentorsOf::Usht(id) => {
+            if !scope.covers(id) {
+                return Err(AppError::NotFound);
+            }
+            find_usht(&mut conn, &scope, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            filter.usht_id = Some(id);
+        }
     }
-    find_usht(&mut conn, &scope, usht_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     drop(conn);
-    filter.usht_id = Some(usht_id);
     progress_page(state, caller, &scope, &filter, page).await
 }
 

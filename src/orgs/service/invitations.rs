@@ -99,7 +99,7 @@ pub async fn invite_mentors_from_csv(
 }
 
 /// Invites mentors into a municipality in the caller's scope. Entries that fail a check are
-/// listed, the rest are invited, all in one transaction (a database error leaves nothing).
+/// listed, the rest are invited.
 async fn invite_into(
     state: &AppState,
     caller: &AuthUser,
@@ -112,19 +112,11 @@ async fn invite_into(
     let mut conn = state.pool.get().await?;
     let scope = scope::resolve(&mut conn, caller).await?;
     let target = Target::Municipality(municipality_in(&mut conn, &scope, municipality_id).await?);
-    let now = state.clock.now();
-    let mut outcome = conn
-        .transaction::<InvitationOutcome, AppError, _>(|conn| {
-            async move {
-                let inviter = Inviter {
-                    scope: &scope,
-                    id: caller.id,
-                };
-                invite(conn, state, inviter, &target, invitees, now).await
-            }
-            .scope_boxed()
-        })
-        .await?;
+    let inviter = Inviter {
+        scope: &scope,
+        id: caller.id,
+    };
+    let mut outcome = invite(&mut conn, state, inviter, &target, invitees).await?;
     outcome.skipped.append(&mut skipped);
     outcome.skipped.sort_by_key(|s| s.row);
     tracing::info!(%municipality_id, by = %caller.id, created = outcome.created.len(), skipped = outcome.skipped.len(), "mentors invited");
@@ -156,19 +148,11 @@ pub async fn invite_coordinator(
     let invitee = good
         .pop()
         .ok_or_else(|| AppError::field("email", "is required"))?;
-    let now = state.clock.now();
-    let mut outcome = conn
-        .transaction::<InvitationOutcome, AppError, _>(|conn| {
-            async move {
-                let inviter = Inviter {
-                    scope: &scope,
-                    id: caller.id,
-                };
-                invite(conn, state, inviter, &target, vec![invitee], now).await
-            }
-            .scope_boxed()
-        })
-        .await?;
+    let inviter = Inviter {
+        scope: &scope,
+        id: caller.id,
+    };
+    let mut outcome = invite(&mut conn, state, inviter, &target, vec![invitee]).await?;
     if let Some(skip) = outcome.skipped.first() {
         let code = match skip.reason {
             SkipReason::AlreadyAUser => "already_a_user",
@@ -184,7 +168,7 @@ pub async fn invite_coordinator(
         .created
         .pop()
         .ok_or_else(|| AppError::internal("coordinator invitation not created"))?;
-    Ok(with_status(invitation, now))
+    Ok(with_status(invitation, state.clock.now()))
 }
 
 /// Where an invitation leads.
@@ -268,8 +252,23 @@ async fn known_addresses(
 }
 
 /// Checks the (already normalised) invitees against the database, inserts the invitations and
-/// their mails. Runs inside the caller's transaction.
+/// their mails, all in one transaction (a database error leaves nothing).
 async fn invite(
+    conn: &mut AsyncPgConnection,
+    state: &AppState,
+    inviter: Inviter<'_>,
+    target: &Target,
+    invitees: Vec<Invitee>,
+) -> AppResult<InvitationOutcome> {
+    let now = state.clock.now();
+    conn.transaction::<InvitationOutcome, AppError, _>(|conn| {
+        async move { invite_now(conn, state, inviter, target, invitees, now).await }.scope_boxed()
+    })
+    .await
+}
+
+/// The work of [`invite`], inside its transaction.
+async fn invite_now(
     conn: &mut AsyncPgConnection,
     state: &AppState,
     inviter: Inviter<'_>,
