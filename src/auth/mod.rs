@@ -1,6 +1,8 @@
 //! Accounts, roles, sign-in and the tokens that carry a session.
 
 pub mod activity;
+pub mod enrolment;
+pub mod enrolment_routes;
 pub mod extractor;
 pub mod limits;
 pub mod password;
@@ -9,7 +11,12 @@ pub mod service;
 pub mod store;
 pub mod tokens;
 
-pub use extractor::{AuthUser, Require};
+pub use extractor::{roles, AuthUser, Require};
+
+// What the other features use of accounts and sessions; the rest of auth stays its own.
+pub use routes::MunicipalitySummary;
+pub use store::{end_access_tokens, revoke_all_refresh_tokens};
+pub use tokens::new_opaque_token;
 
 crate::text_enum! {
     /// What a person may do (PRODUCT.md, "Roles").

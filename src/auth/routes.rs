@@ -33,6 +33,7 @@ pub fn routes(api: &mut Api) {
             .route(__path_password_reset_confirm, password_reset_confirm)
             .route(__path_sign_in_link, sign_in_link)
             .route(__path_sign_in_link_confirm, sign_in_link_confirm);
+        super::enrolment_routes::routes(api);
     })
     .route(__path_get_me, get_me)
     .with(Rules::QUEUED, |api| {
@@ -122,7 +123,7 @@ pub async fn verify_email(
     state: web::Data<AppState>,
     body: Json<VerifyEmailRequest>,
 ) -> AppResult<HttpResponse> {
-    crate::orgs::service::confirm_signup(&state, &body.token, &body.password.secret()).await?;
+    super::enrolment::confirm_signup(&state, &body.token, &body.password.secret()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -300,7 +300,7 @@ async fn fill(
                     .bind::<Text, _>(&email)
                     .bind::<Text, _>(&full)
                     .bind::<SqlUuid, _>(municipality.id)
-                    .bind::<diesel::sql_types::Bytea, _>(crate::auth::tokens::new_opaque_token().hash)
+                    .bind::<diesel::sql_types::Bytea, _>(crate::auth::new_opaque_token().hash)
                     .bind::<SqlUuid, _>(coordinator_id)
                     .bind::<Timestamptz, _>(now + Duration::days(10))
                     .execute(conn)

@@ -6,8 +6,18 @@ pub mod report;
 pub mod roster;
 pub mod routes;
 pub mod scope;
-pub mod service;
-pub mod store;
+mod service;
+mod store;
+
+// What the other features use of organisations (auth, to sign people up and to accept
+// invitations); the services and the store stay orgs' own.
+pub use store::invitations::{
+    find_invitation_by_token, has_live_invitation, lock_invitation_by_token,
+    mark_accepted as mark_invitation_accepted, Invitation,
+};
+pub use store::municipalities::{
+    find_municipality_by_number as enrolled_municipality, Municipality,
+};
 
 crate::text_enum! {
     /// A mentor's stage in the whole programme, for counts and filters.

@@ -4,7 +4,8 @@
 use actix_web::web::Bytes;
 use futures_util::stream::{self, Stream};
 
-use super::store::ProgressRow;
+use super::store::follow_up::ProgressRow;
+use super::CsvDelimiter;
 use crate::error::AppError;
 
 /// Rows per chunk of the response body.
@@ -26,6 +27,16 @@ pub const HEADER: [&str; 14] = [
     "sist_aktiv",
     "bruker_id",
 ];
+
+impl CsvDelimiter {
+    /// The byte that separates fields.
+    pub fn byte(self) -> u8 {
+        match self {
+            CsvDelimiter::Comma => b',',
+            CsvDelimiter::Semicolon => b';',
+        }
+    }
+}
 
 /// The report as a stream of chunks; the first carries the BOM and the header.
 pub fn csv_stream(

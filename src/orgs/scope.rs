@@ -5,7 +5,7 @@
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
-use super::store;
+use super::store::users::{staff_membership, Membership};
 use crate::auth::{AuthUser, Role};
 use crate::error::{AppError, AppResult};
 
@@ -34,10 +34,14 @@ impl Scope {
 /// The caller's scope. A coordinator who belongs to no USHT (or whose role has changed since
 /// the token was issued) is refused.
 pub async fn resolve(conn: &mut AsyncPgConnection, caller: &AuthUser) -> AppResult<Scope> {
-    let membership = store::staff_membership(conn, caller.id).await?;
-    match membership {
-        Some((Role::Admin, _)) => Ok(Scope::All),
-        Some((Role::Coordinator, Some(usht))) => Ok(Scope::Usht(usht)),
+    match staff_membership(conn, caller.id).await? {
+        Some(Membership {
+            role: Role::Admin, ..
+        }) => Ok(Scope::All),
+        Some(Membership {
+            role: Role::Coordinator,
+            usht_id: Some(usht),
+        }) => Ok(Scope::Usht(usht)),
         Some(_) => Err(AppError::Forbidden),
         None => Err(AppError::Unauthorized),
     }

@@ -410,7 +410,7 @@ async fn a_full_csv_of_five_thousand_rows_goes_through() {
 async fn invitations_expire_and_can_be_sent_again() {
     let app = spawn_app().await;
     let (_, usht) = new_usht(&app, "USHT Telemark").await;
-    let (_, coordinator) = coordinator_of(&app, &usht).await;
+    let (account, coordinator) = coordinator_of(&app, &usht).await;
     let kongsberg = enroll(&app, &coordinator, "3303", "Kongsberg").await;
     let email = "siri@kongsberg.kommune.no";
     let created: Value = app
@@ -426,15 +426,9 @@ async fn invitations_expire_and_can_be_sent_again() {
     let id = created["created"][0]["id"].as_str().unwrap().to_owned();
     let first_token = app.mail.wait_for(email, 1).await[0].token();
 
-    // Fifteen days later the link has expired.
-    app.sql()
-        .await
-        .execute(
-            "UPDATE invitations SET expires_at = now() - interval '1 day' WHERE id = $1::text::uuid",
-            &[&id],
-        )
-        .await
-        .unwrap();
+    // Fifteen days later the link has expired (and the coordinator signs in again).
+    app.clock.advance(Duration::days(15));
+    let coordinator = app.access_token(&account).await;
     let listed: Value = app
         .get(
             &format!("/admin/invitations?municipality_id={kongsberg}&status=expired"),
@@ -518,14 +512,8 @@ async fn invitations_expire_and_can_be_sent_again() {
         &json!({"municipality_id": kongsberg, "invitees": [{"email": other}]}),
     )
     .await;
-    app.sql()
-        .await
-        .execute(
-            "UPDATE invitations SET expires_at = now() - interval '1 day' WHERE email = $1",
-            &[&other],
-        )
-        .await
-        .unwrap();
+    app.clock.advance(Duration::days(15));
+    let coordinator = app.access_token(&account).await;
     let again: Value = app
         .post(
             "/admin/invitations",
@@ -799,7 +787,7 @@ async fn follow_up_lists_filters_pages_and_exports_without_what_mentors_wrote() 
 async fn nudges_reach_inactive_mentors_at_most_once_a_week() {
     let app = spawn_app().await;
     let (_, usht) = new_usht(&app, "USHT Trøndelag").await;
-    let (_, coordinator) = coordinator_of(&app, &usht).await;
+    let (account, coordinator) = coordinator_of(&app, &usht).await;
     let lier = enroll(&app, &coordinator, "3312", "Lier").await;
     mentors_in(&app, &lier, 4).await; // inactive 0, 10, 20 and 30 days
     let path = format!("/admin/municipalities/{lier}/nudges");
@@ -827,17 +815,16 @@ async fn nudges_reach_inactive_mentors_at_most_once_a_week() {
         .unwrap()
         .get(0);
     assert_eq!(mails, 3);
-    // A week later they may be nudged again.
-    sql.execute("UPDATE nudges SET sent_at = now() - interval '8 days'", &[])
-        .await
-        .unwrap();
+    // A week later they may be nudged again, and the one active 8 days ago is now inactive too.
+    app.clock.advance(Duration::days(8));
+    let coordinator = app.access_token(&account).await;
     let later: Value = app
         .post(&path, &coordinator, &json!({"inactive_days": 5}))
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(later["nudged"], 3);
+    assert_eq!(later, json!({"nudged": 4, "skipped_recently_nudged": 0}));
     assert_problem(
         app.post(&path, &coordinator, &json!({"inactive_days": 0}))
             .await,

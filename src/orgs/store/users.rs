@@ -1,0 +1,49 @@
+//! Queries for the staff side of accounts: a caller's membership (for the scope) and roles.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::auth::Role;
+use crate::db::schema::users;
+use crate::error::AppError;
+
+/// A user's current role and the USHT they work at (coordinators).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable)]
+pub struct Membership {
+    pub role: Role,
+    pub usht_id: Option<Uuid>,
+}
+
+/// The user's current role and USHT, read fresh (a role change takes effect at once).
+pub async fn staff_membership(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> Result<Option<Membership>, AppError> {
+    Ok(users::table
+        .find(user_id)
+        .select((users::role, users::usht_id))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Sets a user's role and place; the place of another role is cleared. False if no such user.
+pub async fn set_role(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    role: Role,
+    municipality_id: Option<Uuid>,
+    usht_id: Option<Uuid>,
+) -> Result<bool, AppError> {
+    let changed = diesel::update(users::table.find(user_id))
+        .set((
+            users::role.eq(role),
+            users::municipality_id.eq(municipality_id),
+            users::usht_id.eq(usht_id),
+            users::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(changed == 1)
+}
