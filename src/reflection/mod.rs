@@ -5,6 +5,10 @@ pub mod routes;
 pub mod service;
 pub mod store;
 
+// What the other features use of the note (webinars: the entry ticket and the facilitator's read).
+pub use service::status_of;
+pub use store::{has_submitted, latest_submitted};
+
 crate::text_enum! {
     /// A note's state: `none` before the first draft; a version in the database is a `draft`
     /// or `submitted`.

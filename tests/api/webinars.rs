@@ -411,11 +411,8 @@ async fn registration_refusals() {
     )
     .await;
 
-    // Closed after the deadline.
-    let sql = app.sql().await;
-    sql.execute("UPDATE webinar_series SET registration_deadline = now() - interval '1 minute' WHERE id = $1", &[&Uuid::parse_str(other_id).unwrap()])
-        .await
-        .unwrap();
+    // Closed after the deadline (48 hours before its first session, 60 days from now).
+    app.clock.advance(Duration::days(58) + Duration::minutes(1));
     let (_, late) = ready_mentor(&app).await;
     assert_problem(
         app.post(
