@@ -731,6 +731,77 @@ async fn reminders_are_sent_once_with_two_workers() {
     }
 }
 
+#[tokio::test]
+async fn pending_reminders_go_with_a_cancelled_registration_or_a_moved_session() {
+    let app = spawn_app_quiet().await;
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let (facilitator, _) = app.user_with_token(Role::Facilitator).await;
+    // The first session in 23 hours (a day's reminder due now), the second in 6 days and 23
+    // hours (its day's reminder not yet due).
+    let start = Utc::now() + Duration::hours(23);
+    let series: Value = app
+        .post(
+            "/admin/webinar-series",
+            &admin,
+            &json!({"title": "Snart", "capacity": 10, "facilitator_id": facilitator.id, "registration_deadline": Utc::now() + Duration::hours(1), "sessions": [
+                {"starts_at": start, "join_url": "https://meet.example.no/a"},
+                {"starts_at": start + Duration::days(6), "join_url": "https://meet.example.no/b"},
+                {"starts_at": start + Duration::days(40), "join_url": "https://meet.example.no/c"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = series["id"].as_str().unwrap();
+    let mut tokens = Vec::new();
+    for _ in 0..2 {
+        let (_, token) = ready_mentor(&app).await;
+        let url = format!("/webinar-series/{id}/registrations");
+        assert_eq!(app.post(&url, &token, &json!({})).await.status(), 201);
+        tokens.push(token);
+    }
+    let worker = app.state.worker().unwrap();
+    assert_eq!(worker.schedule_reminders().await.unwrap(), 2);
+    let sql = app.sql().await;
+    let pending = || async {
+        sql.query_one(
+            "SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND reminder = 'day' \
+             AND webinar_registration_id IS NOT NULL AND webinar_session_id IS NOT NULL",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
+    };
+    assert_eq!(pending().await, 2, "one day's reminder for each");
+
+    let cancelled = app
+        .delete(
+            &format!("/webinar-series/{id}/registrations/me"),
+            &tokens[0],
+        )
+        .await;
+    assert_eq!(cancelled.status(), 204);
+    assert_eq!(
+        pending().await,
+        1,
+        "the cancelled registration's reminder is gone"
+    );
+
+    // Moving the session drops its pending reminder; the next run enqueues one for the new time.
+    let moved = app
+        .patch(
+            &format!("/admin/webinar-series/{id}"),
+            &admin,
+            &json!({"sessions": [{"number": 1, "starts_at": start + Duration::hours(1)}]}),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+    assert_eq!(pending().await, 0, "the moved session's reminder is gone");
+    assert_eq!(worker.schedule_reminders().await.unwrap(), 1);
+    assert_eq!(pending().await, 1);
+}
+
 async fn spawn_app_quiet() -> TestApp {
     crate::helpers::spawn_app_with(|vars| {
         vars.insert("WORKER_POLL_INTERVAL_MS".into(), "600000".into());
