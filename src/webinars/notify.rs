@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::mail::templates::{oslo_time, Letter};
 use crate::mail::{self, Attachment, NewMail};
+use crate::AppState;
 
 /// Sends the mails of one change: the configuration's sender is the invitations' organizer, and
 /// `now` their DTSTAMP.
@@ -78,19 +79,34 @@ fn schedule(sessions: &[Session]) -> Vec<String> {
         .collect()
 }
 
-async fn send(
-    conn: &mut AsyncPgConnection,
-    to: &Contact,
-    letter: Letter<'_>,
-    attachment: Option<Attachment>,
-) -> Result<(), AppError> {
-    let mut new = NewMail::now(&to.email, Some(to.user_id), letter.render());
-    new.attachments = attachment.into_iter().collect();
-    mail::enqueue(conn, new).await?;
-    Ok(())
-}
+/// The sessions of a series a mail's calendar attachment is about, and what it does to them.
+type Invitation<'s> = (Method, &'s Series, &'s [Session]);
 
-impl Notifier<'_> {
+impl<'a> Notifier<'a> {
+    /// Mails stamped with the time on the application's clock.
+    pub fn new(state: &'a AppState) -> Self {
+        Self {
+            config: &state.config,
+            now: state.clock.now(),
+        }
+    }
+
+    async fn send(
+        &self,
+        conn: &mut AsyncPgConnection,
+        to: &Contact,
+        letter: Letter<'_>,
+        invitation: Option<Invitation<'_>>,
+    ) -> Result<(), AppError> {
+        let mut new = NewMail::now(&to.email, Some(to.user_id), letter.render());
+        new.attachments = invitation
+            .map(|(method, series, sessions)| self.ics(method, series, sessions, to))
+            .into_iter()
+            .collect();
+        mail::enqueue(conn, new).await?;
+        Ok(())
+    }
+
     fn ics(
         &self,
         method: Method,
@@ -156,11 +172,11 @@ impl Notifier<'_> {
                     .into(),
             ],
         };
-        send(
+        self.send(
             conn,
             to,
             letter,
-            Some(self.ics(Method::Request, series, &series.sessions, to)),
+            Some((Method::Request, series, &series.sessions)),
         )
         .await
     }
@@ -177,17 +193,17 @@ impl Notifier<'_> {
             subject: format!("Du står på venteliste: {}", series.row.title),
             greeting_name: &to.name,
             paragraphs: vec![
-            format!(
-                "Webinarrekken «{}» er full, og du står som nummer {position} på ventelisten.",
-                series.row.title
-            ),
-            "Blir det ledig plass, får du plassen automatisk og en e-post med kalenderinvitasjon."
-                .into(),
-        ],
+                format!(
+                    "Webinarrekken «{}» er full, og du står som nummer {position} på ventelisten.",
+                    series.row.title
+                ),
+                "Blir det ledig plass, får du plassen automatisk og en e-post med kalenderinvitasjon."
+                    .into(),
+            ],
             action: None,
             closing: vec![],
         };
-        send(conn, to, letter, None).await
+        self.send(conn, to, letter, None).await
     }
 
     pub async fn cancelled_by_mentor(
@@ -207,11 +223,11 @@ impl Notifier<'_> {
             action: None,
             closing: vec!["Du kan melde deg på en senere rekke når du vil.".into()],
         };
-        send(
+        self.send(
             conn,
             to,
             letter,
-            Some(self.ics(Method::Cancel, series, &series.sessions, to)),
+            Some((Method::Cancel, series, &series.sessions)),
         )
         .await
     }
@@ -243,11 +259,11 @@ impl Notifier<'_> {
             action: None,
             closing: vec![],
         };
-        send(
+        self.send(
             conn,
             to,
             letter,
-            Some(self.ics(Method::Request, series, &series.sessions, to)),
+            Some((Method::Request, series, &series.sessions)),
         )
         .await
     }
@@ -272,11 +288,11 @@ impl Notifier<'_> {
             action: None,
             closing: vec!["Vedlegget fjerner samlingen fra kalenderen din.".into()],
         };
-        send(
+        self.send(
             conn,
             to,
             letter,
-            Some(self.ics(Method::Cancel, series, std::slice::from_ref(session), to)),
+            Some((Method::Cancel, series, std::slice::from_ref(session))),
         )
         .await
     }
@@ -299,8 +315,7 @@ impl Notifier<'_> {
             action: None,
             closing: vec![],
         };
-        let attachment =
-            was_confirmed.then(|| self.ics(Method::Cancel, series, &series.sessions, to));
-        send(conn, to, letter, attachment).await
+        let invitation = was_confirmed.then_some((Method::Cancel, series, &series.sessions[..]));
+        self.send(conn, to, letter, invitation).await
     }
 }

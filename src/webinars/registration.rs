@@ -143,11 +143,8 @@ pub async fn register(
             "Submit your reflection note before registering for a webinar series.",
         ));
     }
-    let now = state.clock.now();
-    let notifier = Notifier {
-        config: &state.config,
-        now,
-    };
+    let notifier = Notifier::new(state);
+    let now = notifier.now;
     let result = conn
         .transaction::<RegistrationView, AppError, _>(|conn| {
             async move {
@@ -207,11 +204,8 @@ pub async fn cancel_registration(
     user_id: Uuid,
     series_id: Uuid,
 ) -> AppResult<()> {
-    let now = state.clock.now();
-    let notifier = Notifier {
-        config: &state.config,
-        now,
-    };
+    let notifier = Notifier::new(state);
+    let now = notifier.now;
     let mut conn = state.pool.get().await?;
     conn.transaction::<(), AppError, _>(|conn| {
         async move {

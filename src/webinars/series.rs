@@ -225,11 +225,8 @@ pub async fn update_series(
     id: Uuid,
     change: &SeriesChange,
 ) -> AppResult<SeriesView> {
-    let now = state.clock.now();
-    let notifier = Notifier {
-        config: &state.config,
-        now,
-    };
+    let notifier = Notifier::new(state);
+    let now = notifier.now;
     let mut conn = state.pool.get().await?;
     conn.transaction::<(), AppError, _>(|conn| {
         async move {
@@ -262,11 +259,8 @@ pub async fn update_series(
 
 /// Cancels a whole series: every registration ends, confirmed participants get METHOD:CANCEL.
 pub async fn cancel_series(state: &AppState, admin: &AuthUser, id: Uuid) -> AppResult<()> {
-    let now = state.clock.now();
-    let notifier = Notifier {
-        config: &state.config,
-        now,
-    };
+    let notifier = Notifier::new(state);
+    let now = notifier.now;
     let mut conn = state.pool.get().await?;
     conn.transaction::<(), AppError, _>(|conn| {
         async move {

@@ -670,24 +670,8 @@ async fn facilitators_see_only_their_series_and_note_reads_are_logged() {
 #[tokio::test]
 async fn reminders_are_sent_once_with_two_workers() {
     let app = spawn_app_quiet().await;
-    let (_, admin) = app.user_with_token(Role::Admin).await;
-    let (facilitator, _) = app.user_with_token(Role::Facilitator).await;
-    // First session in 23 hours: its 24-hour reminder is due now.
-    let start = Utc::now() + Duration::hours(23);
-    let series: Value = app
-        .post(
-            "/admin/webinar-series",
-            &admin,
-            &json!({"title": "Snart", "capacity": 10, "facilitator_id": facilitator.id, "registration_deadline": Utc::now() + Duration::hours(1), "sessions": [
-                {"starts_at": start, "join_url": "https://meet.example.no/a"},
-                {"starts_at": start + Duration::days(20), "join_url": "https://meet.example.no/b"},
-                {"starts_at": start + Duration::days(40), "join_url": "https://meet.example.no/c"}]}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = series["id"].as_str().unwrap();
+    let (_, id, _) = series_starting_tomorrow(&app).await;
+    let id = id.as_str();
     let mut mentors = Vec::new();
     for _ in 0..5 {
         let (mentor, token) = ready_mentor(&app).await;
@@ -734,25 +718,8 @@ async fn reminders_are_sent_once_with_two_workers() {
 #[tokio::test]
 async fn pending_reminders_go_with_a_cancelled_registration_or_a_moved_session() {
     let app = spawn_app_quiet().await;
-    let (_, admin) = app.user_with_token(Role::Admin).await;
-    let (facilitator, _) = app.user_with_token(Role::Facilitator).await;
-    // The first session in 23 hours (a day's reminder due now), the second in 6 days and 23
-    // hours (its day's reminder not yet due).
-    let start = Utc::now() + Duration::hours(23);
-    let series: Value = app
-        .post(
-            "/admin/webinar-series",
-            &admin,
-            &json!({"title": "Snart", "capacity": 10, "facilitator_id": facilitator.id, "registration_deadline": Utc::now() + Duration::hours(1), "sessions": [
-                {"starts_at": start, "join_url": "https://meet.example.no/a"},
-                {"starts_at": start + Duration::days(6), "join_url": "https://meet.example.no/b"},
-                {"starts_at": start + Duration::days(40), "join_url": "https://meet.example.no/c"}]}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = series["id"].as_str().unwrap();
+    let (admin, id, start) = series_starting_tomorrow(&app).await;
+    let id = id.as_str();
     let mut tokens = Vec::new();
     for _ in 0..2 {
         let (_, token) = ready_mentor(&app).await;
@@ -800,6 +767,28 @@ async fn pending_reminders_go_with_a_cancelled_registration_or_a_moved_session()
     assert_eq!(pending().await, 0, "the moved session's reminder is gone");
     assert_eq!(worker.schedule_reminders().await.unwrap(), 1);
     assert_eq!(pending().await, 1);
+}
+
+/// A series whose first session is in 23 hours (its day's reminder is due now), the others
+/// weeks later: the admin's token, the series' id and the first start.
+async fn series_starting_tomorrow(app: &TestApp) -> (String, String, chrono::DateTime<Utc>) {
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let (facilitator, _) = app.user_with_token(Role::Facilitator).await;
+    let start = Utc::now() + Duration::hours(23);
+    let series: Value = app
+        .post(
+            "/admin/webinar-series",
+            &admin,
+            &json!({"title": "Snart", "capacity": 10, "facilitator_id": facilitator.id, "registration_deadline": Utc::now() + Duration::hours(1), "sessions": [
+                {"starts_at": start, "join_url": "https://meet.example.no/a"},
+                {"starts_at": start + Duration::days(20), "join_url": "https://meet.example.no/b"},
+                {"starts_at": start + Duration::days(40), "join_url": "https://meet.example.no/c"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    (admin, series["id"].as_str().unwrap().to_owned(), start)
 }
 
 async fn spawn_app_quiet() -> TestApp {
