@@ -39,6 +39,9 @@ diesel::table! {
         failed_at -> Nullable<Timestamptz>,
         secret_ciphertext -> Nullable<Bytea>,
         secret_key_id -> Nullable<Text>,
+        webinar_registration_id -> Nullable<Uuid>,
+        webinar_session_id -> Nullable<Uuid>,
+        reminder -> Nullable<Text>,
     }
 }
 
@@ -411,6 +414,8 @@ diesel::table! {
 diesel::joinable!(webinar_sessions -> webinar_series (series_id));
 diesel::joinable!(webinar_registrations -> webinar_series (series_id));
 diesel::joinable!(webinar_attendance -> webinar_sessions (session_id));
+diesel::joinable!(mail_outbox -> webinar_registrations (webinar_registration_id));
+diesel::joinable!(mail_outbox -> webinar_sessions (webinar_session_id));
 
 diesel::joinable!(municipalities -> ushts (usht_id));
 diesel::joinable!(users -> municipalities (municipality_id));

@@ -149,7 +149,7 @@ impl Worker {
     /// Puts the webinar reminders due within a day into the outbox (each once).
     pub async fn schedule_reminders(&self) -> Result<usize, AppError> {
         let mut conn = self.pool.get().await?;
-        crate::webinars::reminders::enqueue_due(&mut conn, self.clock.now()).await
+        crate::webinars::enqueue_reminders(&mut conn, self.clock.now()).await
     }
 
     async fn housekeeping(&self) -> Result<(), AppError> {

@@ -371,9 +371,9 @@ async fn fill(
                     sql("INSERT INTO certificates (user_id, verification_code, name, programme, completed_on, series_id)
                          VALUES ($1, $2, $3, $4, (now() - interval '2 weeks')::date, $5)")
                         .bind::<SqlUuid, _>(id)
-                        .bind::<Text, _>(crate::webinars::facilitation::verification_code())
+                        .bind::<Text, _>(crate::webinars::verification_code())
                         .bind::<Text, _>(&full)
-                        .bind::<Text, _>(crate::webinars::facilitation::PROGRAMME)
+                        .bind::<Text, _>(crate::webinars::PROGRAMME)
                         .bind::<SqlUuid, _>(past_series)
                         .execute(conn)
                         .await?;

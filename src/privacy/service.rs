@@ -7,8 +7,6 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::webinars::RegistrationStatus;
-
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use crate::AppState;
@@ -42,7 +40,7 @@ pub async fn export(state: &AppState, user_id: Uuid) -> AppResult<Value> {
     let notes = crate::reflection::record_of(&mut conn, keys, user_id).await?;
     let emails = crate::mail::record_of(&mut conn, user_id).await?;
     let access_log = super::store::access_log_of(&mut conn, user_id).await?;
-    let webinars = crate::webinars::service::my_webinars(state, user_id).await?;
+    let webinars = crate::webinars::export_of(state, user_id).await?;
     let document = json!({
         "exported_at": state.clock.now(),
         "profile": {
@@ -172,19 +170,7 @@ pub async fn access_log(state: &AppState, user_id: Uuid) -> AppResult<Vec<Access
 /// the account's personal fields replaced. What the statistics count (completions, attendance)
 /// stays, tied only to an id that no longer leads to anyone.
 pub async fn erase(state: &AppState, user_id: Uuid, by: &AuthUser) -> AppResult<()> {
-    let now = state.clock.now();
-    let upcoming: Vec<Uuid> = {
-        let mut conn = state.pool.get().await?;
-        crate::webinars::store::registrations_of(&mut conn, user_id)
-            .await?
-            .into_iter()
-            .filter(|(r, s)| r.status != RegistrationStatus::Cancelled && s.is_upcoming(now))
-            .map(|(r, _)| r.series_id)
-            .collect()
-    };
-    for series_id in upcoming {
-        crate::webinars::service::cancel_registration(state, user_id, series_id).await?;
-    }
+    crate::webinars::cancel_upcoming_registrations(state, user_id).await?;
     let mut conn = state.pool.get().await?;
     conn.transaction::<(), AppError, _>(|conn| {
         async move {

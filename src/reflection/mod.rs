@@ -5,8 +5,10 @@ pub mod routes;
 pub mod service;
 pub mod store;
 
-// What the other features use of the note.
-pub use store::{record_of, NoteVersionRecord};
+// What the other features use of the note (privacy: the export; webinars: the entry ticket and
+// the facilitator's read).
+pub use service::status_of;
+pub use store::{has_submitted, latest_submitted, record_of, NoteVersionRecord};
 
 crate::text_enum! {
     /// A note's state: `none` before the first draft; a version in the database is a `draft`

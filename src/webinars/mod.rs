@@ -1,13 +1,21 @@
 //! Module 5: webinar series with seats and a waitlist, calendar invitations, reminders,
 //! attendance and the certificate.
+//!
+//! `routes` is HTTP only; `series`, `registration`, `views`, `facilitation` and `certificate`
+//! decide, with the pure rules of sessions in `schedule`; `store` holds the SQL. Other features use what is re-exported below.
 
 pub mod calendar;
-pub mod facilitation;
-pub mod notify;
-pub mod reminders;
+mod certificate;
+mod facilitation;
+mod idempotency;
+mod notify;
+mod registration;
+mod reminders;
 pub mod routes;
-pub mod service;
-pub mod store;
+mod schedule;
+mod series;
+mod store;
+mod views;
 
 crate::text_enum! {
     /// A registration for a series.
@@ -28,3 +36,9 @@ crate::text_enum! {
         Completed = "completed",
     }
 }
+
+// What the other features use of webinars; the rest stays this feature's own.
+pub use certificate::{verification_code, PROGRAMME};
+pub use registration::cancel_upcoming_registrations;
+pub use reminders::enqueue_due as enqueue_reminders;
+pub use views::{export_of, RegistrationExport, SessionExport};

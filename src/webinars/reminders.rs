@@ -1,17 +1,13 @@
 //! Reminders: 7 days before a series' first session and 24 hours before each session. The
 //! scheduler enqueues every reminder due within the next day into the outbox with a dedupe key
 //! (registration, session, kind, start time), so each is enqueued once whatever the number of
-//! workers or restarts; a moved session gets a new key, a cancelled registration none.
+//! workers or restarts; a moved session gets a new key, a cancelled registration none. The
+//! outbox row names its registration, session and kind, by which pending reminders are dropped.
 
 use chrono::{DateTime, Duration, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use uuid::Uuid;
+use diesel_async::AsyncPgConnection;
 
-use super::RegistrationStatus;
-use crate::db::schema::{
-    mail_outbox, users, webinar_registrations, webinar_series, webinar_sessions,
-};
+use super::store::{self, ComingSession, NewReminder};
 use crate::error::AppError;
 use crate::mail::templates::{oslo_time, Letter};
 
@@ -20,17 +16,32 @@ pub const LOOKAHEAD: Duration = Duration::hours(24);
 /// A reminder whose moment passed longer ago than this (the service was down) is not sent.
 pub const GRACE: Duration = Duration::hours(12);
 
-type DueRow = (
-    Uuid,
-    Uuid,
-    String,
-    String,
-    Uuid,
-    i32,
-    DateTime<Utc>,
-    String,
-    String,
-);
+crate::text_enum! {
+    /// Which reminder: a week before the first session, or a day before each session.
+    pub enum ReminderKind {
+        Week = "week",
+        Day = "day",
+    }
+}
+
+impl ReminderKind {
+    /// How long before the session this reminder is due.
+    fn ahead(self) -> Duration {
+        match self {
+            ReminderKind::Week => Duration::days(7),
+            ReminderKind::Day => Duration::hours(24),
+        }
+    }
+
+    /// The reminders a session has: every session a day's, the first also a week's.
+    fn of_session(number: i32) -> &'static [ReminderKind] {
+        if number == 1 {
+            &[ReminderKind::Day, ReminderKind::Week]
+        } else {
+            &[ReminderKind::Day]
+        }
+    }
+}
 
 /// Enqueues the reminders due before `now + LOOKAHEAD`; returns how many were new. Two queries:
 /// one to find them, one to insert them.
@@ -39,92 +50,138 @@ pub async fn enqueue_due(
     now: DateTime<Utc>,
 ) -> Result<usize, AppError> {
     let horizon = now + LOOKAHEAD;
-    let rows: Vec<DueRow> = webinar_registrations::table
-        .inner_join(
-            webinar_series::table.on(webinar_series::id.eq(webinar_registrations::series_id)),
-        )
-        .inner_join(webinar_sessions::table.on(webinar_sessions::series_id.eq(webinar_series::id)))
-        .inner_join(users::table.on(users::id.eq(webinar_registrations::user_id)))
-        .filter(webinar_registrations::status.eq(RegistrationStatus::Confirmed))
-        .filter(webinar_series::cancelled_at.is_null())
-        .filter(webinar_sessions::cancelled_at.is_null())
-        .filter(webinar_sessions::starts_at.gt(now))
-        .filter(webinar_sessions::starts_at.le(horizon + Duration::days(7)))
-        .select((
-            webinar_registrations::id,
-            users::id,
-            users::name,
-            users::email,
-            webinar_sessions::id,
-            webinar_sessions::number,
-            webinar_sessions::starts_at,
-            webinar_sessions::join_url,
-            webinar_series::title,
-        ))
-        .load(conn)
-        .await?;
-    let mut mails = Vec::new();
-    for (registration, user_id, name, email, session_id, number, starts_at, join_url, title) in rows
-    {
-        let mut due = vec![("day", starts_at - Duration::hours(24))];
-        if number == 1 {
-            due.push(("week", starts_at - Duration::days(7)));
-        }
-        for (kind, at) in due {
+    let coming = store::coming_sessions(conn, now, horizon + ReminderKind::Week.ahead()).await?;
+    let reminders: Vec<NewReminder> = coming
+        .iter()
+        .flat_map(|session| due_reminders(session, now, horizon))
+        .collect();
+    store::insert_reminders(conn, &reminders).await
+}
+
+/// The reminders of one participant's session that are due by `horizon` and not too late.
+fn due_reminders(
+    session: &ComingSession,
+    now: DateTime<Utc>,
+    horizon: DateTime<Utc>,
+) -> Vec<NewReminder> {
+    ReminderKind::of_session(session.number)
+        .iter()
+        .filter_map(|&kind| {
+            let at = session.starts_at - kind.ahead();
             // Not yet due, or so late it would only confuse (a week's notice a day before).
             if at > horizon || at < now - GRACE {
-                continue;
+                return None;
             }
-            let letter = Letter {
-                template: if kind == "week" {
-                    "webinar_reminder_week"
-                } else {
-                    "webinar_reminder_day"
-                },
-                subject: if kind == "week" {
-                    format!("Om en uke: {title}")
-                } else {
-                    format!("I morgen: samling {number} i {title}")
-                },
-                greeting_name: &name,
-                paragraphs: vec![
-                    if kind == "week" {
-                        format!(
-                            "Om en uke starter webinarrekken «{title}». Første samling er {}.",
-                            oslo_time(starts_at)
-                        )
-                    } else {
-                        format!("Samling {number} i «{title}» er {}.", oslo_time(starts_at))
-                    },
-                    "Ta gjerne med deg refleksjonsnotatet ditt og erfaringer fra gruppen din."
-                        .into(),
-                ],
-                action: Some(("Bli med i webinaret", &join_url)),
-                closing: vec![],
-            }
-            .render();
-            mails.push((
-                mail_outbox::recipient.eq(email.clone()),
-                mail_outbox::user_id.eq(Some(user_id)),
-                mail_outbox::template.eq(letter.template),
-                mail_outbox::subject.eq(letter.subject),
-                mail_outbox::body_text.eq(letter.text),
-                mail_outbox::body_html.eq(letter.html),
-                mail_outbox::dedupe_key.eq(format!(
-                    "reminder:{registration}:{session_id}:{kind}:{}",
-                    starts_at.timestamp()
-                )),
-                mail_outbox::send_after.eq(at.max(now)),
-            ));
+            Some(reminder(session, kind, at.max(now)))
+        })
+        .collect()
+}
+
+fn reminder(session: &ComingSession, kind: ReminderKind, send_after: DateTime<Utc>) -> NewReminder {
+    let ComingSession {
+        title,
+        number,
+        starts_at,
+        ..
+    } = session;
+    let (template, subject, opening) = match kind {
+        ReminderKind::Week => (
+            "webinar_reminder_week",
+            format!("Om en uke: {title}"),
+            format!(
+                "Om en uke starter webinarrekken «{title}». Første samling er {}.",
+                oslo_time(*starts_at)
+            ),
+        ),
+        ReminderKind::Day => (
+            "webinar_reminder_day",
+            format!("I morgen: samling {number} i {title}"),
+            format!("Samling {number} i «{title}» er {}.", oslo_time(*starts_at)),
+        ),
+    };
+    let letter = Letter {
+        template,
+        subject,
+        greeting_name: &session.name,
+        paragraphs: vec![
+            opening,
+            "Ta gjerne med deg refleksjonsnotatet ditt og erfaringer fra gruppen din.".into(),
+        ],
+        action: Some(("Bli med i webinaret", &session.join_url)),
+        closing: vec![],
+    }
+    .render();
+    NewReminder {
+        recipient: session.email.clone(),
+        user_id: Some(session.user_id),
+        template: letter.template,
+        subject: letter.subject,
+        body_text: letter.text,
+        body_html: letter.html,
+        dedupe_key: format!(
+            "reminder:{}:{}:{kind}:{}",
+            session.registration_id,
+            session.session_id,
+            starts_at.timestamp()
+        ),
+        send_after,
+        webinar_registration_id: Some(session.registration_id),
+        webinar_session_id: Some(session.session_id),
+        reminder: Some(kind),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn session(number: i32, starts_at: DateTime<Utc>) -> ComingSession {
+        ComingSession {
+            registration_id: Uuid::from_u128(1),
+            user_id: Uuid::from_u128(2),
+            name: "Kari".into(),
+            email: "kari@example.no".into(),
+            session_id: Uuid::from_u128(3),
+            number,
+            starts_at,
+            join_url: "https://meet.example.no/a".into(),
+            title: "Høstens gruppe".into(),
         }
     }
-    let mut inserted = 0;
-    for chunk in mails.chunks(2000) {
-        inserted += diesel::insert_into(mail_outbox::table)
-            .values(chunk)
-            .on_conflict_do_nothing()
-            .execute(conn)
-            .await?;
+
+    #[test]
+    fn a_first_session_a_week_ahead_gets_the_week_reminder_only() {
+        let now = Utc::now();
+        let due = due_reminders(
+            &session(1, now + Duration::days(7) + Duration::hours(1)),
+            now,
+            now + LOOKAHEAD,
+        );
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].reminder, Some(ReminderKind::Week));
+        assert_eq!(due[0].template, "webinar_reminder_week");
+        assert!(due[0].dedupe_key.ends_with(&format!(
+            ":week:{}",
+            (now + Duration::days(7) + Duration::hours(1)).timestamp()
+        )));
     }
-    Ok(inserted)
+
+    #[test]
+    fn a_later_session_tomorrow_gets_the_day_reminder_and_no_week_reminder() {
+        let now = Utc::now();
+        let due = due_reminders(&session(2, now + Duration::hours(23)), now, now + LOOKAHEAD);
+        assert_eq!(due.len(), 1);
+        assert_eq!(due[0].reminder, Some(ReminderKind::Day));
+        assert_eq!(due[0].send_after, now, "already due: at once");
+        assert_eq!(due[0].webinar_session_id, Some(Uuid::from_u128(3)));
+    }
+
+    #[test]
+    fn a_first_session_tomorrow_gets_no_late_week_reminder() {
+        let now = Utc::now();
+        let due = due_reminders(&session(1, now + Duration::hours(23)), now, now + LOOKAHEAD);
+        let kinds: Vec<_> = due.iter().map(|r| r.reminder).collect();
+        assert_eq!(kinds, vec![Some(ReminderKind::Day)]);
+    }
 }

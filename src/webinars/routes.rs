@@ -2,17 +2,18 @@
 //! administration and certificates.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use uuid::Uuid;
 
-use super::facilitation::{
-    self, AttendanceMark, Certificate, CertificateCheck, FacilitatedSeries, Participant,
-    ParticipantNote,
-};
-use super::service::{self, MyWebinar, NewSeries, RegistrationView, SeriesChange, SeriesView};
+use super::certificate::{self, Certificate, CertificateCheck};
+use super::facilitation::{self, AttendanceMark, FacilitatedSeries, Participant, ParticipantNote};
+use super::idempotency::IdempotencyKey;
+use super::registration::{self, RegistrationView};
+use super::series::{self, NewSeries, SeriesChange};
+use super::views::{self, MyWebinar, SeriesView};
 use crate::auth::extractor::roles;
 use crate::auth::Require;
-use crate::error::{AppError, AppResult, Problem};
+use crate::error::{AppResult, Problem};
 use crate::http::api::{Api, Rules};
 use crate::http::json::Json;
 use crate::AppState;
@@ -44,7 +45,7 @@ pub async fn list_series(
     state: web::Data<AppState>,
     caller: Require<roles::Anyone>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::upcoming(&state, &caller.user).await?))
+    Ok(HttpResponse::Ok().json(views::upcoming(&state, &caller.user).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/webinar-series/{id}/registrations", tag = "webinars", security(("bearer" = [])),
@@ -60,25 +61,9 @@ pub async fn register(
     state: web::Data<AppState>,
     caller: Require<roles::Mentor>,
     id: web::Path<Uuid>,
-    req: HttpRequest,
+    key: IdempotencyKey,
 ) -> AppResult<HttpResponse> {
-    let key = match req.headers().get("idempotency-key") {
-        Some(value) => {
-            let key = value
-                .to_str()
-                .map_err(|_| AppError::field("Idempotency-Key", "must be visible ASCII"))?
-                .trim();
-            if key.is_empty() || key.len() > 200 {
-                return Err(AppError::field(
-                    "Idempotency-Key",
-                    "must be 1 to 200 characters",
-                ));
-            }
-            Some(key.to_owned())
-        }
-        None => None,
-    };
-    let view = service::register(&state, caller.id, *id, key.as_deref()).await?;
+    let view = registration::register(&state, caller.id, *id, key.0.as_deref()).await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -93,7 +78,7 @@ pub async fn cancel_registration(
     caller: Require<roles::Mentor>,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    service::cancel_registration(&state, caller.id, *id).await?;
+    registration::cancel_registration(&state, caller.id, *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -103,7 +88,7 @@ pub async fn my_webinars(
     state: web::Data<AppState>,
     caller: Require<roles::Anyone>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::my_webinars(&state, caller.id).await?))
+    Ok(HttpResponse::Ok().json(views::my_webinars(&state, caller.id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/me/calendar.ics", tag = "webinars", security(("bearer" = [])),
@@ -112,7 +97,7 @@ pub async fn my_calendar(
     state: web::Data<AppState>,
     caller: Require<roles::Anyone>,
 ) -> AppResult<HttpResponse> {
-    let body = service::calendar_feed(&state, caller.id).await?;
+    let body = views::calendar_feed(&state, caller.id).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
         .insert_header((
@@ -130,7 +115,7 @@ pub async fn my_certificate(
     state: web::Data<AppState>,
     caller: Require<roles::Anyone>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(facilitation::my_certificate(&state, caller.id).await?))
+    Ok(HttpResponse::Ok().json(certificate::my_certificate(&state, caller.id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/certificates/{code}", tag = "webinars",
@@ -142,7 +127,7 @@ pub async fn verify_certificate(
     state: web::Data<AppState>,
     code: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(facilitation::verify(&state, &code).await?))
+    Ok(HttpResponse::Ok().json(certificate::verify(&state, &code).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/facilitator/series", tag = "facilitators", security(("bearer" = [])),
@@ -200,9 +185,6 @@ pub async fn attendance(
     body: Json<Vec<AttendanceMark>>,
 ) -> AppResult<HttpResponse> {
     let (series, number) = path.into_inner();
-    if body.len() > 200 {
-        return Err(AppError::field("body", "at most 200 marks at a time"));
-    }
     Ok(HttpResponse::Ok()
         .json(facilitation::record_attendance(&state, &caller.user, series, number, &body).await?))
 }
@@ -218,7 +200,7 @@ pub async fn create_series(
     caller: Require<roles::Admin>,
     body: Json<NewSeries>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Created().json(service::create_series(&state, &caller.user, &body).await?))
+    Ok(HttpResponse::Created().json(series::create_series(&state, &caller.user, &body).await?))
 }
 
 #[utoipa::path(patch, path = "/api/v1/admin/webinar-series/{id}", tag = "webinars", security(("bearer" = [])),
@@ -236,7 +218,7 @@ pub async fn update_series(
     id: web::Path<Uuid>,
     body: Json<SeriesChange>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::update_series(&state, &caller.user, *id, &body).await?))
+    Ok(HttpResponse::Ok().json(series::update_series(&state, &caller.user, *id, &body).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/admin/webinar-series/{id}", tag = "webinars", security(("bearer" = [])),
@@ -250,6 +232,6 @@ pub async fn cancel_series(
     caller: Require<roles::Admin>,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    service::cancel_series(&state, &caller.user, *id).await?;
+    series::cancel_series(&state, &caller.user, *id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

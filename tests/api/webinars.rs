@@ -65,7 +65,7 @@ async fn ready_mentor(app: &TestApp) -> (Account, String) {
     let token = app
         .state
         .tokens
-        .issue_access(account.id, Role::Mentor, 1, Utc::now());
+        .issue_access(account.id, Role::Mentor, 1, app.state.clock.now());
     (account, token)
 }
 
@@ -411,11 +411,8 @@ async fn registration_refusals() {
     )
     .await;
 
-    // Closed after the deadline.
-    let sql = app.sql().await;
-    sql.execute("UPDATE webinar_series SET registration_deadline = now() - interval '1 minute' WHERE id = $1", &[&Uuid::parse_str(other_id).unwrap()])
-        .await
-        .unwrap();
+    // Closed after the deadline (48 hours before its first session, 60 days from now).
+    app.clock.advance(Duration::days(58) + Duration::minutes(1));
     let (_, late) = ready_mentor(&app).await;
     assert_problem(
         app.post(
@@ -673,24 +670,8 @@ async fn facilitators_see_only_their_series_and_note_reads_are_logged() {
 #[tokio::test]
 async fn reminders_are_sent_once_with_two_workers() {
     let app = spawn_app_quiet().await;
-    let (_, admin) = app.user_with_token(Role::Admin).await;
-    let (facilitator, _) = app.user_with_token(Role::Facilitator).await;
-    // First session in 23 hours: its 24-hour reminder is due now.
-    let start = Utc::now() + Duration::hours(23);
-    let series: Value = app
-        .post(
-            "/admin/webinar-series",
-            &admin,
-            &json!({"title": "Snart", "capacity": 10, "facilitator_id": facilitator.id, "registration_deadline": Utc::now() + Duration::hours(1), "sessions": [
-                {"starts_at": start, "join_url": "https://meet.example.no/a"},
-                {"starts_at": start + Duration::days(20), "join_url": "https://meet.example.no/b"},
-                {"starts_at": start + Duration::days(40), "join_url": "https://meet.example.no/c"}]}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = series["id"].as_str().unwrap();
+    let (_, id, _) = series_starting_tomorrow(&app).await;
+    let id = id.as_str();
     let mut mentors = Vec::new();
     for _ in 0..5 {
         let (mentor, token) = ready_mentor(&app).await;
@@ -732,6 +713,82 @@ async fn reminders_are_sent_once_with_two_workers() {
         );
         assert!(reminders[0].text().contains("kl."), "times in Oslo time");
     }
+}
+
+#[tokio::test]
+async fn pending_reminders_go_with_a_cancelled_registration_or_a_moved_session() {
+    let app = spawn_app_quiet().await;
+    let (admin, id, start) = series_starting_tomorrow(&app).await;
+    let id = id.as_str();
+    let mut tokens = Vec::new();
+    for _ in 0..2 {
+        let (_, token) = ready_mentor(&app).await;
+        let url = format!("/webinar-series/{id}/registrations");
+        assert_eq!(app.post(&url, &token, &json!({})).await.status(), 201);
+        tokens.push(token);
+    }
+    let worker = app.state.worker().unwrap();
+    assert_eq!(worker.schedule_reminders().await.unwrap(), 2);
+    let sql = app.sql().await;
+    let pending = || async {
+        sql.query_one(
+            "SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND reminder = 'day' \
+             AND webinar_registration_id IS NOT NULL AND webinar_session_id IS NOT NULL",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get::<_, i64>(0)
+    };
+    assert_eq!(pending().await, 2, "one day's reminder for each");
+
+    let cancelled = app
+        .delete(
+            &format!("/webinar-series/{id}/registrations/me"),
+            &tokens[0],
+        )
+        .await;
+    assert_eq!(cancelled.status(), 204);
+    assert_eq!(
+        pending().await,
+        1,
+        "the cancelled registration's reminder is gone"
+    );
+
+    // Moving the session drops its pending reminder; the next run enqueues one for the new time.
+    let moved = app
+        .patch(
+            &format!("/admin/webinar-series/{id}"),
+            &admin,
+            &json!({"sessions": [{"number": 1, "starts_at": start + Duration::hours(1)}]}),
+        )
+        .await;
+    assert_eq!(moved.status(), 200);
+    assert_eq!(pending().await, 0, "the moved session's reminder is gone");
+    assert_eq!(worker.schedule_reminders().await.unwrap(), 1);
+    assert_eq!(pending().await, 1);
+}
+
+/// A series whose first session is in 23 hours (its day's reminder is due now), the others
+/// weeks later: the admin's token, the series' id and the first start.
+async fn series_starting_tomorrow(app: &TestApp) -> (String, String, chrono::DateTime<Utc>) {
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let (facilitator, _) = app.user_with_token(Role::Facilitator).await;
+    let start = Utc::now() + Duration::hours(23);
+    let series: Value = app
+        .post(
+            "/admin/webinar-series",
+            &admin,
+            &json!({"title": "Snart", "capacity": 10, "facilitator_id": facilitator.id, "registration_deadline": Utc::now() + Duration::hours(1), "sessions": [
+                {"starts_at": start, "join_url": "https://meet.example.no/a"},
+                {"starts_at": start + Duration::days(20), "join_url": "https://meet.example.no/b"},
+                {"starts_at": start + Duration::days(40), "join_url": "https://meet.example.no/c"}]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    (admin, series["id"].as_str().unwrap().to_owned(), start)
 }
 
 async fn spawn_app_quiet() -> TestApp {

@@ -1,0 +1,151 @@
+//! The certificate: issued when the programme is complete, shown to its holder and verified by
+//! anyone with its code (name, programme and date, nothing more).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel_async::AsyncPgConnection;
+use rand::Rng;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::store::{self, CertificateRow};
+use crate::error::{AppError, AppResult};
+use crate::AppState;
+
+pub const PROGRAMME: &str = "Mentoropplæring i lindrende behandling";
+
+/// The series whose three sessions the person attended, if any.
+async fn completed_series(conn: &mut AsyncPgConnection, user_id: Uuid) -> AppResult<Option<Uuid>> {
+    let confirmed: Vec<_> = store::registrations_of(conn, user_id)
+        .await?
+        .into_iter()
+        .filter(|r| r.registration.is_confirmed() && r.series.sessions.len() == 3)
+        .collect();
+    let sessions: Vec<Uuid> = confirmed
+        .iter()
+        .flat_map(|r| r.series.session_ids())
+        .collect();
+    let attendance = store::attendance(conn, &sessions, &[user_id]).await?;
+    Ok(confirmed
+        .iter()
+        .find(|r| {
+            r.series
+                .sessions
+                .iter()
+                .all(|s| store::attended(&attendance, user_id, s.id) == Some(true))
+        })
+        .map(|r| r.series.row.id))
+}
+
+/// Issues the certificate when the programme is complete: the path done, a note submitted and
+/// all three sessions of one series attended. It is dated `now` in Oslo.
+pub async fn issue_certificate_if_due(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    if store::has_certificate(conn, user_id).await?
+        || crate::learning::path_completed_at(conn, user_id)
+            .await?
+            .is_none()
+        || !crate::reflection::has_submitted(conn, user_id).await?
+    {
+        return Ok(());
+    }
+    let Some(series_id) = completed_series(conn, user_id).await? else {
+        return Ok(());
+    };
+    let name = store::contact(conn, user_id).await?.name;
+    let code = verification_code();
+    let certificate = store::NewCertificate {
+        user_id,
+        verification_code: &code,
+        name: &name,
+        programme: PROGRAMME,
+        completed_on: now.with_timezone(&chrono_tz::Europe::Oslo).date_naive(),
+        series_id: Some(series_id),
+    };
+    store::insert_certificate(conn, &certificate).await?;
+    tracing::info!(%user_id, "programme completed; certificate issued");
+    Ok(())
+}
+
+/// 16 characters from an alphabet without look-alikes, in groups of four (80 bits).
+pub fn verification_code() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rngs::OsRng;
+    let chars: Vec<char> = (0..16)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Certificate {
+    pub name: String,
+    pub programme: String,
+    pub completed_on: NaiveDate,
+    pub verification_code: String,
+    pub verify_url: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CertificateCheck {
+    pub name: String,
+    pub programme: String,
+    pub completed_on: NaiveDate,
+}
+
+pub async fn my_certificate(state: &AppState, user_id: Uuid) -> AppResult<Certificate> {
+    let mut conn = state.pool.get().await?;
+    let CertificateRow {
+        name,
+        programme,
+        completed_on,
+        verification_code,
+    } = store::certificate_of(&mut conn, user_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let mut url = state.config.public_base_url.clone();
+    url.set_path(&format!("/api/v1/certificates/{verification_code}"));
+    Ok(Certificate {
+        name,
+        programme,
+        completed_on,
+        verify_url: url.to_string(),
+        verification_code,
+    })
+}
+
+pub async fn verify(state: &AppState, code: &str) -> AppResult<CertificateCheck> {
+    if code.len() > 40 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return Err(AppError::NotFound);
+    }
+    let mut conn = state.pool.get().await?;
+    let found = store::certificate_by_code(&mut conn, &code.to_ascii_uppercase())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(CertificateCheck {
+        name: found.name,
+        programme: found.programme,
+        completed_on: found.completed_on,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verification_codes_are_four_groups_of_four_without_look_alikes() {
+        let code = verification_code();
+        assert_eq!(code.len(), 19);
+        assert!(code
+            .split('-')
+            .all(|group| group.len() == 4 && !group.contains(['O', '0', 'I', '1'])));
+    }
+}
