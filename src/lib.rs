@@ -35,9 +35,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::limits::IpLimiter;
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenKeys;
+use crate::auth::IpLimiter;
 use crate::config::Config;
 use crate::db::cache::NotifiedCache;
 use crate::db::DbPool;

@@ -14,8 +14,12 @@ pub mod tokens;
 pub use extractor::{roles, AuthUser, Require};
 
 // What the other features use of accounts and sessions; the rest of auth stays its own.
+pub use limits::{account_key, client_ip, IpLimiter};
 pub use routes::MunicipalitySummary;
-pub use store::{end_access_tokens, revoke_all_refresh_tokens};
+pub use store::{
+    end_access_tokens, find_profile, purge_old_failures, purge_old_signups,
+    revoke_all_refresh_tokens, touch_last_active, Profile,
+};
 pub use tokens::new_opaque_token;
 
 crate::text_enum! {

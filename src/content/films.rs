@@ -3,7 +3,7 @@
 
 use super::review::Findings;
 use super::{vtt, ContentProblem, Course};
-use crate::media::probe::{self, ProbeError};
+use crate::media::{probe, ProbeError};
 
 /// What to do when ffprobe is not installed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

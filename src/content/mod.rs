@@ -12,6 +12,9 @@ pub mod source;
 pub mod store;
 pub mod vtt;
 
+// What the learning path uses of the course.
+pub use store::{current_revision_id, Revision, RevisionModule, RevisionPage};
+
 #[cfg(test)]
 mod fuzz;
 

@@ -12,7 +12,7 @@ use super::service::{self, ImportError, Imported};
 use super::source::{self, SourceTree, Spool};
 use super::store::{self, RevisionSummary};
 use super::{ContentProblem, Literature};
-use crate::auth::extractor::roles;
+use crate::auth::roles;
 use crate::auth::Require;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::api::{Api, Rules};

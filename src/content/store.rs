@@ -19,7 +19,7 @@ use crate::db::schema::{
     content_current, content_modules, content_pages, content_revisions, content_subtitles,
 };
 use crate::error::AppError;
-use crate::learning::rules::{ModuleShape, PageShape, PathShape};
+use crate::learning::{ModuleShape, PageShape, PathShape};
 
 /// A stored revision as readers use it.
 #[derive(Debug)]
@@ -260,14 +260,14 @@ pub async fn insert_revision(
                     .await?;
             }
             for file in &course.media {
-                crate::media::store::put(conn, &file.file, file.kind).await?;
+                crate::media::put(conn, &file.file, file.kind).await?;
             }
             let links: Vec<(&str, &str)> = course
                 .media
                 .iter()
                 .map(|m| (m.path.as_str(), m.file.sha256.as_str()))
                 .collect();
-            crate::media::store::link(conn, id, &links).await?;
+            crate::media::link(conn, id, &links).await?;
             Ok(id)
         }
         .scope_boxed()

@@ -190,7 +190,7 @@ pub async fn sign_in_limit(
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| crate::error::AppError::internal("application state missing"))?;
-    let ip = crate::auth::limits::client_ip(req.request(), state.config.trust_forwarded_for);
+    let ip = crate::auth::client_ip(req.request(), state.config.trust_forwarded_for);
     state.auth_limiter.check(ip)?;
     next.call(req)
         .await

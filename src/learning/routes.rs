@@ -8,7 +8,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::service::{self, AnswerView, CompletionView, PageView, PathView};
-use crate::auth::extractor::roles;
+use crate::auth::roles;
 use crate::auth::Require;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::api::Api;

@@ -13,15 +13,15 @@ use uuid::Uuid;
 
 use super::rules::{evaluate, Evaluation, ModuleStatus, PageStatus, Progress};
 use super::store;
-use crate::content::store::{Revision, RevisionModule, RevisionPage};
 use crate::content::{Block, Outcomes};
+use crate::content::{Revision, RevisionModule, RevisionPage};
 use crate::error::{AppError, AppResult};
 use crate::AppState;
 
 /// The published revision (from the cache once loaded).
 pub async fn current_revision(state: &AppState) -> AppResult<Arc<Revision>> {
     let mut conn = state.pool.get().await?;
-    let id = crate::content::store::current_revision_id(&mut conn)
+    let id = crate::content::current_revision_id(&mut conn)
         .await?
         .ok_or_else(no_course)?;
     state
@@ -474,7 +474,7 @@ async fn finish(
         store::record_path_completed(conn, user_id).await?;
         progress.path_completed = true;
     }
-    crate::auth::store::touch_last_active(conn, user_id).await
+    crate::auth::touch_last_active(conn, user_id).await
 }
 
 /// Skips a skippable module (module 1); counts as done.
@@ -571,7 +571,7 @@ pub async fn save_answer(
         text,
     )
     .await?;
-    crate::auth::store::touch_last_active(&mut conn, user_id).await?;
+    crate::auth::touch_last_active(&mut conn, user_id).await?;
     Ok(answer_view(&revision, answer))
 }
 

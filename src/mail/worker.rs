@@ -155,8 +155,8 @@ impl Worker {
     async fn housekeeping(&self) -> Result<(), AppError> {
         let mut conn = self.pool.get().await?;
         let now = self.clock.now();
-        crate::auth::store::purge_old_failures(&mut conn, now).await?;
-        crate::auth::store::purge_old_signups(&mut conn, now).await?;
+        crate::auth::purge_old_failures(&mut conn, now).await?;
+        crate::auth::purge_old_signups(&mut conn, now).await?;
         let cutoff = now - chrono::Duration::from_std(self.retention).unwrap_or_default();
         purge_bodies(&mut conn, cutoff).await?;
         Ok(())

@@ -7,6 +7,10 @@ pub mod range;
 pub mod routes;
 pub mod store;
 
+// What the course content uses of the media store.
+pub use probe::ProbeError;
+pub use store::{link, put};
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 

@@ -18,6 +18,8 @@ pub use store::invitations::{
 pub use store::municipalities::{
     find_municipality_by_number as enrolled_municipality, Municipality,
 };
+// (privacy, for the person's export)
+pub use store::record::{record_of, OrganisationRecord};
 
 crate::text_enum! {
     /// A mentor's stage in the whole programme, for counts and filters.

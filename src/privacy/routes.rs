@@ -9,7 +9,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::service::{self, AccessEntry};
-use crate::auth::extractor::roles;
+use crate::auth::roles;
 use crate::auth::Require;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::api::Api;
@@ -24,7 +24,7 @@ pub fn routes(api: &mut Api) {
     api.route(__path_erase_user, erase_user);
 }
 
-fn attachment(document: &serde_json::Value) -> HttpResponse {
+fn attachment(document: &super::service::Export) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((
             header::CONTENT_DISPOSITION,
@@ -81,7 +81,7 @@ pub async fn erase_me(
 ) -> AppResult<HttpResponse> {
     let stored = {
         let mut conn = state.pool.get().await?;
-        crate::auth::store::find_profile(&mut conn, caller.id)
+        crate::auth::find_profile(&mut conn, caller.id)
             .await?
             .ok_or(AppError::Unauthorized)?
             .user

@@ -4,71 +4,85 @@ use chrono::{DateTime, Utc};
 use diesel::sql_types::{Text, Uuid as SqlUuid};
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use serde_json::{json, Value};
+use serde::Serialize;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use crate::AppState;
 
-#[derive(diesel::QueryableByName)]
-struct JsonText {
-    #[diesel(sql_type = Text)]
-    json: String,
+/// Everything stored about a person: each part from the feature that keeps it.
+#[derive(Serialize)]
+pub struct Export {
+    pub exported_at: DateTime<Utc>,
+    pub profile: ProfileRecord,
+    /// `progress` and `answers`.
+    #[serde(flatten)]
+    pub learner: crate::learning::LearnerRecord,
+    pub reflection_note_versions: Vec<crate::reflection::NoteVersionRecord>,
+    pub webinars: Vec<crate::webinars::RegistrationExport>,
+    pub certificate: Option<crate::webinars::CertificateRecord>,
+    /// `invitations` and `nudges`.
+    #[serde(flatten)]
+    pub organisation: crate::orgs::OrganisationRecord,
+    pub emails: Vec<crate::mail::MailRecord>,
+    pub access_log: Vec<AccessEntry>,
 }
 
-/// Rows of one query about the person as a JSON array (`$1` is the person's id).
-async fn rows(conn: &mut AsyncPgConnection, query: &str, user_id: Uuid) -> AppResult<Value> {
-    let sql = format!("SELECT coalesce(json_agg(t), '[]')::text AS json FROM ({query}) t");
-    let found: JsonText = diesel::sql_query(sql)
-        .bind::<SqlUuid, _>(user_id)
-        .get_result(conn)
-        .await?;
-    serde_json::from_str(&found.json).map_err(|e| AppError::internal(format!("export json: {e}")))
+#[derive(Debug, Serialize)]
+pub struct ProfileRecord {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub role: crate::auth::Role,
+    pub municipality: Option<crate::auth::MunicipalitySummary>,
+    pub workplace: Option<String>,
+    pub leader_name: Option<String>,
+    pub leader_email: Option<String>,
+    pub email_verified: bool,
+    pub self_enrolled: bool,
+    pub last_active_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
 }
 
-/// Everything stored about a person, as one JSON document.
-pub async fn export(state: &AppState, user_id: Uuid) -> AppResult<Value> {
+/// Everything stored about a person, as one document.
+pub async fn export(state: &AppState, user_id: Uuid) -> AppResult<Export> {
     let mut conn = state.pool.get().await?;
-    let crate::auth::store::Profile {
+    let crate::auth::Profile {
         user, municipality, ..
-    } = crate::auth::store::find_profile(&mut conn, user_id)
+    } = crate::auth::find_profile(&mut conn, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let keys = &state.config.encryption;
-    let learner = crate::learning::record_of(&mut conn, keys, user_id).await?;
-    let notes = crate::reflection::record_of(&mut conn, keys, user_id).await?;
-    let emails = crate::mail::record_of(&mut conn, user_id).await?;
-    let access_log = super::store::access_log_of(&mut conn, user_id).await?;
-    let webinars = crate::webinars::export_of(state, user_id).await?;
-    let document = json!({
-        "exported_at": state.clock.now(),
-        "profile": {
-            "id": user.id,
-            "email": user.email,
-            "name": user.name,
-            "role": user.role,
-            "municipality": municipality.map(|(id, number, name)| json!({"id": id, "number": number, "name": name})),
-            "workplace": user.workplace,
-            "leader_name": user.leader_name,
-            "leader_email": user.leader_email,
-            "email_verified": user.email_verified_at.is_some(),
-            "self_enrolled": user.self_enrolled,
-            "last_active_at": user.last_active_at,
-            "created_at": user.created_at,
-        },
-        "progress": learner.progress,
-        "answers": learner.answers,
-        "reflection_note_versions": notes,
-        "webinars": webinars,
-        "certificate": rows(&mut conn, "SELECT name, programme, completed_on, verification_code, issued_at FROM certificates WHERE user_id = $1", user_id).await?
-            .get(0).cloned(),
-        "invitations": rows(&mut conn, "SELECT i.email, i.name, i.role, i.created_at, i.accepted_at, m.name AS municipality FROM invitations i LEFT JOIN municipalities m ON m.id = i.municipality_id WHERE i.accepted_user_id = $1", user_id).await?,
-        "nudges": rows(&mut conn, "SELECT sent_at FROM nudges WHERE user_id = $1 ORDER BY sent_at", user_id).await?,
-        "emails": emails,
-        "access_log": access_log,
-    });
-    Ok(document)
+    let profile = ProfileRecord {
+        id: user.id,
+        email: user.email,
+        name: user.name,
+        role: user.role,
+        municipality: municipality.map(|(id, number, name)| crate::auth::MunicipalitySummary {
+            id,
+            number,
+            name,
+        }),
+        workplace: user.workplace,
+        leader_name: user.leader_name,
+        leader_email: user.leader_email,
+        email_verified: user.email_verified_at.is_some(),
+        self_enrolled: user.self_enrolled,
+        last_active_at: user.last_active_at,
+        created_at: user.created_at,
+    };
+    Ok(Export {
+        exported_at: state.clock.now(),
+        profile,
+        learner: crate::learning::record_of(&mut conn, keys, user_id).await?,
+        reflection_note_versions: crate::reflection::record_of(&mut conn, keys, user_id).await?,
+        certificate: crate::webinars::certificate_record_of(&mut conn, user_id).await?,
+        organisation: crate::orgs::record_of(&mut conn, user_id).await?,
+        emails: crate::mail::record_of(&mut conn, user_id).await?,
+        access_log: super::store::access_log_of(&mut conn, user_id).await?,
+        webinars: crate::webinars::export_of(state, user_id).await?,
+    })
 }
 
 /// An administrator's export of someone else: recorded in that person's access log.
@@ -76,7 +90,7 @@ pub async fn export_for_admin(
     state: &AppState,
     admin: &AuthUser,
     user_id: Uuid,
-) -> AppResult<Value> {
+) -> AppResult<Export> {
     let document = export(state, user_id).await?;
     let mut conn = state.pool.get().await?;
     let object_id = user_id.to_string();
@@ -174,7 +188,7 @@ pub async fn erase(state: &AppState, user_id: Uuid, by: &AuthUser) -> AppResult<
     let mut conn = state.pool.get().await?;
     conn.transaction::<(), AppError, _>(|conn| {
         async move {
-            let user = crate::auth::store::find_profile(conn, user_id)
+            let user = crate::auth::find_profile(conn, user_id)
                 .await?
                 .ok_or(AppError::NotFound)?
                 .user;
@@ -196,7 +210,7 @@ pub async fn erase(state: &AppState, user_id: Uuid, by: &AuthUser) -> AppResult<
                     .await?;
             }
             diesel::sql_query("DELETE FROM login_failures WHERE account_key = $1")
-                .bind::<diesel::sql_types::Bytea, _>(crate::auth::limits::account_key(
+                .bind::<diesel::sql_types::Bytea, _>(crate::auth::account_key(
                     &state.config.jwt.secret,
                     &email,
                 ))

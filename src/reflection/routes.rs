@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::service::{self, NoteVersionView, NoteView};
-use crate::auth::extractor::roles;
+use crate::auth::roles;
 use crate::auth::Require;
 use crate::error::{AppResult, Problem};
 use crate::http::api::Api;

@@ -16,7 +16,7 @@ use super::views::{session_views, SessionView};
 use super::RegistrationStatus;
 use crate::auth::{AuthUser, Role};
 use crate::error::{AppError, AppResult};
-use crate::privacy::service::{record_access, Access};
+use crate::privacy::{record_access, Access};
 use crate::reflection::NoteStatus;
 use crate::AppState;
 
@@ -72,7 +72,7 @@ pub struct Participant {
     pub user_id: Uuid,
     pub name: String,
     /// The mentor's municipality, when they belong to one.
-    pub municipality: Option<crate::auth::routes::MunicipalitySummary>,
+    pub municipality: Option<crate::auth::MunicipalitySummary>,
     pub note_status: NoteStatus,
     /// `confirmed` or `waitlisted`.
     pub status: RegistrationStatus,
@@ -97,13 +97,11 @@ pub async fn participants(
         out.push(Participant {
             user_id,
             name: row.name,
-            municipality: row
-                .municipality
-                .map(|m| crate::auth::routes::MunicipalitySummary {
-                    id: m.id,
-                    number: m.number,
-                    name: m.name,
-                }),
+            municipality: row.municipality.map(|m| crate::auth::MunicipalitySummary {
+                id: m.id,
+                number: m.number,
+                name: m.name,
+            }),
             // The note's state is reflection's to tell, one person at a time.
             note_status: crate::reflection::status_of(&mut conn, user_id).await?,
             status: row.registration.status,

@@ -41,4 +41,5 @@ crate::text_enum! {
 pub use certificate::{verification_code, PROGRAMME};
 pub use registration::cancel_upcoming_registrations;
 pub use reminders::enqueue_due as enqueue_reminders;
+pub use store::{certificate_record_of, CertificateRecord};
 pub use views::{export_of, RegistrationExport, SessionExport};

@@ -11,7 +11,7 @@ use super::idempotency::IdempotencyKey;
 use super::registration::{self, RegistrationView};
 use super::series::{self, NewSeries, SeriesChange};
 use super::views::{self, MyWebinar, SeriesView};
-use crate::auth::extractor::roles;
+use crate::auth::roles;
 use crate::auth::Require;
 use crate::error::{AppResult, Problem};
 use crate::http::api::{Api, Rules};

@@ -135,9 +135,24 @@ async fn export_holds_everything_about_the_caller() {
         document["emails"][0]["subject"],
         "Tilbakestill passordet ditt"
     );
-    for key in ["webinars", "access_log", "invitations", "nudges"] {
+    for key in [
+        "webinars",
+        "access_log",
+        "invitations",
+        "nudges",
+        "emails",
+        "answers",
+    ] {
         assert!(document[key].is_array(), "{key}");
     }
+    assert!(document["progress"]["module_skips"].is_array());
+    assert!(document["progress"]["path_completed_at"].is_null());
+    assert!(document["certificate"].is_null());
+    assert_eq!(document["profile"]["role"], "mentor");
+    assert!(!document["emails"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains(mentorsti::mail::SECRET_PLACEHOLDER));
 
     // An administrator may export on the person's request; the person can see that it happened.
     let (_, admin) = app.user_with_token(Role::Admin).await;

@@ -5,6 +5,7 @@
 pub mod follow_up;
 pub mod invitations;
 pub mod municipalities;
+pub mod record;
 pub mod users;
 pub mod ushts;
 

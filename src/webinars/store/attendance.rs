@@ -133,3 +133,31 @@ pub async fn certificate_by_code(
         .await
         .optional()?)
 }
+
+/// The person's certificate as their export shows it.
+#[derive(Debug, Queryable, serde::Serialize)]
+pub struct CertificateRecord {
+    pub name: String,
+    pub programme: String,
+    pub completed_on: NaiveDate,
+    pub verification_code: String,
+    pub issued_at: DateTime<Utc>,
+}
+
+pub async fn certificate_record_of(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> Result<Option<CertificateRecord>, AppError> {
+    Ok(certificates::table
+        .find(user_id)
+        .select((
+            certificates::name,
+            certificates::programme,
+            certificates::completed_on,
+            certificates::verification_code,
+            certificates::issued_at,
+        ))
+        .first(conn)
+        .await
+        .optional()?)
+}
