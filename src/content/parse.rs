@@ -6,16 +6,17 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::render::{is_valid_id, render_page};
+use super::render::is_valid_id;
 use super::source::SourceTree;
-use super::{
-    vtt, Block, ContentProblem, Course, CourseMedia, FilmUse, Literature, Module, Outcomes, Page,
-    Reference,
-};
-use crate::media::{self, MediaKind};
+use super::{vtt, ContentProblem, Course, Literature, Module, Outcomes, Page, Reference};
+use crate::media;
 
-/// Posters are small pictures; a larger file is a mistake.
-pub const MAX_POSTER_BYTES: u64 = 2 * 1024 * 1024;
+mod bundled;
+mod page;
+
+use bundled::resolve_media;
+pub use bundled::MAX_POSTER_BYTES;
+use page::parse_page;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,13 +36,6 @@ struct ModuleToml {
     estimated_minutes: i32,
     #[serde(default)]
     outcomes: Option<Outcomes>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FrontMatter {
-    title: String,
-    estimated_minutes: i32,
 }
 
 #[derive(Deserialize)]
@@ -324,225 +318,6 @@ fn check_outcomes(
 
 fn trimmed(list: Vec<String>) -> Vec<String> {
     list.into_iter().map(|o| o.trim().to_owned()).collect()
-}
-
-/// Points film blocks that play a file of `films/` at the file's public URL, with its type and
-/// size; lists every file used, and every problem: a missing file, a poster that is not the
-/// image it says, a file no film uses.
-fn resolve_media(
-    tree: &SourceTree,
-    modules: &mut [Module],
-    problems: &mut Vec<ContentProblem>,
-) -> Vec<CourseMedia> {
-    let mut used: BTreeMap<String, CourseMedia> = BTreeMap::new();
-    for page in modules.iter_mut().flat_map(|m| m.pages.iter_mut()) {
-        for (block, line) in page.blocks.iter_mut().zip(&page.block_lines) {
-            let Block::Film {
-                src,
-                content_type,
-                size_bytes,
-                poster_url,
-                duration_seconds,
-                subtitles,
-                ..
-            } = block
-            else {
-                continue;
-            };
-            let at = (page.file.as_str(), *line);
-            if !src.starts_with("https://") {
-                if let Some((kind, entry)) = locate(tree, &mut used, problems, at, src, "file") {
-                    entry.uses.push(FilmUse {
-                        page: page.file.clone(),
-                        line: *line,
-                        duration_seconds: *duration_seconds,
-                        subtitles: subtitles.clone(),
-                    });
-                    *content_type = Some(kind.content_type().to_owned());
-                    *size_bytes = Some(entry.file.size);
-                    *src = media::public_url(&entry.file.sha256, kind);
-                }
-            }
-            let Some(poster) = poster_url.clone() else {
-                continue;
-            };
-            *poster_url = None;
-            if let Some((kind, entry)) = locate(tree, &mut used, problems, at, &poster, "poster") {
-                if !kind.signature_matches(&entry.file.head) {
-                    problems.push(ContentProblem::new(
-                        &poster,
-                        None,
-                        format!("is not a {} image", kind.extension()),
-                    ));
-                } else if entry.file.size > MAX_POSTER_BYTES {
-                    problems.push(ContentProblem::new(
-                        &poster,
-                        None,
-                        "a poster may be at most 2 MiB",
-                    ));
-                }
-                *poster_url = Some(media::public_url(&entry.file.sha256, kind));
-            }
-        }
-    }
-    for path in tree.media.keys() {
-        if media::kind_of_path(path).is_some() && !used.contains_key(path) {
-            problems.push(ContentProblem::new(
-                path.clone(),
-                None,
-                "no film uses this file (as its src or poster)",
-            ));
-        }
-    }
-    used.into_values().collect()
-}
-
-/// The file of the tree a film block names, recorded as used; a problem at the block when it is
-/// not there.
-fn locate<'a>(
-    tree: &SourceTree,
-    used: &'a mut BTreeMap<String, CourseMedia>,
-    problems: &mut Vec<ContentProblem>,
-    (page, line): (&str, usize),
-    path: &str,
-    what: &str,
-) -> Option<(MediaKind, &'a mut CourseMedia)> {
-    let kind = media::kind_of_path(path)?;
-    let Some(file) = tree.media.get(path) else {
-        problems.push(ContentProblem::new(
-            page,
-            Some(line),
-            format!("the film's {what} {path} does not exist"),
-        ));
-        return None;
-    };
-    let entry = used.entry(path.to_owned()).or_insert_with(|| CourseMedia {
-        path: path.to_owned(),
-        kind,
-        file: file.clone(),
-        uses: Vec::new(),
-    });
-    Some((kind, entry))
-}
-
-fn parse_page(
-    tree: &SourceTree,
-    path: &str,
-    slug: String,
-    film_ids: &mut HashMap<String, String>,
-    used_subtitles: &mut BTreeMap<String, (String, usize)>,
-    problems: &mut Vec<ContentProblem>,
-) -> Option<Page> {
-    let Ok(text) = std::str::from_utf8(&tree.files[path]) else {
-        problems.push(ContentProblem::new(path, None, "is not UTF-8"));
-        return None;
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.split_inclusive('\n');
-    if lines.next().map(str::trim_end) != Some("+++") {
-        problems.push(ContentProblem::new(
-            path,
-            Some(1),
-            "a page starts with front matter between +++ lines",
-        ));
-        return None;
-    }
-    let mut front = String::new();
-    let mut consumed = 1;
-    let mut closed = false;
-    for line in lines.by_ref() {
-        consumed += 1;
-        if line.trim_end() == "+++" {
-            closed = true;
-            break;
-        }
-        front.push_str(line);
-    }
-    if !closed {
-        problems.push(ContentProblem::new(
-            path,
-            Some(1),
-            "the front matter is not closed with +++",
-        ));
-        return None;
-    }
-    let body: String = lines.collect();
-    let front: FrontMatter = match toml::from_str(&front) {
-        Ok(front) => front,
-        Err(e) => {
-            let line = e
-                .span()
-                .map(|span| 2 + front[..span.start].matches('\n').count());
-            problems.push(ContentProblem::new(
-                path,
-                line,
-                format!("front matter: {}", e.message()),
-            ));
-            return None;
-        }
-    };
-    if front.title.trim().is_empty() {
-        problems.push(ContentProblem::new(
-            path,
-            Some(2),
-            "front matter: title must not be empty",
-        ));
-    }
-    if !(1..=600).contains(&front.estimated_minutes) {
-        problems.push(ContentProblem::new(
-            path,
-            Some(2),
-            "front matter: estimated_minutes must be 1 to 600",
-        ));
-    }
-    let before = problems.len();
-    let (html, blocks, words) = render_page(path, &body, consumed + 1, problems);
-    let mut question_ids = HashSet::new();
-    let mut reflections = 0;
-    for located in &blocks {
-        match &located.block {
-            Block::Reflection { id, .. } => {
-                reflections += 1;
-                if !question_ids.insert(id.clone()) {
-                    problems.push(ContentProblem::new(
-                        path,
-                        Some(located.line),
-                        format!("reflection id {id:?} repeats in the page"),
-                    ));
-                }
-            }
-            Block::Film { id, subtitles, .. } => {
-                if let Some(other) = film_ids.insert(id.clone(), path.to_owned()) {
-                    problems.push(ContentProblem::new(
-                        path,
-                        Some(located.line),
-                        format!("film id {id:?} repeats (also in {other})"),
-                    ));
-                }
-                used_subtitles
-                    .entry(subtitles.clone())
-                    .or_insert_with(|| (path.to_owned(), located.line));
-            }
-            Block::Exercise { .. } => {}
-        }
-    }
-    if reflections == 0 && problems.len() == before {
-        problems.push(ContentProblem::new(
-            path,
-            None,
-            "the page has no reflection question (a ```reflection block)",
-        ));
-    }
-    Some(Page {
-        slug,
-        title: front.title.trim().to_owned(),
-        estimated_minutes: front.estimated_minutes,
-        html,
-        block_lines: blocks.iter().map(|b| b.line).collect(),
-        blocks: blocks.into_iter().map(|b| b.block).collect(),
-        file: path.to_owned(),
-        words,
-    })
 }
 
 fn parse_literature(tree: &SourceTree, problems: &mut Vec<ContentProblem>) -> Option<Literature> {

@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::content::films::MediaCheck;
+use crate::content::Block;
 
 pub fn minimal_tree() -> SourceTree {
     let mut tree = SourceTree::new();
