@@ -1,9 +1,7 @@
 //! Revisions in PostgreSQL. A revision is written once, in one transaction; publishing moves the
 //! single `content_current` pointer, so readers see the old course or the new one, never a mix.
-//! Revisions never change, so a loaded one is cached in memory for good.
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock, RwLock};
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -14,121 +12,15 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{Block, Course, Literature, Outcomes};
+use super::Course;
 use crate::db::schema::{
     content_current, content_modules, content_pages, content_revisions, content_subtitles,
 };
 use crate::error::AppError;
-use crate::learning::{ModuleShape, PageShape, PathShape};
 
-/// A stored revision as readers use it.
-#[derive(Debug)]
-pub struct Revision {
-    pub id: Uuid,
-    pub title: String,
-    pub description: String,
-    pub literature: Literature,
-    pub modules: Vec<RevisionModule>,
-    pub subtitles: HashMap<String, String>,
-}
+mod revision;
 
-#[derive(Debug)]
-pub struct RevisionModule {
-    pub number: i32,
-    pub slug: String,
-    pub title: String,
-    pub summary: String,
-    pub skippable: bool,
-    pub estimated_minutes: i32,
-    pub outcomes: Outcomes,
-    pub pages: Vec<RevisionPage>,
-}
-
-#[derive(Debug)]
-pub struct RevisionPage {
-    pub slug: String,
-    pub title: String,
-    pub estimated_minutes: i32,
-    pub html: String,
-    pub blocks: Vec<Block>,
-    /// A fingerprint of the page's content in this revision.
-    pub fingerprint: String,
-    /// The page's response bodies, made once per status a reader can see (available,
-    /// completed): the revision never changes, so neither do they.
-    pub rendered: [OnceLock<actix_web::web::Bytes>; 2],
-}
-
-impl Revision {
-    pub fn shape(&self) -> PathShape<'_> {
-        PathShape {
-            modules: self
-                .modules
-                .iter()
-                .map(|m| ModuleShape {
-                    number: m.number,
-                    skippable: m.skippable,
-                    pages: m
-                        .pages
-                        .iter()
-                        .map(|p| PageShape {
-                            slug: &p.slug,
-                            estimated_minutes: p.estimated_minutes,
-                        })
-                        .collect(),
-                })
-                .collect(),
-        }
-    }
-
-    pub fn module(&self, number: i32) -> Option<&RevisionModule> {
-        self.modules.iter().find(|m| m.number == number)
-    }
-
-    /// A page with its module and index in the module.
-    pub fn page(&self, module: i32, slug: &str) -> Option<(&RevisionModule, usize, &RevisionPage)> {
-        let module = self.module(module)?;
-        let index = module.pages.iter().position(|p| p.slug == slug)?;
-        Some((module, index, &module.pages[index]))
-    }
-
-    /// Every page in path order, with its module.
-    pub fn pages_in_order(&self) -> impl Iterator<Item = (&RevisionModule, usize, &RevisionPage)> {
-        self.modules
-            .iter()
-            .flat_map(|m| m.pages.iter().enumerate().map(move |(i, p)| (m, i, p)))
-    }
-}
-
-/// Loaded revisions, by id. They are immutable, so entries never go stale.
-#[derive(Default)]
-pub struct RevisionCache {
-    revisions: RwLock<HashMap<Uuid, Arc<Revision>>>,
-}
-
-impl RevisionCache {
-    /// A revision already loaded, without touching the database.
-    pub fn loaded(&self, id: Uuid) -> Option<Arc<Revision>> {
-        self.revisions.read().ok()?.get(&id).cloned()
-    }
-
-    pub async fn get(
-        &self,
-        conn: &mut AsyncPgConnection,
-        id: Uuid,
-    ) -> Result<Option<Arc<Revision>>, AppError> {
-        if let Some(found) = self.revisions.read().ok().and_then(|r| r.get(&id).cloned()) {
-            return Ok(Some(found));
-        }
-        let Some(revision) = load_revision(conn, id).await? else {
-            return Ok(None);
-        };
-        let revision = Arc::new(revision);
-        if let Ok(mut revisions) = self.revisions.write() {
-            revisions.insert(id, revision.clone());
-        }
-        Ok(Some(revision))
-    }
-}
+pub use revision::{Revision, RevisionCache, RevisionModule, RevisionPage};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RevisionSummary {
@@ -397,110 +289,4 @@ pub async fn revision_summary(
         .into_iter()
         .find(|r| r.id == id)
         .ok_or(AppError::NotFound)
-}
-
-async fn load_revision(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-) -> Result<Option<Revision>, AppError> {
-    let Some((title, description, literature)) = content_revisions::table
-        .find(id)
-        .select((
-            content_revisions::title,
-            content_revisions::description,
-            content_revisions::literature,
-        ))
-        .first::<(String, String, serde_json::Value)>(conn)
-        .await
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    let literature: Literature = serde_json::from_value(literature)
-        .map_err(|e| AppError::internal(format!("stored literature: {e}")))?;
-    type ModuleRow = (i32, String, String, String, bool, i32, serde_json::Value);
-    let modules: Vec<ModuleRow> = content_modules::table
-        .filter(content_modules::revision_id.eq(id))
-        .order(content_modules::number)
-        .select((
-            content_modules::number,
-            content_modules::slug,
-            content_modules::title,
-            content_modules::summary,
-            content_modules::skippable,
-            content_modules::estimated_minutes,
-            content_modules::outcomes,
-        ))
-        .load(conn)
-        .await?;
-    let pages: Vec<(i32, String, String, i32, String, serde_json::Value)> = content_pages::table
-        .filter(content_pages::revision_id.eq(id))
-        .order((content_pages::module_number, content_pages::position))
-        .select((
-            content_pages::module_number,
-            content_pages::slug,
-            content_pages::title,
-            content_pages::estimated_minutes,
-            content_pages::html,
-            content_pages::blocks,
-        ))
-        .load(conn)
-        .await?;
-    let subtitles: HashMap<String, String> = content_subtitles::table
-        .filter(content_subtitles::revision_id.eq(id))
-        .select((content_subtitles::name, content_subtitles::body))
-        .load::<(String, String)>(conn)
-        .await?
-        .into_iter()
-        .collect();
-    let mut modules: Vec<RevisionModule> = modules
-        .into_iter()
-        .map(
-            |(number, slug, title, summary, skippable, estimated_minutes, outcomes)| {
-                Ok(RevisionModule {
-                    number,
-                    slug,
-                    title,
-                    summary,
-                    skippable,
-                    estimated_minutes,
-                    outcomes: serde_json::from_value(outcomes)
-                        .map_err(|e| AppError::internal(format!("stored outcomes: {e}")))?,
-                    pages: Vec::new(),
-                })
-            },
-        )
-        .collect::<Result<_, AppError>>()?;
-    for (module_number, slug, title, estimated_minutes, html, blocks) in pages {
-        let blocks: Vec<Block> = serde_json::from_value(blocks)
-            .map_err(|e| AppError::internal(format!("stored blocks: {e}")))?;
-        let mut hasher = Sha256::new();
-        hasher.update(id.as_bytes());
-        hasher.update(slug.as_bytes());
-        let fingerprint: String = hasher
-            .finalize()
-            .iter()
-            .take(8)
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        if let Some(module) = modules.iter_mut().find(|m| m.number == module_number) {
-            module.pages.push(RevisionPage {
-                slug,
-                title,
-                estimated_minutes,
-                html,
-                blocks,
-                fingerprint,
-                rendered: Default::default(),
-            });
-        }
-    }
-    Ok(Some(Revision {
-        id,
-        title,
-        description,
-        literature,
-        modules,
-        subtitles,
-    }))
 }
