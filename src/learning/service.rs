@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use chrono::{DateTime, Utc};
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde::Serialize;
@@ -13,10 +12,16 @@ use uuid::Uuid;
 
 use super::rules::{evaluate, Evaluation, ModuleStatus, PageStatus, Progress};
 use super::store;
-use crate::content::{Block, Outcomes};
+use crate::content::Outcomes;
 use crate::content::{Revision, RevisionModule, RevisionPage};
 use crate::error::{AppError, AppResult};
 use crate::AppState;
+
+mod answers;
+mod pages;
+
+pub use answers::{answers, save_answer, AnswerView};
+pub use pages::{read_page, ModuleRef, PageView, ReadPage};
 
 /// The published revision (from the cache once loaded).
 pub async fn current_revision(state: &AppState) -> AppResult<Arc<Revision>> {
@@ -202,149 +207,6 @@ fn locked(revision: &Revision, evaluation: &Evaluation) -> AppError {
 }
 
 #[derive(Serialize, ToSchema)]
-pub struct ModuleRef {
-    pub number: i32,
-    pub slug: String,
-    pub title: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct PageView {
-    pub slug: String,
-    pub title: String,
-    pub module: ModuleRef,
-    /// Sanitised HTML; each block stands in it as `<div class="block" data-block-type data-block-id>`.
-    pub html: String,
-    pub blocks: Vec<Block>,
-    pub prev: Option<PageRef>,
-    pub next: Option<PageRef>,
-    pub revision: Uuid,
-    pub status: PageStatus,
-    pub estimated_minutes: i32,
-}
-
-/// A page as the caller may read it (the JSON of a `PageView`), with an entity tag for
-/// conditional requests.
-pub struct ReadPage {
-    pub body: actix_web::web::Bytes,
-    pub etag: String,
-}
-
-fn page_view(
-    revision: &Revision,
-    module: &RevisionModule,
-    page: &RevisionPage,
-    status: PageStatus,
-) -> PageView {
-    let order: Vec<_> = revision.pages_in_order().collect();
-    let position = order
-        .iter()
-        .position(|(m, _, p)| m.number == module.number && p.slug == page.slug)
-        .unwrap_or(0);
-    let neighbour = |index: Option<usize>| {
-        index
-            .and_then(|i| order.get(i))
-            .map(|(m, _, p)| PageRef::new(m, p))
-    };
-    PageView {
-        slug: page.slug.clone(),
-        title: page.title.clone(),
-        module: ModuleRef {
-            number: module.number,
-            slug: module.slug.clone(),
-            title: module.title.clone(),
-        },
-        html: page.html.clone(),
-        blocks: page.blocks.clone(),
-        prev: neighbour(position.checked_sub(1)),
-        next: neighbour(Some(position + 1)),
-        revision: revision.id,
-        status,
-        estimated_minutes: page.estimated_minutes,
-    }
-}
-
-/// The page's body for a reader who may see it with `status`, serialised once per revision.
-fn read_page_as(
-    revision: &Revision,
-    module: &RevisionModule,
-    page: &RevisionPage,
-    status: PageStatus,
-) -> AppResult<ReadPage> {
-    let (slot, status_tag) = match status {
-        PageStatus::Completed => (1, "c"),
-        PageStatus::Available => (0, "a"),
-        PageStatus::Locked => return Err(AppError::internal("a locked page is never read")),
-    };
-    let body = match page.rendered[slot].get() {
-        Some(body) => body.clone(),
-        None => {
-            let json = serde_json::to_vec(&page_view(revision, module, page, status))
-                .map_err(|e| AppError::internal(e.to_string()))?;
-            page.rendered[slot].get_or_init(|| json.into()).clone()
-        }
-    };
-    Ok(ReadPage {
-        body,
-        etag: format!("\"{}-{}\"", page.fingerprint, status_tag),
-    })
-}
-
-/// A page's status for a mentor with `progress`, or why they may not read it.
-fn page_status(
-    revision: &Revision,
-    progress: &Progress,
-    module: i32,
-    slug: &str,
-) -> AppResult<PageStatus> {
-    let (_, index, _) = revision.page(module, slug).ok_or(AppError::NotFound)?;
-    let evaluation = evaluate(&revision.shape(), progress);
-    match evaluation.page(module, index).unwrap_or(PageStatus::Locked) {
-        PageStatus::Locked => Err(locked(revision, &evaluation)),
-        open => Ok(open),
-    }
-}
-
-/// Reads a page of the published course, refusing it while locked. Admins may read a page of
-/// any revision (a draft preview) with `preview`.
-pub async fn read_page(
-    state: &AppState,
-    user: &crate::auth::AuthUser,
-    module: i32,
-    slug: &str,
-    preview: Option<Uuid>,
-) -> AppResult<ReadPage> {
-    if let Some(revision_id) = preview {
-        if user.role != crate::auth::Role::Admin {
-            return Err(AppError::Forbidden);
-        }
-        let mut conn = state.pool.get().await?;
-        let revision = state
-            .revisions
-            .get(&mut conn, revision_id)
-            .await?
-            .ok_or(AppError::NotFound)?;
-        let (module, _, page) = revision.page(module, slug).ok_or(AppError::NotFound)?;
-        return read_page_as(&revision, module, page, PageStatus::Available);
-    }
-    let (mut revision, progress, cached) = revision_and_progress_to_read(state, user.id).await?;
-    let status = match page_status(&revision, &progress, module, slug) {
-        Ok(status) => status,
-        // A refusal is decided on the database's word: the cache may not yet have heard of a
-        // completion made through another instance.
-        Err(_) if cached => {
-            let mut conn = state.pool.get().await?;
-            let (fresh, progress) = revision_and_progress(state, &mut conn, user.id).await?;
-            revision = fresh;
-            page_status(&revision, &progress, module, slug)?
-        }
-        Err(refused) => return Err(refused),
-    };
-    let (module, _, page) = revision.page(module, slug).ok_or(AppError::NotFound)?;
-    read_page_as(&revision, module, page, status)
-}
-
-#[derive(Serialize, ToSchema)]
 pub struct CompletionView {
     pub slug: String,
     pub status: PageStatus,
@@ -501,86 +363,4 @@ pub async fn skip(state: &AppState, user_id: Uuid, module: i32) -> AppResult<Pat
         .await;
     state.progress.forget(&user_id);
     view
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct AnswerView {
-    pub module: Option<i32>,
-    pub page_slug: String,
-    /// Null when a later revision removed the page.
-    pub page_title: Option<String>,
-    pub question_id: String,
-    /// Null when a later revision removed the question.
-    pub question: Option<String>,
-    pub text: String,
-    pub updated_at: DateTime<Utc>,
-}
-
-fn answer_view(revision: &Revision, answer: store::Answer) -> AnswerView {
-    let found = revision
-        .pages_in_order()
-        .find(|(_, _, page)| page.slug == answer.page_slug);
-    let question = found.and_then(|(_, _, page)| {
-        page.blocks.iter().find_map(|block| match block {
-            Block::Reflection { id, question } if *id == answer.question_id => {
-                Some(question.clone())
-            }
-            _ => None,
-        })
-    });
-    AnswerView {
-        module: found.map(|(m, _, _)| m.number),
-        page_title: found.map(|(_, _, p)| p.title.clone()),
-        question,
-        page_slug: answer.page_slug,
-        question_id: answer.question_id,
-        text: answer.body,
-        updated_at: answer.updated_at,
-    }
-}
-
-/// Saves (autosaves) an answer to a reflection question of an open page.
-pub async fn save_answer(
-    state: &AppState,
-    user_id: Uuid,
-    module: i32,
-    slug: &str,
-    question_id: &str,
-    text: &str,
-) -> AppResult<AnswerView> {
-    let mut conn = state.pool.get().await?;
-    let (revision, progress) = revision_and_progress(state, &mut conn, user_id).await?;
-    let (_, index, page) = revision.page(module, slug).ok_or(AppError::NotFound)?;
-    let asks = page
-        .blocks
-        .iter()
-        .any(|block| matches!(block, Block::Reflection { id, .. } if id == question_id));
-    if !asks {
-        return Err(AppError::NotFound);
-    }
-    let evaluation = evaluate(&revision.shape(), &progress);
-    if evaluation.page(module, index) == Some(PageStatus::Locked) {
-        return Err(locked(&revision, &evaluation));
-    }
-    let answer = store::save_answer(
-        &mut conn,
-        &state.config.encryption,
-        user_id,
-        &page.slug,
-        question_id,
-        text,
-    )
-    .await?;
-    crate::auth::touch_last_active(&mut conn, user_id).await?;
-    Ok(answer_view(&revision, answer))
-}
-
-pub async fn answers(state: &AppState, user_id: Uuid) -> AppResult<Vec<AnswerView>> {
-    let revision = current_revision(state).await?;
-    let mut conn = state.pool.get().await?;
-    let answers = store::answers(&mut conn, &state.config.encryption, user_id).await?;
-    Ok(answers
-        .into_iter()
-        .map(|a| answer_view(&revision, a))
-        .collect())
 }
