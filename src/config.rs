@@ -9,11 +9,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::Mailbox;
-use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::encryption::Keyring;
+
+mod env;
+mod secrets;
+
+use env::Reader;
+use secrets::load_or_create_secret;
+pub(crate) use secrets::write_private;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -318,125 +324,6 @@ impl Config {
 
     pub fn database_url(&self) -> Option<&str> {
         self.database_url.as_ref().map(|url| url.expose_secret())
-    }
-}
-
-/// Without `JWT_SECRET`, a random secret is kept in `DATA_DIR/jwt-secret` so that
-/// sessions survive restarts of a local instance.
-fn load_or_create_secret(data_dir: &std::path::Path) -> Result<SecretString, String> {
-    let path = data_dir.join("jwt-secret");
-    if let Ok(existing) = std::fs::read_to_string(&path) {
-        let existing = existing.trim().to_owned();
-        if existing.len() >= 32 {
-            return Ok(SecretString::from(existing));
-        }
-    }
-    let mut bytes = [0u8; 48];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    std::fs::create_dir_all(data_dir)
-        .and_then(|()| write_private(&path, &secret))
-        .map_err(|e| {
-            format!(
-                "JWT_SECRET is not set and {} could not be written ({e}); set JWT_SECRET (at least 32 characters)",
-                path.display()
-            )
-        })?;
-    Ok(SecretString::from(secret))
-}
-
-pub(crate) fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    file.write_all(contents.as_bytes())
-}
-
-struct Reader<'a> {
-    vars: &'a HashMap<String, String>,
-    problems: Vec<String>,
-}
-
-impl Reader<'_> {
-    fn problem(&mut self, message: String) {
-        self.problems.push(message);
-    }
-
-    fn optional(&self, name: &str) -> Option<String> {
-        self.vars
-            .get(name)
-            .map(|value| value.trim().to_owned())
-            .filter(|value| !value.is_empty())
-    }
-
-    fn string(&self, name: &str, default: &str) -> String {
-        self.optional(name).unwrap_or_else(|| default.to_owned())
-    }
-
-    fn parsed<T: std::str::FromStr>(
-        &mut self,
-        name: &str,
-        default: &str,
-        expected: &str,
-    ) -> Option<T> {
-        let raw = self.string(name, default);
-        match raw.parse::<T>() {
-            Ok(value) => Some(value),
-            Err(_) => {
-                self.problem(format!("{name} must be {expected}, not {raw:?}"));
-                None
-            }
-        }
-    }
-
-    fn number<T>(&mut self, name: &str, default: T, min: T, max: T) -> Option<T>
-    where
-        T: std::str::FromStr + PartialOrd + fmt::Display + Copy,
-    {
-        let Some(raw) = self.optional(name) else {
-            return Some(default);
-        };
-        match raw.parse::<T>() {
-            Ok(value) if value >= min && value <= max => Some(value),
-            _ => {
-                self.problem(format!(
-                    "{name} must be a whole number from {min} to {max}, not {raw:?}"
-                ));
-                None
-            }
-        }
-    }
-
-    fn boolean(&mut self, name: &str, default: bool) -> bool {
-        match self.optional(name).as_deref() {
-            None => default,
-            Some("1" | "true" | "yes") => true,
-            Some("0" | "false" | "no") => false,
-            Some(other) => {
-                self.problem(format!("{name} must be true or false, not {other:?}"));
-                default
-            }
-        }
-    }
-
-    fn url(&mut self, name: &str, default: &str) -> Option<Url> {
-        let raw = self.string(name, default);
-        match Url::parse(&raw) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
-                Some(url)
-            }
-            _ => {
-                self.problem(format!(
-                    "{name} must be an http(s) URL like https://mentor.example.no, not {raw:?}"
-                ));
-                None
-            }
-        }
     }
 }
 
