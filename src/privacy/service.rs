@@ -106,27 +106,35 @@ pub async fn export_for_admin(
     Ok(document)
 }
 
-/// What someone other than the person did with their data, as the access log names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// A facilitator read a participant's submitted reflection note.
-    ReadNote,
-    /// A coordinator or administrator saw the person's progress in a list.
-    ViewProgress,
-    /// The person's progress went into a CSV report.
-    ExportProgress,
-    /// An administrator exported everything stored about the person.
-    ExportUser,
+crate::text_enum! {
+    /// What someone other than the person did with their data, as the access log names it.
+    pub enum Access {
+        /// A facilitator read a participant's submitted reflection note.
+        ReadNote = "read_note",
+        /// A coordinator or administrator saw the person's progress in a list.
+        ViewProgress = "view_progress",
+        /// The person's progress went into a CSV report.
+        ExportProgress = "export_progress",
+        /// An administrator exported everything stored about the person.
+        ExportUser = "export_user",
+    }
+}
+
+crate::text_enum! {
+    /// What of the person's an access was to.
+    pub enum AccessedObject {
+        ReflectionNote = "reflection_note",
+        Progress = "progress",
+        User = "user",
+    }
 }
 
 impl Access {
-    /// The `action` and `object_type` columns.
-    fn columns(self) -> (&'static str, &'static str) {
+    pub fn object(self) -> AccessedObject {
         match self {
-            Access::ReadNote => ("read_note", "reflection_note"),
-            Access::ViewProgress => ("view_progress", "progress"),
-            Access::ExportProgress => ("export_progress", "progress"),
-            Access::ExportUser => ("export_user", "user"),
+            Access::ReadNote => AccessedObject::ReflectionNote,
+            Access::ViewProgress | Access::ExportProgress => AccessedObject::Progress,
+            Access::ExportUser => AccessedObject::User,
         }
     }
 }
@@ -145,16 +153,15 @@ pub async fn record_access(
     if subjects.is_empty() {
         return Ok(());
     }
-    let (action, object_type) = access.columns();
     diesel::sql_query(
         "INSERT INTO access_log (subject_id, actor_id, actor_role, action, object_type, object_id) \
          SELECT subject, $2, $3, $4, $5, $6 FROM unnest($1::uuid[]) AS subject",
     )
     .bind::<Array<SqlUuid>, _>(subjects)
     .bind::<SqlUuid, _>(actor.id)
-    .bind::<Text, _>(actor.role.as_str())
-    .bind::<Text, _>(action)
-    .bind::<Text, _>(object_type)
+    .bind::<Text, _>(actor.role)
+    .bind::<Text, _>(access)
+    .bind::<Text, _>(access.object())
     .bind::<Nullable<Text>, _>(object_id)
     .execute(conn)
     .await?;
@@ -167,10 +174,9 @@ pub struct AccessEntry {
     pub at: DateTime<Utc>,
     /// The name of who looked (null if that account has since been erased).
     pub actor_name: Option<String>,
-    pub actor_role: String,
-    /// `read_note`, `view_progress`, `export_progress` or `export_user`.
-    pub action: String,
-    pub object_type: String,
+    pub actor_role: crate::auth::Role,
+    pub action: Access,
+    pub object_type: AccessedObject,
     pub object_id: Option<String>,
 }
 

@@ -14,9 +14,9 @@ struct AccessRow {
     at: DateTime<Utc>,
     actor_name: Option<String>,
     actor_erased_at: Option<DateTime<Utc>>,
-    actor_role: String,
-    action: String,
-    object_type: String,
+    actor_role: crate::auth::Role,
+    action: super::service::Access,
+    object_type: super::service::AccessedObject,
     object_id: Option<String>,
 }
 

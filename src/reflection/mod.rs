@@ -7,7 +7,7 @@ pub mod store;
 
 // What the other features use of the note (privacy: the export; webinars: the entry ticket and
 // the facilitator's read).
-pub use service::status_of;
+pub use service::{status_of, statuses_of};
 pub use store::{has_submitted, latest_submitted, record_of, NoteVersionRecord};
 
 crate::text_enum! {

@@ -66,14 +66,34 @@ pub async fn status_of(
     conn: &mut diesel_async::AsyncPgConnection,
     user_id: Uuid,
 ) -> AppResult<NoteStatus> {
-    let statuses = store::statuses(conn, user_id).await?;
-    Ok(if statuses.contains(&NoteStatus::Submitted) {
+    Ok(note_status(&store::statuses(conn, user_id).await?))
+}
+
+/// The note status of each of many mentors, in one query (`None` for those without a note).
+pub async fn statuses_of(
+    conn: &mut diesel_async::AsyncPgConnection,
+    user_ids: &[Uuid],
+) -> AppResult<std::collections::HashMap<Uuid, NoteStatus>> {
+    let mut versions: std::collections::HashMap<Uuid, Vec<NoteStatus>> =
+        user_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for (user_id, status) in store::statuses_of(conn, user_ids).await? {
+        versions.entry(user_id).or_default().push(status);
+    }
+    Ok(versions
+        .into_iter()
+        .map(|(id, statuses)| (id, note_status(&statuses)))
+        .collect())
+}
+
+/// A note is submitted once any version is; a draft while there are only drafts.
+fn note_status(versions: &[NoteStatus]) -> NoteStatus {
+    if versions.contains(&NoteStatus::Submitted) {
         NoteStatus::Submitted
-    } else if statuses.is_empty() {
+    } else if versions.is_empty() {
         NoteStatus::None
     } else {
         NoteStatus::Draft
-    })
+    }
 }
 
 pub async fn get(state: &AppState, user_id: Uuid) -> AppResult<NoteView> {

@@ -253,6 +253,19 @@ pub async fn reseal_notes(
     Ok(count)
 }
 
+/// The statuses of many mentors' versions at once, as (user, status) pairs, without opening any
+/// text.
+pub async fn statuses_of(
+    conn: &mut AsyncPgConnection,
+    user_ids: &[Uuid],
+) -> Result<Vec<(Uuid, NoteStatus)>, AppError> {
+    Ok(reflection_notes::table
+        .filter(reflection_notes::user_id.eq_any(user_ids))
+        .select((reflection_notes::user_id, reflection_notes::status))
+        .load(conn)
+        .await?)
+}
+
 /// One version of the note, for the person's export.
 #[derive(Debug, serde::Serialize)]
 pub struct NoteVersionRecord {

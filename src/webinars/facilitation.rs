@@ -91,28 +91,30 @@ pub async fn participants(
     let rows = store::participants(&mut conn, series_id).await?;
     let users: Vec<Uuid> = rows.iter().map(|p| p.registration.user_id).collect();
     let attendance = store::attendance(&mut conn, &series.session_ids(), &users).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        let user_id = row.registration.user_id;
-        out.push(Participant {
-            user_id,
-            name: row.name,
-            municipality: row.municipality.map(|m| crate::auth::MunicipalitySummary {
-                id: m.id,
-                number: m.number,
-                name: m.name,
-            }),
-            // The note's state is reflection's to tell, one person at a time.
-            note_status: crate::reflection::status_of(&mut conn, user_id).await?,
-            status: row.registration.status,
-            attendance: series
-                .sessions
-                .iter()
-                .map(|s| store::attended(&attendance, user_id, s.id))
-                .collect(),
-        });
-    }
-    Ok(out)
+    // The note's state is reflection's to tell, for all of them at once.
+    let notes = crate::reflection::statuses_of(&mut conn, &users).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let user_id = row.registration.user_id;
+            Participant {
+                user_id,
+                name: row.name,
+                municipality: row.municipality.map(|m| crate::auth::MunicipalitySummary {
+                    id: m.id,
+                    number: m.number,
+                    name: m.name,
+                }),
+                note_status: notes.get(&user_id).copied().unwrap_or(NoteStatus::None),
+                status: row.registration.status,
+                attendance: series
+                    .sessions
+                    .iter()
+                    .map(|s| store::attended(&attendance, user_id, s.id))
+                    .collect(),
+            }
+        })
+        .collect())
 }
 
 #[derive(Serialize, ToSchema)]
