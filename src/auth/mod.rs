@@ -6,6 +6,7 @@ pub mod enrolment_routes;
 pub mod extractor;
 pub mod limits;
 pub mod password;
+pub mod profile;
 pub mod routes;
 pub mod service;
 pub mod store;
@@ -15,7 +16,7 @@ pub use extractor::{roles, AuthUser, Require};
 
 // What the other features use of accounts and sessions; the rest of auth stays its own.
 pub use limits::{account_key, client_ip, IpLimiter};
-pub use routes::MunicipalitySummary;
+pub use profile::MunicipalitySummary;
 pub use store::{
     end_access_tokens, find_profile, purge_old_failures, purge_old_signups,
     revoke_all_refresh_tokens, touch_last_active, Profile,

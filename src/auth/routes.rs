@@ -1,18 +1,17 @@
 //! HTTP for sign-in and the caller's own account (`/auth/*`, `/me`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 use validator::Validate;
 
 use super::extractor::roles;
 use super::limits::client_ip;
+use super::profile;
 use super::service::{self, TokenPair};
-use super::store::{self, ProfileChanges};
-use super::{Require, Role};
-use crate::error::{AppError, AppResult, Problem};
+use super::store::ProfileChanges;
+use super::Require;
+use crate::error::{AppResult, Problem};
 use crate::http::api::{Api, Rules};
 use crate::http::fields::{
     self, EmailAddress, Label, NewPassword, OpaqueToken, Password, PersonName,
@@ -209,62 +208,7 @@ pub async fn sign_in_link_confirm(
     Ok(HttpResponse::Ok().json(pair))
 }
 
-/// Where a mentor belongs.
-#[derive(Debug, Serialize, ToSchema, Clone)]
-pub struct MunicipalitySummary {
-    pub id: Uuid,
-    /// The 4-digit kommunenummer.
-    pub number: String,
-    pub name: String,
-}
-
-/// The USHT a coordinator works at.
-#[derive(Debug, Serialize, ToSchema, Clone)]
-pub struct UshtSummary {
-    pub id: Uuid,
-    pub name: String,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct MeResponse {
-    pub id: Uuid,
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-    pub municipality: Option<MunicipalitySummary>,
-    /// A coordinator's USHT.
-    pub usht: Option<UshtSummary>,
-    pub workplace: Option<String>,
-    pub leader_name: Option<String>,
-    pub leader_email: Option<String>,
-    pub email_verified: bool,
-    pub created_at: DateTime<Utc>,
-}
-
-impl MeResponse {
-    fn new(profile: store::Profile) -> Self {
-        let store::Profile {
-            user,
-            municipality,
-            usht,
-        } = profile;
-        let municipality =
-            municipality.map(|(id, number, name)| MunicipalitySummary { id, number, name });
-        MeResponse {
-            usht: usht.map(|(id, name)| UshtSummary { id, name }),
-            id: user.id,
-            email: user.email,
-            name: user.name,
-            role: user.role,
-            municipality,
-            workplace: user.workplace,
-            leader_name: user.leader_name,
-            leader_email: user.leader_email,
-            email_verified: user.email_verified_at.is_some(),
-            created_at: user.created_at,
-        }
-    }
-}
+pub use super::profile::{MeResponse, MunicipalitySummary, UshtSummary};
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", security(("bearer" = [])),
     responses(
@@ -274,24 +218,7 @@ pub async fn get_me(
     state: web::Data<AppState>,
     caller: Require<roles::Anyone>,
 ) -> AppResult<HttpResponse> {
-    if let Some(body) = state.profiles.get(&caller.id) {
-        return Ok(json_body(body));
-    }
-    // Taken before the read, so a change committed meanwhile keeps this body out of the cache.
-    let ticket = state.profiles.ticket();
-    let mut conn = state.pool.get().await?;
-    let profile = store::find_profile(&mut conn, caller.id)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    drop(conn);
-    let body = web::Bytes::from(
-        serde_json::to_vec(&MeResponse::new(profile))
-            .map_err(|e| AppError::internal(e.to_string()))?,
-    );
-    if let Some(ticket) = ticket {
-        state.profiles.insert(ticket, caller.id, body.clone());
-    }
-    Ok(json_body(body))
+    Ok(json_body(profile::me(&state, caller.id).await?))
 }
 
 fn json_body(body: web::Bytes) -> HttpResponse {
@@ -340,25 +267,5 @@ pub async fn patch_me(
         leader_name: text_of(&body.leader_name),
         leader_email: text_of(&body.leader_email),
     };
-    let mut conn = state.pool.get().await?;
-    let unchanged = changes.name.is_none()
-        && changes.workplace.is_none()
-        && changes.leader_name.is_none()
-        && changes.leader_email.is_none();
-    if !unchanged {
-        store::update_profile(&mut conn, caller.id, &changes)
-            .await
-            .map(Some)
-            .or_else(|e| match e {
-                AppError::NotFound => Ok(None),
-                other => Err(other),
-            })?
-            .ok_or(AppError::Unauthorized)?;
-    }
-    // The listener would hear of it too, but the caller's next read must see it at once.
-    state.forget_user(&caller.id);
-    let profile = store::find_profile(&mut conn, caller.id)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    Ok(HttpResponse::Ok().json(MeResponse::new(profile)))
+    Ok(HttpResponse::Ok().json(profile::update(&state, caller.id, &changes).await?))
 }

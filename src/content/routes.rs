@@ -7,10 +7,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::films::MediaCheck;
 use super::service::{self, ImportError, Imported};
 use super::source::{self, SourceTree, Spool};
-use super::store::{self, RevisionSummary};
+use super::store::RevisionSummary;
 use super::{ContentProblem, Literature};
 use crate::auth::roles;
 use crate::auth::Require;
@@ -117,16 +116,7 @@ pub async fn import(
             (unpack_upload(payload).await?, "upload")
         }
     };
-    let mut conn = state.pool.get().await?;
-    match service::import(
-        &mut conn,
-        tree,
-        origin,
-        Some(caller.id),
-        MediaCheck::Required,
-    )
-    .await
-    {
+    match service::import_revision(&state, tree, origin, caller.id).await {
         Ok(imported) => Ok(HttpResponse::Created().json(imported)),
         Err(ImportError::Invalid(problems)) => Err(invalid(problems)),
         Err(ImportError::Failed(error)) => Err(error),
@@ -176,8 +166,7 @@ pub async fn list_revisions(
     state: web::Data<AppState>,
     _caller: Require<roles::Admin>,
 ) -> AppResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
-    Ok(HttpResponse::Ok().json(store::list_revisions(&mut conn).await?))
+    Ok(HttpResponse::Ok().json(service::revisions(&state).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/content/revisions/{id}/publish", tag = "content", security(("bearer" = [])),
@@ -191,11 +180,7 @@ pub async fn publish(
     caller: Require<roles::Admin>,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
-    let mut conn = state.pool.get().await?;
-    store::publish(&mut conn, *id).await?;
-    state.published.forget(&());
-    tracing::info!(revision = %id, admin = %caller.id, "content revision published");
-    Ok(HttpResponse::Ok().json(store::revision_summary(&mut conn, *id).await?))
+    Ok(HttpResponse::Ok().json(service::publish(&state, *id, caller.id).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/literature", tag = "learning", security(("bearer" = [])),

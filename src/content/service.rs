@@ -113,6 +113,36 @@ pub async fn import(
     })
 }
 
+/// An administrator's import: checked and stored as a draft revision.
+pub async fn import_revision(
+    state: &crate::AppState,
+    tree: SourceTree,
+    source: &str,
+    admin: Uuid,
+) -> Result<Imported, ImportError> {
+    let mut conn = state.pool.get().await.map_err(AppError::from)?;
+    import(&mut conn, tree, source, Some(admin), MediaCheck::Required).await
+}
+
+/// The newest revisions, newest first.
+pub async fn revisions(state: &crate::AppState) -> Result<Vec<RevisionSummary>, AppError> {
+    let mut conn = state.pool.get().await?;
+    store::list_revisions(&mut conn).await
+}
+
+/// Makes a revision the one readers see, on every instance at once.
+pub async fn publish(
+    state: &crate::AppState,
+    id: Uuid,
+    admin: Uuid,
+) -> Result<RevisionSummary, AppError> {
+    let mut conn = state.pool.get().await?;
+    store::publish(&mut conn, id).await?;
+    state.published.forget(&());
+    tracing::info!(revision = %id, %admin, "content revision published");
+    store::revision_summary(&mut conn, id).await
+}
+
 /// On a database with no published course, publishes the bundled `content/` once, even when
 /// several instances start together. Without ffprobe its films are taken unchecked, with a
 /// warning in the log (see docs/decisions.md, "Films").

@@ -5,6 +5,7 @@
 pub mod probe;
 pub mod range;
 pub mod routes;
+pub mod service;
 pub mod store;
 
 // What the course content uses of the media store.

@@ -10,8 +10,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::stream::{self, Stream, StreamExt};
 
 use super::range::{self, RangeAnswer};
-use super::store::{self, StoredMedia};
-use super::MediaKind;
+use super::service::{find, read_range};
+use super::store::StoredMedia;
 use crate::db::DbPool;
 use crate::error::{problem_response, AppError, AppResult, Problem};
 use crate::http::api::Api;
@@ -23,26 +23,6 @@ pub const CACHE_FOREVER: &str = "public, max-age=31536000, immutable";
 pub fn routes(api: &mut Api) {
     api.route(__path_get_media, get_media);
     api.route(__path_head_media, head_media);
-}
-
-/// `<64 hex digits>.<extension>` → (digest, kind).
-fn parse_name(file: &str) -> Option<(&str, MediaKind)> {
-    let (sha256, extension) = file.split_once('.')?;
-    let hex = sha256.len() == 64
-        && sha256
-            .bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-    hex.then(|| MediaKind::from_extension(extension).map(|kind| (sha256, kind)))
-        .flatten()
-}
-
-async fn find(state: &AppState, file: &str) -> AppResult<StoredMedia> {
-    let (sha256, kind) = parse_name(file).ok_or(AppError::NotFound)?;
-    let mut conn = state.pool.get().await?;
-    match store::find(&mut conn, sha256).await? {
-        Some(media) if media.kind == kind => Ok(media),
-        _ => Err(AppError::NotFound),
-    }
 }
 
 fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
@@ -158,29 +138,6 @@ fn headers(response: &mut actix_web::HttpResponseBuilder, media: &StoredMedia, e
         .insert_header((header::ACCEPT_RANGES, "bytes"));
 }
 
-/// Bytes `start..=end`, from the chunk that holds `start` (at most one chunk).
-async fn read_range(
-    pool: &DbPool,
-    media: &StoredMedia,
-    start: u64,
-    end: u64,
-) -> AppResult<Vec<u8>> {
-    let position = start / media.chunk_bytes;
-    let offset = (start % media.chunk_bytes) as usize;
-    let mut conn = pool.get().await?;
-    let mut bytes = store::chunk(&mut conn, &media.sha256, position as i32).await?;
-    let wanted = (end - start + 1).min((bytes.len() - offset.min(bytes.len())) as u64) as usize;
-    if offset + wanted > bytes.len() || wanted == 0 {
-        return Err(AppError::internal(format!(
-            "media {} is shorter than its size",
-            media.sha256
-        )));
-    }
-    bytes.truncate(offset + wanted);
-    bytes.drain(..offset);
-    Ok(bytes)
-}
-
 /// The rest of a body, read a chunk at a time as the client takes it. Each read has the request
 /// deadline of its own; the download as a whole has none (a film on a slow phone network takes
 /// minutes).
@@ -217,28 +174,4 @@ fn body(
             }
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_a_digest_and_a_known_extension() {
-        let digest = "a".repeat(64);
-        assert_eq!(
-            parse_name(&format!("{digest}.webm")),
-            Some((digest.as_str(), MediaKind::Webm))
-        );
-        for bad in [
-            format!("{digest}.exe"),
-            format!("{}.webm", "A".repeat(64)),
-            format!("{}.webm", "a".repeat(63)),
-            digest.clone(),
-            format!("{digest}.webm.webm"),
-            "..%2f.webm".to_owned(),
-        ] {
-            assert_eq!(parse_name(&bad), None, "{bad}");
-        }
-    }
 }

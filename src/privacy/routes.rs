@@ -79,26 +79,7 @@ pub async fn erase_me(
     caller: Require<roles::Anyone>,
     body: Json<EraseMe>,
 ) -> AppResult<HttpResponse> {
-    let stored = {
-        let mut conn = state.pool.get().await?;
-        crate::auth::find_profile(&mut conn, caller.id)
-            .await?
-            .ok_or(AppError::Unauthorized)?
-            .user
-            .password_hash
-    };
-    let verified = state
-        .passwords
-        .verify(stored.as_deref(), &body.password.secret())
-        .await?;
-    if !verified.valid {
-        return Err(AppError::rule(
-            actix_web::http::StatusCode::FORBIDDEN,
-            "wrong_password",
-            "The password is not right; nothing was erased.",
-        ));
-    }
-    service::erase(&state, caller.id, &caller).await?;
+    service::erase_own(&state, &caller, &body.password.secret()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -185,6 +185,31 @@ pub async fn access_log(state: &AppState, user_id: Uuid) -> AppResult<Vec<Access
     super::store::access_log_of(&mut conn, user_id).await
 }
 
+/// Erases the caller's own account, once they have given its password again.
+pub async fn erase_own(
+    state: &AppState,
+    caller: &AuthUser,
+    password: &secrecy::SecretString,
+) -> AppResult<()> {
+    let stored = {
+        let mut conn = state.pool.get().await?;
+        crate::auth::find_profile(&mut conn, caller.id)
+            .await?
+            .ok_or(AppError::Unauthorized)?
+            .user
+            .password_hash
+    };
+    let verified = state.passwords.verify(stored.as_deref(), password).await?;
+    if !verified.valid {
+        return Err(AppError::rule(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "wrong_password",
+            "The password is not right; nothing was erased.",
+        ));
+    }
+    erase(state, caller.id, caller).await
+}
+
 /// Erases a person: upcoming webinar places are given up (the waitlist moves), then in one
 /// transaction their answers, notes, certificate, tokens, invitations and mail are deleted and
 /// the account's personal fields replaced. What the statistics count (completions, attendance)
