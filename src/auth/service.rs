@@ -229,8 +229,38 @@ pub async fn logout(state: &AppState, refresh_token: &str) -> AppResult<()> {
     Ok(())
 }
 
-/// Emails a reset link when the account exists; the caller answers 202 either way.
-pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<()> {
+/// A kind of one-time link sent by mail on request: what it is for, how long it works, the
+/// screen it opens and the mail that carries it.
+struct MailedLink {
+    purpose: TokenPurpose,
+    ttl: chrono::Duration,
+    screen: &'static str,
+    letter: fn(&str, &str) -> templates::RenderedMail,
+    /// Whether this account may have one.
+    for_account: fn(&User) -> bool,
+}
+
+const PASSWORD_RESET: MailedLink = MailedLink {
+    purpose: TokenPurpose::PasswordReset,
+    ttl: EMAIL_TOKEN_TTL,
+    screen: "/reset-password",
+    letter: templates::password_reset,
+    // Invited people who never accepted set their password through the invitation.
+    for_account: |user| user.password_hash.is_some() || user.email_verified_at.is_some(),
+};
+
+const SIGN_IN_LINK: MailedLink = MailedLink {
+    purpose: TokenPurpose::SignInLink,
+    ttl: SIGN_IN_LINK_TTL,
+    screen: "/sign-in-link",
+    letter: templates::sign_in_link,
+    // Invited people who never accepted, and erased accounts, have no session to start.
+    for_account: |user| user.password_hash.is_some(),
+};
+
+/// Mails a link of this kind when the address has an account that may have one, voiding the
+/// account's older links of the kind; the caller answers the same whatever happens here.
+async fn mail_link(state: &AppState, email: &str, kind: &'static MailedLink) -> AppResult<()> {
     let email = normalize_email(email);
     let mut conn = state.pool.get().await?;
     conn.transaction::<(), AppError, _>(|conn| {
@@ -238,27 +268,18 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
             let Some(user) = store::find_user_by_email(conn, &email).await? else {
                 return Ok(());
             };
-            if user.password_hash.is_none() && user.email_verified_at.is_none() {
-                // Invited people who never accepted set their password through the invitation.
+            if !(kind.for_account)(&user) {
                 return Ok(());
             }
-            store::void_auth_tokens(conn, user.id, TokenPurpose::PasswordReset).await?;
+            let now = state.clock.now();
+            store::void_auth_tokens(conn, user.id, kind.purpose).await?;
             let token = new_opaque_token();
-            store::insert_auth_token(
-                conn,
-                user.id,
-                TokenPurpose::PasswordReset,
-                &token.hash,
-                state.clock.now() + EMAIL_TOKEN_TTL,
-            )
-            .await?;
-            let link = state
-                .config
-                .screen_link("/reset-password", SECRET_PLACEHOLDER);
-            let mail = templates::password_reset(&user.name, &link);
-            let mail = NewMail::now(&user.email, Some(user.id), mail)
+            store::insert_auth_token(conn, user.id, kind.purpose, &token.hash, now + kind.ttl)
+                .await?;
+            let link = state.config.screen_link(kind.screen, SECRET_PLACEHOLDER);
+            let mail = NewMail::now(&user.email, Some(user.id), (kind.letter)(&user.name, &link))
                 .with_secret(&state.config.encryption, &token.plain);
-            mail::outbox::enqueue_requested(conn, mail, state.clock.now()).await?;
+            mail::outbox::enqueue_requested(conn, mail, now).await?;
             Ok(())
         }
         .scope_boxed()
@@ -266,43 +287,16 @@ pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<
     .await
 }
 
+/// Emails a reset link when the account exists; the caller answers 202 either way.
+pub async fn request_password_reset(state: &AppState, email: &str) -> AppResult<()> {
+    mail_link(state, email, &PASSWORD_RESET).await
+}
+
 /// Emails a one-time sign-in link when the address has an account that has signed in before;
 /// the caller answers 202 either way. Sign-in failures do not stop it: this is how the owner
 /// gets in while someone else's wrong passwords keep the password sign-in locked.
 pub async fn request_sign_in_link(state: &AppState, email: &str) -> AppResult<()> {
-    let email = normalize_email(email);
-    let mut conn = state.pool.get().await?;
-    conn.transaction::<(), AppError, _>(|conn| {
-        async move {
-            let Some(user) = store::find_user_by_email(conn, &email).await? else {
-                return Ok(());
-            };
-            if user.password_hash.is_none() {
-                // Invited people who never accepted, and erased accounts, have no session to start.
-                return Ok(());
-            }
-            store::void_auth_tokens(conn, user.id, TokenPurpose::SignInLink).await?;
-            let token = new_opaque_token();
-            store::insert_auth_token(
-                conn,
-                user.id,
-                TokenPurpose::SignInLink,
-                &token.hash,
-                state.clock.now() + SIGN_IN_LINK_TTL,
-            )
-            .await?;
-            let link = state
-                .config
-                .screen_link("/sign-in-link", SECRET_PLACEHOLDER);
-            let mail = templates::sign_in_link(&user.name, &link);
-            let mail = NewMail::now(&user.email, Some(user.id), mail)
-                .with_secret(&state.config.encryption, &token.plain);
-            mail::outbox::enqueue_requested(conn, mail, state.clock.now()).await?;
-            Ok(())
-        }
-        .scope_boxed()
-    })
-    .await
+    mail_link(state, email, &SIGN_IN_LINK).await
 }
 
 /// Starts a session with a sign-in link, once. The failed password sign-ins stay counted: the
