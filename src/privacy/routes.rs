@@ -8,7 +8,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use super::service::{self, AccessEntry};
+use super::service;
+use super::AccessEntry;
 use crate::auth::roles;
 use crate::auth::Require;
 use crate::error::{AppError, AppResult, Problem};

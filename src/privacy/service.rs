@@ -3,10 +3,12 @@
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{Text, Uuid as SqlUuid};
 use diesel_async::scoped_futures::ScopedFutureExt;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use serde::Serialize;
 use uuid::Uuid;
 
+use super::store::record_access;
+use super::{Access, AccessEntry};
 use crate::auth::AuthUser;
 use crate::error::{AppError, AppResult};
 use crate::AppState;
@@ -104,80 +106,6 @@ pub async fn export_for_admin(
     .await?;
     tracing::info!(target: "security", event = "user_exported", %user_id, by = %admin.id, "personal data exported by an administrator");
     Ok(document)
-}
-
-crate::text_enum! {
-    /// What someone other than the person did with their data, as the access log names it.
-    pub enum Access {
-        /// A facilitator read a participant's submitted reflection note.
-        ReadNote = "read_note",
-        /// A coordinator or administrator saw the person's progress in a list.
-        ViewProgress = "view_progress",
-        /// The person's progress went into a CSV report.
-        ExportProgress = "export_progress",
-        /// An administrator exported everything stored about the person.
-        ExportUser = "export_user",
-    }
-}
-
-crate::text_enum! {
-    /// What of the person's an access was to.
-    pub enum AccessedObject {
-        ReflectionNote = "reflection_note",
-        Progress = "progress",
-        User = "user",
-    }
-}
-
-impl Access {
-    pub fn object(self) -> AccessedObject {
-        match self {
-            Access::ReadNote => AccessedObject::ReflectionNote,
-            Access::ViewProgress | Access::ExportProgress => AccessedObject::Progress,
-            Access::ExportUser => AccessedObject::User,
-        }
-    }
-}
-
-/// Appends to the access log of each of `subjects` that `actor` did `access` (to the record
-/// `object_id`, when there is one), in one statement however many subjects there are. The log is
-/// append-only (a trigger refuses UPDATE and DELETE); this is its only writer.
-pub async fn record_access(
-    conn: &mut AsyncPgConnection,
-    actor: &AuthUser,
-    access: Access,
-    subjects: &[Uuid],
-    object_id: Option<&str>,
-) -> AppResult<()> {
-    use diesel::sql_types::{Array, Nullable};
-    if subjects.is_empty() {
-        return Ok(());
-    }
-    diesel::sql_query(
-        "INSERT INTO access_log (subject_id, actor_id, actor_role, action, object_type, object_id) \
-         SELECT subject, $2, $3, $4, $5, $6 FROM unnest($1::uuid[]) AS subject",
-    )
-    .bind::<Array<SqlUuid>, _>(subjects)
-    .bind::<SqlUuid, _>(actor.id)
-    .bind::<Text, _>(actor.role)
-    .bind::<Text, _>(access)
-    .bind::<Text, _>(access.object())
-    .bind::<Nullable<Text>, _>(object_id)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// One line of the access log as the person sees it.
-#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct AccessEntry {
-    pub at: DateTime<Utc>,
-    /// The name of who looked (null if that account has since been erased).
-    pub actor_name: Option<String>,
-    pub actor_role: crate::auth::Role,
-    pub action: Access,
-    pub object_type: AccessedObject,
-    pub object_id: Option<String>,
 }
 
 pub async fn access_log(state: &AppState, user_id: Uuid) -> AppResult<Vec<AccessEntry>> {

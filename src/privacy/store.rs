@@ -5,7 +5,8 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use super::service::AccessEntry;
+use super::{Access, AccessEntry};
+use crate::auth::AuthUser;
 use crate::db::schema::{access_log, users};
 use crate::error::AppError;
 
@@ -15,8 +16,8 @@ struct AccessRow {
     actor_name: Option<String>,
     actor_erased_at: Option<DateTime<Utc>>,
     actor_role: crate::auth::Role,
-    action: super::service::Access,
-    object_type: super::service::AccessedObject,
+    action: Access,
+    object_type: super::AccessedObject,
     object_id: Option<String>,
 }
 
@@ -51,4 +52,33 @@ pub async fn access_log_of(
             object_id: row.object_id,
         })
         .collect())
+}
+
+/// Appends to the access log of each of `subjects` that `actor` did `access` (to the record
+/// `object_id`, when there is one), in one statement however many subjects there are. The log is
+/// append-only (a trigger refuses UPDATE and DELETE); this is its only writer.
+pub async fn record_access(
+    conn: &mut AsyncPgConnection,
+    actor: &AuthUser,
+    access: Access,
+    subjects: &[Uuid],
+    object_id: Option<&str>,
+) -> Result<(), AppError> {
+    use diesel::sql_types::{Array, Nullable, Text, Uuid as SqlUuid};
+    if subjects.is_empty() {
+        return Ok(());
+    }
+    diesel::sql_query(
+        "INSERT INTO access_log (subject_id, actor_id, actor_role, action, object_type, object_id) \
+         SELECT subject, $2, $3, $4, $5, $6 FROM unnest($1::uuid[]) AS subject",
+    )
+    .bind::<Array<SqlUuid>, _>(subjects)
+    .bind::<SqlUuid, _>(actor.id)
+    .bind::<Text, _>(actor.role)
+    .bind::<Text, _>(access)
+    .bind::<Text, _>(access.object())
+    .bind::<Nullable<Text>, _>(object_id)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
