@@ -221,13 +221,11 @@ async fn an_account_change_during_hashing_wins_over_the_sign_in() {
     let account = app.create_user(Role::Mentor, "overtaken@example.no").await;
     let sql = app.sql().await;
     let tokens = || async {
-        sql.query_one(
+        app.count(
             "SELECT count(*) FROM refresh_tokens WHERE user_id = $1",
             &[&account.id],
         )
         .await
-        .unwrap()
-        .get::<_, i64>(0)
     };
     let mut conn = app.state.pool.get().await.unwrap();
     // What the sign-in read before hashing.
@@ -458,12 +456,7 @@ async fn fifty_concurrent_refreshes_yield_exactly_one_pair() {
         "{statuses:?}"
     );
     assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 49);
-    let sql = app.sql().await;
-    let issued: i64 = sql
-        .query_one("SELECT count(*) FROM refresh_tokens", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let issued: i64 = app.count("SELECT count(*) FROM refresh_tokens", &[]).await;
     assert_eq!(issued, 2, "the login's token and exactly one rotation");
 }
 

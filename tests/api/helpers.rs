@@ -638,6 +638,20 @@ impl TestApp {
     pub async fn sql(&self) -> tokio_postgres::Client {
         self.db.client().await
     }
+
+    /// The one number a query answers (`SELECT count(*) …`).
+    pub async fn count(
+        &self,
+        query: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> i64 {
+        self.sql()
+            .await
+            .query_one(query, params)
+            .await
+            .unwrap()
+            .get(0)
+    }
 }
 
 /// The id of the reflection question on a page as the API returns it; every page has one.

@@ -122,15 +122,12 @@ async fn two_workers_never_send_a_mail_twice() {
     let ids: HashSet<String> = received_now.iter().map(|m| m.message_id()).collect();
     assert_eq!(ids.len(), 40, "no duplicates");
     // A mail reaches the server before its worker's transaction marks it sent.
-    let sql = app.sql().await;
     let unsent = || async {
-        sql.query_one(
+        app.count(
             "SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL",
             &[],
         )
         .await
-        .unwrap()
-        .get::<_, i64>(0)
     };
     while unsent().await > 0 && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
@@ -152,12 +149,7 @@ async fn outbox_rows_roll_back_with_their_transaction() {
         })
         .await;
     assert!(result.is_err());
-    let sql = app.sql().await;
-    let rows: i64 = sql
-        .query_one("SELECT count(*) FROM mail_outbox", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let rows: i64 = app.count("SELECT count(*) FROM mail_outbox", &[]).await;
     assert_eq!(rows, 0);
 }
 

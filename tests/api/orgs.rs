@@ -228,16 +228,7 @@ async fn the_whole_journey_from_usht_to_certificate() {
     assert_eq!(municipality["mentors"]["total"], 1);
 
     // The mentor can see that the coordinator looked.
-    let logged: i64 = app
-        .sql()
-        .await
-        .query_one(
-            "SELECT count(*) FROM access_log WHERE subject_id = $1::text::uuid AND action = 'view_progress'",
-            &[&mentor_id],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let logged: i64 = app.count("SELECT count(*) FROM access_log WHERE subject_id = $1::text::uuid AND action = 'view_progress'", &[&mentor_id]).await;
     assert!(logged >= 1);
 }
 
@@ -324,13 +315,7 @@ async fn csv_invitations_take_good_rows_and_list_bad_ones() {
     );
 
     // Files that cannot be read are refused whole, and nothing is created.
-    let before: i64 = app
-        .sql()
-        .await
-        .query_one("SELECT count(*) FROM invitations", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let before: i64 = app.count("SELECT count(*) FROM invitations", &[]).await;
     assert_problem(
         post_csv(&app, &coordinator, &drammen, b"navn,epost\nKari,k@d.no\n").await,
         422,
@@ -369,13 +354,7 @@ async fn csv_invitations_take_good_rows_and_list_bad_ones() {
         .await
         .unwrap();
     assert_problem(response, 415, "unsupported_media_type").await;
-    let after: i64 = app
-        .sql()
-        .await
-        .query_one("SELECT count(*) FROM invitations", &[])
-        .await
-        .unwrap()
-        .get(0);
+    let after: i64 = app.count("SELECT count(*) FROM invitations", &[]).await;
     assert_eq!(before, after);
 }
 
@@ -394,15 +373,12 @@ async fn a_full_csv_of_five_thousand_rows_goes_through() {
     let result: Value = response.json().await.unwrap();
     assert_eq!(result["created"].as_array().unwrap().len(), 5000);
     assert!(result["skipped"].as_array().unwrap().is_empty());
-    let sql = app.sql().await;
-    let queued: i64 = sql
-        .query_one(
+    let queued: i64 = app
+        .count(
             "SELECT count(*) FROM mail_outbox WHERE template = 'mentor_invitation'",
             &[],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(queued, 5000);
 }
 
@@ -772,14 +748,12 @@ async fn follow_up_lists_filters_pages_and_exports_without_what_mentors_wrote() 
     assert!(!text.contains("HEMMELIG"));
     let json_text = first.to_string() + &second.to_string();
     assert!(!json_text.contains("HEMMELIG"));
-    let logged: i64 = sql
-        .query_one(
+    let logged: i64 = app
+        .count(
             "SELECT count(*) FROM access_log WHERE action = 'export_progress'",
             &[],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(logged, 5);
 }
 
@@ -805,15 +779,12 @@ async fn nudges_reach_inactive_mentors_at_most_once_a_week() {
         .await
         .unwrap();
     assert_eq!(again, json!({"nudged": 1, "skipped_recently_nudged": 2}));
-    let sql = app.sql().await;
-    let mails: i64 = sql
-        .query_one(
+    let mails: i64 = app
+        .count(
             "SELECT count(*) FROM mail_outbox WHERE template = 'nudge'",
             &[],
         )
-        .await
-        .unwrap()
-        .get(0);
+        .await;
     assert_eq!(mails, 3);
     // A week later they may be nudged again, and the one active 8 days ago is now inactive too.
     app.clock.advance(Duration::days(8));

@@ -729,16 +729,13 @@ async fn pending_reminders_go_with_a_cancelled_registration_or_a_moved_session()
     }
     let worker = app.state.worker().unwrap();
     assert_eq!(worker.schedule_reminders().await.unwrap(), 2);
-    let sql = app.sql().await;
     let pending = || async {
-        sql.query_one(
+        app.count(
             "SELECT count(*) FROM mail_outbox WHERE sent_at IS NULL AND reminder = 'day' \
              AND webinar_registration_id IS NOT NULL AND webinar_session_id IS NOT NULL",
             &[],
         )
         .await
-        .unwrap()
-        .get::<_, i64>(0)
     };
     assert_eq!(pending().await, 2, "one day's reminder for each");
 
