@@ -48,11 +48,10 @@ pub async fn get_media(
     file: web::Path<String>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let media = find(&state, &file).await?;
-    let etag = format!("\"{}\"", media.sha256);
-    if let Some(response) = not_modified(&req, &media, &etag) {
-        return Ok(response);
-    }
+    let (media, etag) = match lookup(&state, &file, &req).await? {
+        Lookup::Found(media, etag) => (media, etag),
+        Lookup::NotModified(response) => return Ok(response),
+    };
     let answer = range::decide(
         header_str(&req, header::RANGE),
         header_str(&req, header::IF_RANGE),
@@ -105,16 +104,30 @@ pub async fn head_media(
     file: web::Path<String>,
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
-    let media = find(&state, &file).await?;
-    let etag = format!("\"{}\"", media.sha256);
-    if let Some(response) = not_modified(&req, &media, &etag) {
-        return Ok(response);
-    }
+    let (media, etag) = match lookup(&state, &file, &req).await? {
+        Lookup::Found(media, etag) => (media, etag),
+        Lookup::NotModified(response) => return Ok(response),
+    };
     let mut response = HttpResponse::Ok();
     headers(&mut response, &media, &etag);
     // The size without the bytes: actix sends the length of a sized body and skips it for HEAD.
     let nothing = stream::empty::<Result<web::Bytes, AppError>>();
     Ok(response.body(SizedStream::new(media.size, nothing)))
+}
+
+/// A stored file with its ETag, or the 304 that answers a request which has it already.
+enum Lookup {
+    Found(StoredMedia, String),
+    NotModified(HttpResponse),
+}
+
+async fn lookup(state: &AppState, file: &str, req: &HttpRequest) -> AppResult<Lookup> {
+    let media = find(state, file).await?;
+    let etag = format!("\"{}\"", media.sha256);
+    Ok(match not_modified(req, &media, &etag) {
+        Some(response) => Lookup::NotModified(response),
+        None => Lookup::Found(media, etag),
+    })
 }
 
 fn not_modified(req: &HttpRequest, media: &StoredMedia, etag: &str) -> Option<HttpResponse> {
