@@ -109,6 +109,8 @@ export function explain(error) {
       return 'Invitasjonslenken er ikke gyldig. Har du fått invitasjonen på nytt, bruker du lenken i den nyeste e-posten.';
     case 'invitation_used':
       return 'Invitasjonen er allerede brukt. Logg inn i stedet.';
+    case 'invitation_withdrawn':
+      return 'Invitasjonen er trukket tilbake. Spør den som inviterte deg, om du skal ha en ny.';
     case 'invitation_replaced':
       return 'Du har fått en nyere invitasjon. Bruk lenken i den nyeste e-posten.';
     case 'invitation_expired':

@@ -19,8 +19,8 @@ use crate::orgs::{self, Invitation, Municipality};
 use crate::AppState;
 
 /// Why an invitation link cannot be accepted at `now`: 404 `invitation_not_found` (never
-/// issued, or replaced by a newer link), 410 `invitation_used`, `invitation_replaced` or
-/// `invitation_expired`.
+/// issued, or replaced by a newer link), 410 `invitation_used`, `invitation_withdrawn`,
+/// `invitation_replaced` or `invitation_expired`.
 fn invitation_refusal(invitation: Option<&Invitation>, now: DateTime<Utc>) -> Option<AppError> {
     let gone = |code, detail: &str| Some(AppError::rule(StatusCode::GONE, code, detail));
     match invitation {
@@ -32,6 +32,10 @@ fn invitation_refusal(invitation: Option<&Invitation>, now: DateTime<Utc>) -> Op
         Some(i) if i.accepted_at.is_some() => gone(
             "invitation_used",
             "This invitation has already been accepted; sign in instead.",
+        ),
+        Some(i) if i.withdrawn_at.is_some() => gone(
+            "invitation_withdrawn",
+            "This invitation has been withdrawn. Ask the person who invited you if you should have one.",
         ),
         Some(i) if i.superseded_at.is_some() => gone(
             "invitation_replaced",

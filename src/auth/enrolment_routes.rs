@@ -34,7 +34,7 @@ pub struct AcceptInvitation {
         (status = 201, description = "Account created in the invitation's place (a mentor in a municipality, a coordinator of a USHT) and signed in", body = TokenPair),
         (status = 404, description = "`invitation_not_found`: no such invitation link (a resent invitation has a new link)", body = Problem),
         (status = 409, description = "`already_a_user`: the address has an account", body = Problem),
-        (status = 410, description = "`invitation_used`, `invitation_replaced` or `invitation_expired`", body = Problem),
+        (status = 410, description = "`invitation_used`, `invitation_withdrawn`, `invitation_replaced` or `invitation_expired`", body = Problem),
         (status = 422, description = "Invalid fields (a malformed token, a password the policy refuses); a live link is not spent", body = Problem),
         (status = 429, description = "Too many attempts from this address", body = Problem)))]
 pub async fn accept_invitation(

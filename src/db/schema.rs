@@ -132,6 +132,7 @@ diesel::table! {
         accepted_at -> Nullable<Timestamptz>,
         accepted_user_id -> Nullable<Uuid>,
         superseded_at -> Nullable<Timestamptz>,
+        withdrawn_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -1169,3 +1169,69 @@ async fn scope_matrix() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_pending_invitation_can_be_withdrawn_by_its_usht_only() {
+    let app = spawn_app().await;
+    let (_, usht) = new_usht(&app, "USHT Vestland").await;
+    let (_, coordinator) = coordinator_of(&app, &usht).await;
+    let (_, other_usht) = new_usht(&app, "USHT Rogaland").await;
+    let (_, stranger) = coordinator_of(&app, &other_usht).await;
+    let (_, mentor) = app.user_with_token(Role::Mentor).await;
+    let bergen = enroll(&app, &coordinator, "4601", "Bergen").await;
+    let invite = |email: &'static str| {
+        let body = json!({"municipality_id": bergen, "invitees": [{"email": email}]});
+        let (app, coordinator) = (&app, coordinator.clone());
+        async move {
+            let created: Value = app
+                .post("/admin/invitations", &coordinator, &body)
+                .await
+                .json()
+                .await
+                .unwrap();
+            created["created"][0]["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let id = invite("trekkes@bergen.kommune.no").await;
+    let token = app.mail.wait_for("trekkes@bergen.kommune.no", 1).await[0].token();
+    let path = format!("/admin/invitations/{id}");
+
+    // Neither a mentor nor another USHT's coordinator may, nor can an unknown id be withdrawn.
+    assert_problem(app.delete(&path, &mentor).await, 403, "forbidden").await;
+    assert_problem(app.delete(&path, &stranger).await, 404, "not_found").await;
+    let unknown = format!("/admin/invitations/{}", Uuid::new_v4());
+    assert_problem(app.delete(&unknown, &coordinator).await, 404, "not_found").await;
+
+    assert_eq!(app.delete(&path, &coordinator).await.status(), 204);
+    assert_problem(app.delete(&path, &coordinator).await, 404, "not_found").await;
+    assert_problem(
+        accept(&app, &token, "Trude").await,
+        410,
+        "invitation_withdrawn",
+    )
+    .await;
+    let listed: Value = app
+        .get(
+            &format!("/admin/invitations?municipality_id={bergen}"),
+            &coordinator,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(listed["items"].as_array().unwrap().is_empty(), "{listed}");
+    // The address may be invited again.
+    invite("trekkes@bergen.kommune.no").await;
+
+    // An accepted invitation stays.
+    let accepted = invite("godtar@bergen.kommune.no").await;
+    let link = app.mail.wait_for("godtar@bergen.kommune.no", 1).await[0].token();
+    assert_eq!(accept(&app, &link, "Gunn").await.status(), 201);
+    assert_problem(
+        app.delete(&format!("/admin/invitations/{accepted}"), &coordinator)
+            .await,
+        409,
+        "invitation_accepted",
+    )
+    .await;
+}

@@ -275,6 +275,23 @@ pub async fn list_invitations(
     Ok(HttpResponse::Ok().json(page_view::<_, InvitationView>(found)))
 }
 
+#[utoipa::path(delete, path = "/api/v1/admin/invitations/{id}", tag = "organisations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Invitation id")),
+    responses(
+        (status = 204, description = "Withdrawn: the link no longer works, the invitation leaves the list and the address may be invited again"),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Coordinators and administrators only", body = Problem),
+        (status = 404, description = "Not found, not in the caller's USHT, or already closed", body = Problem),
+        (status = 409, description = "`invitation_accepted`", body = Problem)))]
+pub async fn withdraw_invitation(
+    state: web::Data<AppState>,
+    caller: Require<roles::Staff>,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    service::withdraw_invitation(&state, &caller, *id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 #[utoipa::path(post, path = "/api/v1/admin/invitations/{id}/resend", tag = "organisations", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Invitation id")),
     responses(

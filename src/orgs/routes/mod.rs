@@ -53,6 +53,10 @@ pub fn routes(api: &mut Api) {
         invitations::__path_resend_invitation,
         invitations::resend_invitation,
     );
+    api.route(
+        invitations::__path_withdraw_invitation,
+        invitations::withdraw_invitation,
+    );
     api.route(follow_up::__path_progress_csv, follow_up::progress_csv);
     api.route(users::__path_change_role, users::change_role);
 }

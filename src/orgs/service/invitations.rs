@@ -392,6 +392,34 @@ pub async fn resend_invitation(
     Ok(with_status(renewed, now))
 }
 
+/// Withdraws an invitation that has not been accepted: its link stops working (and says it was
+/// withdrawn), it leaves the list, and the address may be invited again.
+pub async fn withdraw_invitation(state: &AppState, caller: &AuthUser, id: Uuid) -> AppResult<()> {
+    let mut conn = state.pool.get().await?;
+    let scope = scope::resolve(&mut conn, caller).await?;
+    let now = state.clock.now();
+    conn.transaction::<(), AppError, _>(|conn| {
+        async move {
+            let invitation = store::lock_invitation(conn, &scope, id)
+                .await?
+                .filter(|i| i.superseded_at.is_none())
+                .ok_or(AppError::NotFound)?;
+            if invitation.accepted_at.is_some() {
+                return Err(AppError::rule(
+                    StatusCode::CONFLICT,
+                    "invitation_accepted",
+                    "This invitation has already been accepted.",
+                ));
+            }
+            store::withdraw(conn, id, now).await
+        }
+        .scope_boxed()
+    })
+    .await?;
+    tracing::info!(invitation = %id, by = %caller.id, "invitation withdrawn");
+    Ok(())
+}
+
 /// The place an invitation leads to, as it is now.
 async fn target_of(conn: &mut AsyncPgConnection, invitation: &Invitation) -> AppResult<Target> {
     Ok(match (invitation.municipality_id, invitation.usht_id) {
@@ -457,6 +485,7 @@ mod tests {
             send_count: 1,
             accepted_at,
             superseded_at: None,
+            withdrawn_at: None,
         }
     }
 

@@ -28,6 +28,8 @@ pub struct Invitation {
     pub send_count: i32,
     pub accepted_at: Option<DateTime<Utc>>,
     pub superseded_at: Option<DateTime<Utc>>,
+    /// Closed by the one who sent it (`superseded_at` is set too).
+    pub withdrawn_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Insertable)]
@@ -147,6 +149,22 @@ pub async fn supersede(
     }
     diesel::update(invitations::table.filter(invitations::id.eq_any(ids)))
         .set(invitations::superseded_at.eq(now))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Closes an invitation that was not accepted, as withdrawn.
+pub async fn withdraw(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    diesel::update(invitations::table.find(id))
+        .set((
+            invitations::superseded_at.eq(now),
+            invitations::withdrawn_at.eq(now),
+        ))
         .execute(conn)
         .await?;
     Ok(())
