@@ -20,8 +20,7 @@ use crate::http::json::Json;
 use crate::AppState;
 
 /// Sign-in, tokens and the links sent by mail share the per-address limit and wait for
-/// password hashing without a deadline; the caller's own account is the standard API, but for
-/// a profile change, which may hash a new password.
+/// password hashing without a deadline; the caller's own account is the standard API.
 pub fn routes(api: &mut Api) {
     api.with(Rules::SIGN_IN, |api| {
         api.route(__path_login, login)
@@ -35,9 +34,7 @@ pub fn routes(api: &mut Api) {
         super::enrolment_routes::routes(api);
     })
     .route(__path_get_me, get_me)
-    .with(Rules::QUEUED, |api| {
-        api.route(__path_patch_me, patch_me);
-    });
+    .route(__path_patch_me, patch_me);
 }
 
 /// The address a request came from, for the security log.

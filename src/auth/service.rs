@@ -272,14 +272,18 @@ async fn mail_link(state: &AppState, email: &str, kind: &'static MailedLink) -> 
                 return Ok(());
             }
             let now = state.clock.now();
-            store::void_auth_tokens(conn, user.id, kind.purpose).await?;
             let token = new_opaque_token();
-            store::insert_auth_token(conn, user.id, kind.purpose, &token.hash, now + kind.ttl)
-                .await?;
             let link = state.config.screen_link(kind.screen, SECRET_PLACEHOLDER);
             let mail = NewMail::now(&user.email, Some(user.id), (kind.letter)(&user.name, &link))
                 .with_secret(&state.config.encryption, &token.plain);
-            mail::outbox::enqueue_requested(conn, mail, now).await?;
+            // Over the address's mail budget nothing changes: the link already in the inbox
+            // keeps working, so asking again and again cannot take it away.
+            if !mail::outbox::enqueue_requested(conn, mail, now).await? {
+                return Ok(());
+            }
+            store::void_auth_tokens(conn, user.id, kind.purpose).await?;
+            store::insert_auth_token(conn, user.id, kind.purpose, &token.hash, now + kind.ttl)
+                .await?;
             Ok(())
         }
         .scope_boxed()
@@ -315,7 +319,7 @@ pub async fn sign_in_with_link(state: &AppState, token: &str, ip: &str) -> AppRe
                         store::link_state(conn, &hash, TokenPurpose::SignInLink, now).await?,
                     ));
                 };
-                let user = store::find_user(conn, user_id)
+                let user = store::lock_user(conn, user_id)
                     .await?
                     .filter(|user| user.password_hash.is_some())
                     .ok_or_else(|| link_refusal(store::LinkState::Unknown))?;
@@ -375,9 +379,10 @@ pub async fn confirm_password_reset(
                 .await?
                 .ok_or_else(|| link_refusal(store::LinkState::Unknown))?;
             super::password::check_policy("password", password.expose_secret(), &[&user.email, &user.name])?;
-            store::set_password_hash(conn, user_id, &new_hash).await?;
-            // A sign-in link sent before the reset is a session it ends too.
+            // A sign-in link sent before the reset is a session it ends too. (Its rows are locked
+            // before the account's, in the order a sign-in with a link takes them.)
             store::void_auth_tokens(conn, user_id, TokenPurpose::SignInLink).await?;
+            store::set_password_hash(conn, user_id, &new_hash).await?;
             // The reset proves the person reads this mailbox.
             store::mark_email_verified(conn, user_id).await?;
             let revoked = store::revoke_all_refresh_tokens(conn, user_id).await?;

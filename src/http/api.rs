@@ -224,7 +224,6 @@ mod tests {
         assert_eq!(
             queued,
             [
-                "PATCH /api/v1/me",
                 "POST /api/v1/webinar-series/{id}/registrations",
                 "POST /api/v1/admin/content/import",
             ]

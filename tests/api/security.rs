@@ -794,3 +794,127 @@ async fn a_coordinator_is_not_told_of_another_usht_s_open_invitation() {
     assert!(accept(lier_link).await.unwrap().status().is_success());
     assert_problem(accept(asker_link).await.unwrap(), 409, "already_a_user").await;
 }
+
+#[tokio::test]
+async fn asking_for_links_beyond_the_mail_budget_takes_no_link_away() {
+    let app = spawn_app().await;
+    let owner = app.create_user(Role::Mentor, "budsjett@example.no").await;
+    let ask = |path: &'static str| {
+        app.client
+            .post(app.api(path))
+            .json(&json!({ "email": owner.email }))
+            .send()
+    };
+    assert_eq!(ask("/auth/sign-in-link").await.unwrap().status(), 202);
+    let link = app.mail.wait_for(&owner.email, 1).await[0].token();
+    // Two resets use up the address's three mails this hour; more links are asked for.
+    for path in ["/auth/password-reset", "/auth/password-reset"] {
+        assert_eq!(ask(path).await.unwrap().status(), 202);
+    }
+    app.mail.wait_for(&owner.email, 3).await;
+    // The work the answer leaves behind, done here to the end: no new mail, no link taken away.
+    for _ in 0..5 {
+        mentorsti::auth::service::request_sign_in_link(&app.state, &owner.email)
+            .await
+            .unwrap();
+    }
+    let mails = app.count(
+        "SELECT count(*) FROM mail_outbox WHERE recipient = 'budsjett@example.no'",
+        &[],
+    );
+    assert_eq!(mails.await, 3);
+    let signed_in = app
+        .client
+        .post(app.api("/auth/sign-in-link/confirm"))
+        .json(&json!({ "token": link }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), 200, "the link in the inbox still works");
+}
+
+#[tokio::test]
+async fn two_municipalities_of_one_usht_invite_one_address_at_once_and_make_one_invitation() {
+    let app = spawn_app().await;
+    let (coordinator, asker, lier) = two_ushts(&app).await;
+    let lier_usht: String = app
+        .sql()
+        .await
+        .query_one(
+            "SELECT usht_id::text FROM municipalities WHERE number = '3312'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let baerum: serde_json::Value = app
+        .post(
+            "/admin/municipalities",
+            &coordinator,
+            &json!({"number": "3201", "name": "Bærum"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let baerum = baerum["id"].as_str().unwrap().to_owned();
+    let body = |municipality: &str| json!({"municipality_id": municipality, "invitees": [{"email": "samtidig@example.no"}]});
+    let (into_asker, into_baerum) = (body(&asker), body(&baerum));
+    let (a, b) = tokio::join!(
+        app.post("/admin/invitations", &coordinator, &into_asker),
+        app.post("/admin/invitations", &coordinator, &into_baerum),
+    );
+    let mut created = 0;
+    for answer in [a, b] {
+        assert_eq!(answer.status(), 201);
+        let answer: serde_json::Value = answer.json().await.unwrap();
+        created += answer["created"].as_array().unwrap().len();
+    }
+    assert_eq!(created, 1);
+
+    // Another USHT's expired invitation is left as it is when this USHT invites the address.
+    let (_, lier_coordinator) = coordinator_of(&app, &lier_usht).await;
+    let later = json!({"municipality_id": lier, "invitees": [{"email": "utlopt@example.no"}]});
+    assert_eq!(
+        app.post("/admin/invitations", &lier_coordinator, &later)
+            .await
+            .status(),
+        201
+    );
+    app.clock.advance(chrono::Duration::days(15));
+    // Fifteen days on, both coordinators sign in afresh.
+    let usht_of = |number: &'static str| {
+        let app = &app;
+        async move {
+            let row = app
+                .sql()
+                .await
+                .query_one(
+                    "SELECT usht_id::text FROM municipalities WHERE number = $1",
+                    &[&number],
+                )
+                .await
+                .unwrap();
+            row.get::<_, String>(0)
+        }
+    };
+    let (_, coordinator) = coordinator_of(&app, &usht_of("3203").await).await;
+    let (_, lier_coordinator) = coordinator_of(&app, &usht_of("3312").await).await;
+    let again = json!({"municipality_id": asker, "invitees": [{"email": "utlopt@example.no"}]});
+    assert_eq!(
+        app.post("/admin/invitations", &coordinator, &again)
+            .await
+            .status(),
+        201
+    );
+    let listed: serde_json::Value = app
+        .get(
+            &format!("/admin/invitations?municipality_id={lier}&status=expired"),
+            &lier_coordinator,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["items"][0]["email"], "utlopt@example.no", "{listed}");
+}

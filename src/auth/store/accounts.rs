@@ -101,6 +101,19 @@ pub async fn find_user(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<
         .map(User::from))
 }
 
+/// The user, with the row locked for the rest of the transaction (a role change, reset or
+/// erasure waits, or is seen).
+pub async fn lock_user(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Option<User>, AppError> {
+    Ok(users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?
+        .map(User::from))
+}
+
 /// A municipality as (id, number, name).
 pub type MunicipalityRef = (Uuid, String, String);
 

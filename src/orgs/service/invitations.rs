@@ -185,6 +185,14 @@ impl Target {
             Target::Usht(u) => (Role::Coordinator, None, Some(u.id)),
         }
     }
+
+    /// The USHT the invitation is into.
+    fn usht_id(&self) -> Uuid {
+        match self {
+            Target::Municipality(m) => m.usht_id,
+            Target::Usht(u) => u.id,
+        }
+    }
 }
 
 /// Who invites: their scope and id.
@@ -233,21 +241,16 @@ async fn known_addresses(
         .filter(|a| scope.is_admin() || a.usht_id.is_some_and(|u| scope.covers(u)))
         .map(|a| a.email)
         .collect();
-    let open = store::open_invitations_for(conn, emails).await?;
-    let expired: Vec<Uuid> = open
-        .iter()
-        .filter(|i| i.expires_at <= now)
-        .map(|i| i.id)
-        .collect();
-    store::supersede(conn, &expired, now).await?;
-    // Only the inviter's USHT's invitations are named: another USHT may invite the same person,
-    // who accepts the one they choose (the other link then says the account exists).
-    let invited = store::open_invitations_in(conn, scope, emails)
+    // Only the inviter's USHT's invitations count, and only those are closed when expired:
+    // another USHT may invite the same person, who accepts the one they choose (the other link
+    // then says the account exists), and nothing of that other invitation changes here.
+    let (expired, open): (Vec<_>, Vec<_>) = store::open_invitations_in(conn, scope, emails)
         .await?
         .into_iter()
-        .filter(|i| !expired.contains(&i.id))
-        .map(|i| i.email)
-        .collect();
+        .partition(|i| i.expires_at <= now);
+    let expired: Vec<Uuid> = expired.iter().map(|i| i.id).collect();
+    store::supersede(conn, &expired, now).await?;
+    let invited = open.into_iter().map(|i| i.email).collect();
     Ok(Known { users, invited })
 }
 
@@ -277,6 +280,7 @@ async fn invite_now(
     now: DateTime<Utc>,
 ) -> AppResult<InvitationOutcome> {
     let emails: Vec<String> = invitees.iter().map(|i| i.email.clone()).collect();
+    store::lock_invitations_of(conn, target.usht_id()).await?;
     let known = known_addresses(conn, inviter.scope, &emails, now).await?;
     let (role, municipality_id, usht_id) = target.place();
 

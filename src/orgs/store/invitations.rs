@@ -60,6 +60,7 @@ pub struct ExistingAccount {
 pub struct OpenInvitation {
     pub id: Uuid,
     pub email: String,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// Filters of the invitation list.
@@ -108,18 +109,17 @@ pub async fn existing_accounts(
         .await?)
 }
 
-/// Open invitations (expired or not) for these (lower-cased) addresses.
-pub async fn open_invitations_for(
+/// Makes invitations into one USHT take turns until the transaction ends, so that two
+/// coordinators inviting one address at once into two of its municipalities make one invitation.
+pub async fn lock_invitations_of(
     conn: &mut AsyncPgConnection,
-    emails: &[String],
-) -> Result<Vec<Invitation>, AppError> {
-    Ok(invitations::table
-        .filter(sql::<Text>("lower(invitations.email)").eq_any(emails))
-        .filter(invitations::accepted_at.is_null())
-        .filter(invitations::superseded_at.is_null())
-        .select(Invitation::as_select())
-        .load(conn)
-        .await?)
+    usht_id: Uuid,
+) -> Result<(), AppError> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 7470749))")
+        .bind::<diesel::sql_types::Uuid, _>(usht_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The caller's USHT's open invitations (coordinator invitations too, for an administrator) to
@@ -133,7 +133,11 @@ pub async fn open_invitations_in(
         .filter(sql::<Text>("lower(invitations.email)").eq_any(emails.to_vec()))
         .filter(invitations::accepted_at.is_null())
         .filter(invitations::superseded_at.is_null())
-        .select((invitations::id, sql::<Text>("lower(invitations.email)")))
+        .select((
+            invitations::id,
+            sql::<Text>("lower(invitations.email)"),
+            invitations::expires_at,
+        ))
         .load(conn)
         .await?)
 }
