@@ -96,7 +96,7 @@ pub async fn accept_invitation(
                 orgs::mark_invitation_accepted(conn, invitation.id, user.id, now).await?;
                 // The invitation wins over any sign-up of the address still waiting.
                 store::drop_pending_signups(conn, &invitation.email.to_lowercase()).await?;
-                store::touch_last_active(conn, user.id).await?;
+                store::touch_last_active(conn, user.id, now).await?;
                 let pair = start_session(conn, state, &user).await?;
                 Ok((pair, user.id, role))
             }

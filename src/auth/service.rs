@@ -105,7 +105,7 @@ pub async fn login(
         let mut conn = state.pool.get().await?;
         let max = i64::from(limits.login_max_failures);
         let (failures, oldest) =
-            store::begin_sign_in(&mut conn, &account_key, now - window, max).await?;
+            store::begin_sign_in(&mut conn, &account_key, now - window, max, now).await?;
         if failures >= max {
             let unlock_at = oldest.unwrap_or(now) + window;
             let retry_after_secs = (unlock_at - now).num_seconds().max(1) as u64;
@@ -156,9 +156,12 @@ pub async fn login(
         &account_key,
         &user,
         verified.rehashed.as_deref(),
-        Uuid::new_v4(),
-        &hash,
-        expires_at,
+        store::NewSession {
+            family_id: Uuid::new_v4(),
+            token_hash: &hash,
+            expires_at,
+        },
+        now,
     )
     .await?;
     if !signed_in {
@@ -193,7 +196,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<TokenPa
                 if user.password_hash.is_none() {
                     return Err(AppError::Unauthorized);
                 }
-                store::touch_last_active(conn, user_id).await?;
+                store::touch_last_active(conn, user_id, now).await?;
                 issue_pair(conn, state, &user, family_id, now)
                     .await
                     .map(Some)
@@ -325,7 +328,7 @@ pub async fn sign_in_with_link(state: &AppState, token: &str, ip: &str) -> AppRe
                     .ok_or_else(|| link_refusal(store::LinkState::Unknown))?;
                 // Opening the link proves the person reads this mailbox.
                 store::mark_email_verified(conn, user_id).await?;
-                store::touch_last_active(conn, user_id).await?;
+                store::touch_last_active(conn, user_id, now).await?;
                 let pair = issue_pair(conn, state, &user, Uuid::new_v4(), now).await?;
                 Ok((user_id, pair))
             }

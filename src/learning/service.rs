@@ -276,6 +276,7 @@ pub async fn complete(
                     module,
                     completes_path,
                     stamp,
+                    state.clock.now(),
                 )
                 .await;
                 if written.is_err() {
@@ -327,7 +328,7 @@ pub async fn complete(
 /// After a write: records the path as done the first time it is, and that the user was active.
 async fn finish(
     conn: &mut AsyncPgConnection,
-    _state: &AppState,
+    state: &AppState,
     user_id: Uuid,
     revision: &Revision,
     progress: &mut Progress,
@@ -336,7 +337,7 @@ async fn finish(
         store::record_path_completed(conn, user_id).await?;
         progress.path_completed = true;
     }
-    crate::auth::touch_last_active(conn, user_id).await
+    crate::auth::touch_last_active(conn, user_id, state.clock.now()).await
 }
 
 /// Skips a skippable module (module 1); counts as done.

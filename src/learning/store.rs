@@ -135,6 +135,7 @@ pub async fn complete_page_at_once(
     module: i32,
     completes_path: bool,
     stamp: bool,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     diesel::sql_query(
         "WITH page AS ( \
@@ -142,13 +143,14 @@ pub async fn complete_page_at_once(
              VALUES ($1, $2, $3) ON CONFLICT DO NOTHING), \
          path AS ( \
              INSERT INTO path_completions (user_id) SELECT $1 WHERE $4 ON CONFLICT DO NOTHING) \
-         UPDATE users SET last_active_at = now() WHERE id = $1 AND $5",
+         UPDATE users SET last_active_at = $6 WHERE id = $1 AND $5",
     )
     .bind::<SqlUuid, _>(user_id)
     .bind::<Text, _>(slug)
     .bind::<Integer, _>(module)
     .bind::<Bool, _>(completes_path)
     .bind::<Bool, _>(stamp)
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
     .execute(conn)
     .await?;
     Ok(())

@@ -33,6 +33,9 @@ pub struct NewMail<'a> {
     pub attachments: Vec<Attachment>,
     /// Send no earlier than this (reminders); `None` is now.
     pub send_after: Option<DateTime<Utc>>,
+    /// When it was asked for, in the service's time where a rule counts it (the requested mails'
+    /// hourly budget); `None` is the system's time.
+    pub created_at: Option<DateTime<Utc>>,
     /// A mail with a key already in the outbox is not enqueued again.
     pub dedupe_key: Option<String>,
     /// The sealed one-time token that replaces [`SECRET_PLACEHOLDER`] at send time.
@@ -48,6 +51,7 @@ impl<'a> NewMail<'a> {
             mail,
             attachments: Vec::new(),
             send_after: None,
+            created_at: None,
             dedupe_key: None,
             secret: None,
         }
@@ -108,6 +112,10 @@ pub async fn enqueue_requested(
         tracing::warn!(target: "security", event = "requested_mail_limited", template = new.mail.template, recent, "mail not sent: the recipient had enough of these this hour");
         return Ok(false);
     }
+    let new = NewMail {
+        created_at: Some(now),
+        ..new
+    };
     enqueue(conn, new).await
 }
 
@@ -117,7 +125,7 @@ pub async fn enqueue_many(
     conn: &mut AsyncPgConnection,
     mails: Vec<NewMail<'_>>,
 ) -> Result<usize, AppError> {
-    // PostgreSQL takes at most 65,535 parameters a statement; a row here binds twelve.
+    // PostgreSQL takes at most 65,535 parameters a statement; a row here binds thirteen.
     const ROWS_PER_STATEMENT: usize = 4_000;
     // A mail without a time of its own is due at once: the system's time, which the service's
     // clock never runs behind, so the worker takes it on its next round.
@@ -137,6 +145,7 @@ pub async fn enqueue_many(
             mail_outbox::attachments.eq(attachments),
             mail_outbox::dedupe_key.eq(&new.dedupe_key),
             mail_outbox::send_after.eq(new.send_after.unwrap_or(now)),
+            mail_outbox::created_at.eq(new.created_at.unwrap_or(now)),
             mail_outbox::secret_ciphertext.eq(new.secret.as_ref().map(|s| s.ciphertext.clone())),
             mail_outbox::secret_key_id.eq(new.secret.as_ref().map(|s| s.key_id.clone())),
         ));

@@ -121,20 +121,21 @@ impl Worker {
                 };
                 let outcome = match sent {
                     Ok(()) => {
-                        mark(conn, &mail, MarkAs::Sent).await?;
+                        mark(conn, &mail, MarkAs::Sent, now).await?;
                         Outcome::Sent
                     }
                     Err(error) => {
                         let permanent = is_permanent(&error) || mail.attempts + 1 >= MAX_ATTEMPTS;
                         tracing::warn!(mail_id = %mail.id, attempts = mail.attempts + 1, permanent, error = %error, "mail not sent");
                         if permanent {
-                            mark(conn, &mail, MarkAs::Failed(error.to_string())).await?;
+                            mark(conn, &mail, MarkAs::Failed(error.to_string()), now).await?;
                             Outcome::GaveUp
                         } else {
                             let wait = backoff(mail.attempts + 1, max_backoff);
                             let next =
                                 now + chrono::Duration::from_std(wait).unwrap_or_default();
-                            mark(conn, &mail, MarkAs::Retry(error.to_string(), next)).await?;
+                            mark(conn, &mail, MarkAs::Retry(error.to_string(), next), now)
+                                .await?;
                             Outcome::Retry
                         }
                     }
@@ -205,6 +206,7 @@ async fn mark(
     conn: &mut AsyncPgConnection,
     mail: &OutboxMail,
     outcome: MarkAs,
+    now: chrono::DateTime<Utc>,
 ) -> Result<(), AppError> {
     let row = mail_outbox::table.find(mail.id);
     let attempts = mail_outbox::attempts.eq(mail.attempts + 1);
@@ -213,7 +215,7 @@ async fn mark(
             diesel::update(row)
                 .set((
                     attempts,
-                    mail_outbox::sent_at.eq(diesel::dsl::now),
+                    mail_outbox::sent_at.eq(now),
                     mail_outbox::last_error.eq(None::<String>),
                     // The link is in the recipient's inbox; nothing here opens it again.
                     mail_outbox::secret_ciphertext.eq(None::<Vec<u8>>),
@@ -236,7 +238,7 @@ async fn mark(
             diesel::update(row)
                 .set((
                     attempts,
-                    mail_outbox::failed_at.eq(diesel::dsl::now),
+                    mail_outbox::failed_at.eq(now),
                     mail_outbox::last_error.eq(truncate(&error)),
                     mail_outbox::secret_ciphertext.eq(None::<Vec<u8>>),
                     mail_outbox::secret_key_id.eq(None::<String>),

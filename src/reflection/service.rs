@@ -127,7 +127,7 @@ pub async fn save(state: &AppState, user_id: Uuid, body: &str) -> AppResult<Note
         async move {
             crate::learning::lock_learner(conn, user_id).await?;
             store::save_draft(conn, &state.config.encryption, user_id, body).await?;
-            crate::auth::touch_last_active(conn, user_id).await?;
+            crate::auth::touch_last_active(conn, user_id, state.clock.now()).await?;
             Ok(view(
                 &store::versions(conn, &state.config.encryption, user_id).await?,
             ))

@@ -113,6 +113,11 @@ async fn ten_failures_lock_the_account_in_the_database() {
     // The lock is in the database and ends with the window.
     app.clock.advance(chrono::Duration::minutes(16));
     assert_eq!(app.login(&account.email, PASSWORD).await.status(), 200);
+    // Failures are stamped on the same clock the window is counted on, so it locks again.
+    for _ in 0..10 {
+        app.login(&account.email, "wrong password!!").await;
+    }
+    assert_problem(app.login(&account.email, PASSWORD).await, 429, "rate_limited").await;
 }
 
 #[tokio::test]
@@ -205,9 +210,12 @@ async fn finish(
         &[0u8; 32],
         user,
         None,
-        uuid::Uuid::new_v4(),
-        &[7u8; 32],
-        chrono::Utc::now() + chrono::Duration::days(1),
+        mentorsti::auth::store::NewSession {
+            family_id: uuid::Uuid::new_v4(),
+            token_hash: &[7u8; 32],
+            expires_at: chrono::Utc::now() + chrono::Duration::days(1),
+        },
+        chrono::Utc::now(),
     )
     .await
     .unwrap()

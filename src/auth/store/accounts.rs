@@ -243,9 +243,14 @@ pub async fn set_role(
         .map_err(AppError::from)
 }
 
-pub async fn touch_last_active(conn: &mut AsyncPgConnection, id: Uuid) -> Result<(), AppError> {
+/// Stamps the account active at `now` (the service's time: inactivity is counted in it).
+pub async fn touch_last_active(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     diesel::update(users::table.find(id))
-        .set(users::last_active_at.eq(diesel::dsl::now))
+        .set(users::last_active_at.eq(now))
         .execute(conn)
         .await?;
     Ok(())

@@ -10,14 +10,15 @@ use super::User;
 use crate::db::schema::login_failures;
 use crate::error::AppError;
 
-/// Starts a sign-in attempt (`begin_sign_in`, migration 000009): under a per-email lock, counts
-/// the failures since `since` and, below `max`, records this attempt as one until it proves
-/// right. Returns the count before this attempt and the oldest failure counted.
+/// Starts a sign-in attempt at `now` (`begin_sign_in`, migration 000019): under a per-email lock,
+/// counts the failures since `since` and, below `max`, records this attempt as one until it
+/// proves right. Returns the count before this attempt and the oldest failure counted.
 pub async fn begin_sign_in(
     conn: &mut AsyncPgConnection,
     account_key: &[u8],
     since: DateTime<Utc>,
     max: i64,
+    now: DateTime<Utc>,
 ) -> Result<(i64, Option<DateTime<Utc>>), AppError> {
     #[derive(QueryableByName)]
     struct Attempt {
@@ -27,16 +28,24 @@ pub async fn begin_sign_in(
         oldest: Option<DateTime<Utc>>,
     }
     let attempt: Attempt =
-        diesel::sql_query("SELECT failures, oldest FROM begin_sign_in($1, $2, $3)")
+        diesel::sql_query("SELECT failures, oldest FROM begin_sign_in($1, $2, $3, $4)")
             .bind::<diesel::sql_types::Bytea, _>(account_key)
             .bind::<diesel::sql_types::Timestamptz, _>(since)
             .bind::<diesel::sql_types::BigInt, _>(max)
+            .bind::<diesel::sql_types::Timestamptz, _>(now)
             .get_result(conn)
             .await?;
     Ok((attempt.failures, attempt.oldest))
 }
 
-/// Ends a sign-in that proved right, in one statement: its failures (this attempt's included)
+/// The refresh token a sign-in starts: a new family, its hash, when it runs out.
+pub struct NewSession<'a> {
+    pub family_id: Uuid,
+    pub token_hash: &'a [u8],
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Ends a sign-in that proved right at `now`, in one statement: its failures (this attempt's included)
 /// are cleared, the activity stamped, a rehash stored and the refresh token kept. Only while the
 /// account still has the hash that was checked (`user`'s), the role the token carries and no erasure: a
 /// password reset, role change or erasure while the password was being hashed wins, and the
@@ -46,14 +55,13 @@ pub async fn finish_sign_in(
     account_key: &[u8],
     user: &User,
     rehashed: Option<&str>,
-    family_id: Uuid,
-    token_hash: &[u8],
-    expires_at: DateTime<Utc>,
+    session: NewSession<'_>,
+    now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
     use diesel::sql_types::{Bytea, Nullable, Timestamptz, Uuid as SqlUuid};
     let stored = diesel::sql_query(
         "WITH signed_in AS ( \
-             UPDATE users SET last_active_at = now(), \
+             UPDATE users SET last_active_at = $10, \
                     password_hash = coalesce($7, password_hash) \
               WHERE id = $2 AND password_hash = $6 AND role = $8 AND erased_at IS NULL \
                 AND session_version = $9 \
@@ -64,13 +72,14 @@ pub async fn finish_sign_in(
     )
     .bind::<Bytea, _>(account_key)
     .bind::<SqlUuid, _>(user.id)
-    .bind::<SqlUuid, _>(family_id)
-    .bind::<Bytea, _>(token_hash)
-    .bind::<Timestamptz, _>(expires_at)
+    .bind::<SqlUuid, _>(session.family_id)
+    .bind::<Bytea, _>(session.token_hash)
+    .bind::<Timestamptz, _>(session.expires_at)
     .bind::<Nullable<Text>, _>(user.password_hash.as_deref())
     .bind::<Nullable<Text>, _>(rehashed)
     .bind::<Text, _>(user.role.as_str())
     .bind::<diesel::sql_types::Integer, _>(user.session_version)
+    .bind::<Timestamptz, _>(now)
     .execute(conn)
     .await?;
     Ok(stored == 1)

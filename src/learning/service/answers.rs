@@ -81,7 +81,7 @@ pub async fn save_answer(
         text,
     )
     .await?;
-    crate::auth::touch_last_active(&mut conn, user_id).await?;
+    crate::auth::touch_last_active(&mut conn, user_id, state.clock.now()).await?;
     Ok(answer_view(&revision, answer))
 }
 
