@@ -117,7 +117,12 @@ async fn ten_failures_lock_the_account_in_the_database() {
     for _ in 0..10 {
         app.login(&account.email, "wrong password!!").await;
     }
-    assert_problem(app.login(&account.email, PASSWORD).await, 429, "rate_limited").await;
+    assert_problem(
+        app.login(&account.email, PASSWORD).await,
+        429,
+        "rate_limited",
+    )
+    .await;
 }
 
 #[tokio::test]

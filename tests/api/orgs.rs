@@ -1235,3 +1235,61 @@ async fn a_pending_invitation_can_be_withdrawn_by_its_usht_only() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn administrators_list_staff_by_role_and_no_one_else_may() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let (_, usht) = new_usht(&app, "USHT Innlandet").await;
+    let (_, coordinator) = coordinator_of(&app, &usht).await;
+    let (_, mentor) = app.user_with_token(Role::Mentor).await;
+    let sql = app.sql().await;
+    for name in ["Åse Veileder", "Berit Veileder"] {
+        let account = app
+            .create_user(
+                Role::Facilitator,
+                &format!("{}@example.no", uuid::Uuid::new_v4().simple()),
+            )
+            .await;
+        sql.execute(
+            "UPDATE users SET name = $2 WHERE id = $1",
+            &[&account.id, &name],
+        )
+        .await
+        .unwrap();
+    }
+    let listed: Value = app
+        .get("/admin/users?role=facilitator", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{listed}");
+    assert!(listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|m| m["role"] == "facilitator"));
+    for token in [&coordinator, &mentor] {
+        assert_problem(
+            app.get("/admin/users?role=facilitator", token).await,
+            403,
+            "forbidden",
+        )
+        .await;
+    }
+    for query in ["role=mentor", "role=rektor", ""] {
+        assert_problem(
+            app.get(&format!("/admin/users?{query}"), &admin).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+    }
+}

@@ -57,6 +57,7 @@ pub fn routes(api: &mut Api) {
         invitations::__path_withdraw_invitation,
         invitations::withdraw_invitation,
     );
+    api.route(users::__path_list_staff, users::list_staff);
     api.route(follow_up::__path_progress_csv, follow_up::progress_csv);
     api.route(users::__path_change_role, users::change_role);
 }

@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::{roles, Require, Role};
@@ -120,4 +120,46 @@ pub async fn change_role(
         usht_id,
         municipality_id,
     }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct StaffQuery {
+    /// `facilitator`, `coordinator` or `admin`.
+    pub role: Role,
+}
+
+/// A member of staff.
+#[derive(Serialize, ToSchema)]
+pub struct StaffView {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "organisations", security(("bearer" = [])),
+    params(StaffQuery),
+    responses(
+        (status = 200, description = "The accounts with this staff role, by name (at most 500), for instance to choose a series' facilitator", body = [StaffView]),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Administrators only", body = Problem),
+        (status = 422, description = "`role` is missing, unknown or `mentor`", body = Problem)))]
+pub async fn list_staff(
+    state: web::Data<AppState>,
+    _caller: Require<roles::Admin>,
+    query: web::Query<StaffQuery>,
+) -> AppResult<HttpResponse> {
+    let staff: Vec<StaffView> = service::staff(&state, query.role)
+        .await?
+        .into_iter()
+        .map(|m| StaffView {
+            id: m.id,
+            name: m.name,
+            email: m.email,
+            role: m.role,
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(staff))
 }

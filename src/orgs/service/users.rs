@@ -72,3 +72,19 @@ pub async fn change_role(
     tracing::info!(target: "security", event = "role_changed", %user_id, role = role.as_str(), by = %caller.id, "role changed");
     Ok(())
 }
+
+/// The most staff of one role a list gives.
+pub const STAFF_LIST_LIMIT: i64 = 500;
+
+/// The facilitators, coordinators or administrators, for an administrator choosing one (a
+/// series' facilitator, say). Mentors are listed by the follow-up, by municipality.
+pub async fn staff(state: &AppState, role: Role) -> AppResult<Vec<store::StaffMember>> {
+    if role == Role::Mentor {
+        return Err(AppError::field(
+            "role",
+            "must be facilitator, coordinator or admin; mentors are listed by municipality",
+        ));
+    }
+    let mut conn = state.pool.get().await?;
+    store::staff_with_role(&mut conn, role, STAFF_LIST_LIMIT).await
+}

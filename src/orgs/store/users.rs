@@ -47,3 +47,31 @@ pub async fn set_role(
         .await?;
     Ok(changed == 1)
 }
+
+/// A member of staff as an administrator's list shows them.
+#[derive(Debug, Clone, Queryable)]
+pub struct StaffMember {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// The accounts with one staff role, by name (at most `limit`; staff are a few dozen).
+pub async fn staff_with_role(
+    conn: &mut AsyncPgConnection,
+    role: Role,
+    limit: i64,
+) -> Result<Vec<StaffMember>, AppError> {
+    Ok(users::table
+        .filter(users::role.eq(role))
+        .filter(users::erased_at.is_null())
+        .order((
+            diesel::dsl::sql::<diesel::sql_types::Text>("lower(users.name)"),
+            users::id,
+        ))
+        .limit(limit)
+        .select((users::id, users::name, users::email, users::role))
+        .load(conn)
+        .await?)
+}
