@@ -194,12 +194,29 @@ async fn new_user(
     Ok(row.id)
 }
 
+/// 13:00 in Oslo on the Tuesday of the week `weeks` after `around`, as webinars in working hours
+/// are (the local time stays 13:00 across the change to and from summer time).
+fn afternoon_in_oslo(around: chrono::DateTime<Utc>, weeks: i64) -> chrono::DateTime<Utc> {
+    use chrono::{Datelike, TimeZone};
+    let day = (around + Duration::weeks(weeks))
+        .with_timezone(&chrono_tz::Europe::Oslo)
+        .date_naive();
+    let tuesday =
+        day - Duration::days(i64::from(day.weekday().num_days_from_monday())) + Duration::days(1);
+    chrono_tz::Europe::Oslo
+        .from_local_datetime(&tuesday.and_hms_opt(13, 0, 0).expect("a valid time"))
+        .single()
+        .expect("13:00 is never skipped or repeated in Oslo")
+        .with_timezone(&Utc)
+}
+
 async fn new_series(
     conn: &mut AsyncPgConnection,
     title: &str,
     facilitator: Uuid,
-    first: chrono::DateTime<Utc>,
+    around: chrono::DateTime<Utc>,
 ) -> Result<(Uuid, Vec<Uuid>), AppError> {
+    let first = afternoon_in_oslo(around, 0);
     let series: Id = sql(
         "INSERT INTO webinar_series (title, facilitator_id, capacity, registration_deadline)
          VALUES ($1, $2, 12, $3) RETURNING id",
@@ -217,7 +234,7 @@ async fn new_series(
         )
         .bind::<SqlUuid, _>(series.id)
         .bind::<Integer, _>(n + 1)
-        .bind::<Timestamptz, _>(first + Duration::weeks(3 * i64::from(n)))
+        .bind::<Timestamptz, _>(afternoon_in_oslo(around, 3 * i64::from(n)))
         .bind::<Text, _>(format!("https://meet.example.no/demo-{}-{}", series.id.simple(), n + 1))
         .get_result(conn)
         .await?;
@@ -435,5 +452,32 @@ pub fn print(seeded: &Seeded) {
     println!("  mentors ({}):", seeded.mentors.len());
     for (email, stage) in &seeded.mentors {
         println!("    {email:<50} {stage}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn demo_sessions_are_tuesday_afternoons_in_oslo_on_both_sides_of_summer_time() {
+        use chrono::{Datelike, TimeZone, Timelike};
+        let around = Utc.with_ymd_and_hms(2026, 10, 9, 23, 21, 0).unwrap();
+        for weeks in [0, 3, 6] {
+            let start = afternoon_in_oslo(around, weeks).with_timezone(&chrono_tz::Europe::Oslo);
+            assert_eq!(
+                (start.weekday(), start.hour(), start.minute()),
+                (chrono::Weekday::Tue, 13, 0)
+            );
+        }
+        // 6 October (summer time, UTC+2) and 27 October (winter time, UTC+1).
+        assert_eq!(
+            afternoon_in_oslo(around, 0),
+            Utc.with_ymd_and_hms(2026, 10, 6, 11, 0, 0).unwrap()
+        );
+        assert_eq!(
+            afternoon_in_oslo(around, 3),
+            Utc.with_ymd_and_hms(2026, 10, 27, 12, 0, 0).unwrap()
+        );
     }
 }
