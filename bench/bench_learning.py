@@ -444,8 +444,8 @@ NEW_DURATION = 5
 
 
 def mint_tokens(user_ids: list[str]) -> list[str]:
-    """Access tokens as the service issues them (HS256 under the bench's JWT secret), so a
-    hundred thousand mentors need not sign in one by one."""
+    """Access tokens as the service issues them (HS256 under the bench's JWT secret, session
+    version 1 as a new account has), so a hundred thousand mentors need not sign in one by one."""
     import base64
     import hashlib
     import hmac
@@ -460,7 +460,7 @@ def mint_tokens(user_ids: list[str]) -> list[str]:
     tokens = []
     for uid in user_ids:
         claims = b64(json.dumps({"iss": "mentorsti", "aud": "mentorsti-api", "sub": uid,
-                                 "role": "mentor", "iat": now, "exp": now + 3600}).encode())
+                                 "role": "mentor", "ver": 1, "iat": now, "exp": now + 3600}).encode())
         signing = f"{header}.{claims}".encode()
         tokens.append(f"{header}.{claims}.{b64(hmac.new(secret, signing, hashlib.sha256).digest())}")
     return tokens
