@@ -45,6 +45,15 @@ crate::text_enum! {
 }
 
 crate::text_enum! {
+    /// What a CSV report's header and states are written in: `codes` (the API's, for programs)
+    /// or `norwegian` (words and Oslo time, for reading in a spreadsheet).
+    pub enum CsvLabels {
+        Codes = "codes",
+        Norwegian = "norwegian",
+    }
+}
+
+crate::text_enum! {
     /// The field separator of a CSV report: `semicolon` for spreadsheets set up for Norwegian.
     pub enum CsvDelimiter {
         Comma = "comma",

@@ -5,7 +5,7 @@ use actix_web::web::Bytes;
 use futures_util::stream::{self, Stream};
 
 use super::store::follow_up::ProgressRow;
-use super::CsvDelimiter;
+use super::{CsvDelimiter, CsvLabels};
 use crate::error::AppError;
 
 /// Rows per chunk of the response body.
@@ -28,6 +28,78 @@ pub const HEADER: [&str; 14] = [
     "bruker_id",
 ];
 
+/// The same columns in words, for [`CsvLabels::Norwegian`].
+pub const HEADER_IN_WORDS: [&str; 14] = [
+    "Kommunenummer",
+    "Kommune",
+    "Navn",
+    "E-post",
+    "Arbeidssted",
+    "Moduler fullført",
+    "Moduler totalt",
+    "Læringssti",
+    "Refleksjonsnotat",
+    "Webinarer",
+    "Program fullført",
+    "Selvregistrert",
+    "Sist aktiv (norsk tid)",
+    "Bruker-ID",
+];
+
+/// How the cells that are codes and times are written.
+struct Labels(CsvLabels);
+
+impl Labels {
+    fn header(&self) -> [&'static str; 14] {
+        match self.0 {
+            CsvLabels::Codes => HEADER,
+            CsvLabels::Norwegian => HEADER_IN_WORDS,
+        }
+    }
+
+    fn path(&self, status: crate::learning::PathStatus) -> &'static str {
+        use crate::learning::PathStatus::*;
+        match (self.0, status) {
+            (CsvLabels::Codes, status) => status.as_str(),
+            (_, NotStarted) => "Ikke startet",
+            (_, InProgress) => "Påbegynt",
+            (_, Completed) => "Fullført",
+        }
+    }
+
+    fn note(&self, status: crate::reflection::NoteStatus) -> &'static str {
+        use crate::reflection::NoteStatus::*;
+        match (self.0, status) {
+            (CsvLabels::Codes, status) => status.as_str(),
+            (_, None) => "Ikke påbegynt",
+            (_, Draft) => "Utkast",
+            (_, Submitted) => "Levert",
+        }
+    }
+
+    fn webinars(&self, status: crate::webinars::WebinarProgress) -> &'static str {
+        use crate::webinars::WebinarProgress::*;
+        match (self.0, status) {
+            (CsvLabels::Codes, status) => status.as_str(),
+            (_, None) => "Ikke påmeldt",
+            (_, Waitlisted) => "På venteliste",
+            (_, Confirmed) => "Påmeldt",
+            (_, Completed) => "Fullført",
+        }
+    }
+
+    /// UTC in RFC 3339 as codes; in words, the local time in Oslo as a spreadsheet reads it.
+    fn time(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+        match self.0 {
+            CsvLabels::Codes => at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            CsvLabels::Norwegian => at
+                .with_timezone(&chrono_tz::Europe::Oslo)
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+        }
+    }
+}
+
 impl CsvDelimiter {
     /// The byte that separates fields.
     pub fn byte(self) -> u8 {
@@ -42,20 +114,33 @@ impl CsvDelimiter {
 pub fn csv_stream(
     rows: Vec<ProgressRow>,
     delimiter: u8,
+    labels: CsvLabels,
 ) -> impl Stream<Item = Result<Bytes, AppError>> {
     let mut chunks: Vec<Vec<ProgressRow>> = Vec::new();
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         chunks.push(rows.by_ref().take(ROWS_PER_CHUNK).collect());
     }
-    let header = stream::once(async move { encode(&[], delimiter, true) });
-    let body = stream::iter(chunks).map(move |chunk| encode(&chunk, delimiter, false));
+    let header = stream::once(async move { encode(&[], delimiter, true, labels) });
+    let body = stream::iter(chunks).map(move |chunk| encode(&chunk, delimiter, false, labels));
     header.chain(body)
 }
 
 use futures_util::StreamExt;
 
-fn encode(rows: &[ProgressRow], delimiter: u8, header: bool) -> Result<Bytes, AppError> {
+fn encode(
+    rows: &[ProgressRow],
+    delimiter: u8,
+    header: bool,
+    labels: CsvLabels,
+) -> Result<Bytes, AppError> {
+    let labels = Labels(labels);
+    let yes_no = |yes: bool| match (labels.0, yes) {
+        (CsvLabels::Codes, true) => "ja",
+        (CsvLabels::Codes, false) => "nei",
+        (CsvLabels::Norwegian, true) => "Ja",
+        (CsvLabels::Norwegian, false) => "Nei",
+    };
     let mut out = Vec::with_capacity(64 + rows.len() * 160);
     if header {
         out.extend_from_slice("\u{feff}".as_bytes());
@@ -67,14 +152,14 @@ fn encode(rows: &[ProgressRow], delimiter: u8, header: bool) -> Result<Bytes, Ap
             .from_writer(&mut out);
         let fail = |e: csv::Error| AppError::internal(format!("csv: {e}"));
         if header {
-            writer.write_record(HEADER).map_err(fail)?;
+            writer.write_record(labels.header()).map_err(fail)?;
         }
         for row in rows {
             let modules_done = row.modules_done.to_string();
             let modules_total = row.modules_total.to_string();
             let last_active = row
                 .last_active_at
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                .map(|t| labels.time(t))
                 .unwrap_or_default();
             let user_id = row.user_id.to_string();
             writer
@@ -87,11 +172,11 @@ fn encode(rows: &[ProgressRow], delimiter: u8, header: bool) -> Result<Bytes, Ap
                         row.workplace.as_deref().unwrap_or(""),
                         &modules_done,
                         &modules_total,
-                        row.path_status.as_str(),
-                        row.note_status.as_str(),
-                        row.webinar_status.as_str(),
-                        if row.programme_completed { "ja" } else { "nei" },
-                        if row.self_enrolled { "ja" } else { "nei" },
+                        labels.path(row.path_status),
+                        labels.note(row.note_status),
+                        labels.webinars(row.webinar_status),
+                        yes_no(row.programme_completed),
+                        yes_no(row.self_enrolled),
                         &last_active,
                         &user_id,
                     ]
@@ -147,9 +232,9 @@ mod tests {
 
     #[test]
     fn writes_bom_header_and_quoted_rows() {
-        let bytes = encode(&[], b';', true).unwrap();
+        let bytes = encode(&[], b';', true, CsvLabels::Codes).unwrap();
         assert!(bytes.starts_with("\u{feff}kommunenummer;kommune;navn".as_bytes()));
-        let body = encode(&[row("Kari Ødegård")], b';', false).unwrap();
+        let body = encode(&[row("Kari Ødegård")], b';', false, CsvLabels::Codes).unwrap();
         let text = std::str::from_utf8(&body).unwrap();
         assert_eq!(
             text,
@@ -158,8 +243,22 @@ mod tests {
     }
 
     #[test]
+    fn norwegian_labels_are_words_and_oslo_time() {
+        let head = encode(&[], b';', true, CsvLabels::Norwegian).unwrap();
+        assert!(std::str::from_utf8(&head)
+            .unwrap()
+            .starts_with("\u{feff}Kommunenummer;Kommune;Navn;E-post"));
+        let body = encode(&[row("Kari")], b';', false, CsvLabels::Norwegian).unwrap();
+        let text = std::str::from_utf8(&body).unwrap();
+        assert!(
+            text.contains(";Påbegynt;Utkast;Ikke påmeldt;Nei;Nei;2026-11-20 10:30;"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn formulas_are_defused() {
-        let body = encode(&[row("=HYPERLINK(\"x\")")], b',', false).unwrap();
+        let body = encode(&[row("=HYPERLINK(\"x\")")], b',', false, CsvLabels::Codes).unwrap();
         assert!(std::str::from_utf8(&body)
             .unwrap()
             .contains("\"'=HYPERLINK(\"\"x\"\")\""));
@@ -174,7 +273,7 @@ mod tests {
             mentor.workplace = Some(evil.clone());
             mentor.municipality_name = evil.clone();
             mentor.municipality_number = evil.clone();
-            let body = encode(&[mentor], b',', false).unwrap();
+            let body = encode(&[mentor], b',', false, CsvLabels::Codes).unwrap();
             let mut reader = csv::ReaderBuilder::new()
                 .has_headers(false)
                 .from_reader(body.as_ref());

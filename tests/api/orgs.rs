@@ -755,6 +755,26 @@ async fn follow_up_lists_filters_pages_and_exports_without_what_mentors_wrote() 
         )
         .await;
     assert_eq!(logged, 5);
+
+    // In words and Oslo time for a spreadsheet, on request.
+    let in_words = app
+        .get(
+            "/admin/reports/progress.csv?delimiter=semicolon&labels=norwegian",
+            &coordinator,
+        )
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert!(in_words.starts_with("\u{feff}Kommunenummer;Kommune;Navn".as_bytes()));
+    assert_eq!(String::from_utf8_lossy(&in_words).lines().count(), 6);
+    assert_problem(
+        app.get("/admin/reports/progress.csv?labels=klingon", &coordinator)
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
 }
 
 #[tokio::test]

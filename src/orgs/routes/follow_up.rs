@@ -21,7 +21,7 @@ use crate::orgs::report;
 use crate::orgs::service::follow_up::{self as service, MentorsOf, ProgressAsked};
 use crate::orgs::service::PageAsked;
 use crate::orgs::store::follow_up::ProgressRow;
-use crate::orgs::{CsvDelimiter, Stage};
+use crate::orgs::{CsvDelimiter, CsvLabels, Stage};
 use crate::reflection::NoteStatus;
 use crate::webinars::WebinarProgress;
 use crate::AppState;
@@ -164,6 +164,10 @@ pub struct ReportQuery {
     /// Default `comma`.
     #[param(inline)]
     pub delimiter: Option<CsvDelimiter>,
+    /// Default `codes` (the API's codes, UTC); `norwegian` writes the header and states in words
+    /// and times in Oslo time, for a spreadsheet.
+    #[param(inline)]
+    pub labels: Option<CsvLabels>,
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/reports/progress.csv", tag = "organisations", security(("bearer" = [])),
@@ -189,7 +193,11 @@ pub async fn progress_csv(
             header::CONTENT_DISPOSITION,
             format!("attachment; filename=\"{filename}\""),
         ))
-        .streaming(report::csv_stream(report.rows, delimiter.byte())))
+        .streaming(report::csv_stream(
+            report.rows,
+            delimiter.byte(),
+            query.labels.unwrap_or(CsvLabels::Codes),
+        )))
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
