@@ -785,6 +785,36 @@ async fn nudges_reach_inactive_mentors_at_most_once_a_week() {
     let lier = enroll(&app, &coordinator, "3312", "Lier").await;
     mentors_in(&app, &lier, 4).await; // inactive 0, 10, 20 and 30 days
     let path = format!("/admin/municipalities/{lier}/nudges");
+    // First what a nudge would do; that sends nothing.
+    let preview = |days: i32| {
+        let (app, coordinator, path) = (&app, coordinator.clone(), path.clone());
+        async move {
+            let answer: Value = app
+                .get(&format!("{path}?inactive_days={days}"), &coordinator)
+                .await
+                .json()
+                .await
+                .unwrap();
+            answer
+        }
+    };
+    assert_eq!(
+        preview(14).await,
+        json!({"would_nudge": 2, "recently_nudged": 0})
+    );
+    assert_eq!(
+        preview(14).await,
+        json!({"would_nudge": 2, "recently_nudged": 0})
+    );
+    for bad in ["0", "3651", "x"] {
+        assert_problem(
+            app.get(&format!("{path}?inactive_days={bad}"), &coordinator)
+                .await,
+            422,
+            "validation_failed",
+        )
+        .await;
+    }
     let first: Value = app
         .post(&path, &coordinator, &json!({"inactive_days": 14}))
         .await
@@ -799,6 +829,10 @@ async fn nudges_reach_inactive_mentors_at_most_once_a_week() {
         .await
         .unwrap();
     assert_eq!(again, json!({"nudged": 1, "skipped_recently_nudged": 2}));
+    assert_eq!(
+        preview(5).await,
+        json!({"would_nudge": 0, "recently_nudged": 3})
+    );
     let mails: i64 = app
         .count(
             "SELECT count(*) FROM mail_outbox WHERE template = 'nudge'",

@@ -218,6 +218,45 @@ pub struct NudgeResult {
     pub skipped_recently_nudged: i64,
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct NudgePreviewQuery {
+    /// Mentors inactive for at least this many days (1 to 3650).
+    #[param(minimum = 1, maximum = 3650)]
+    pub inactive_days: i32,
+}
+
+/// What a nudge would do now.
+#[derive(Serialize, ToSchema)]
+pub struct NudgePreview {
+    /// Mentors a nudge would email now.
+    pub would_nudge: usize,
+    /// Inactive mentors it would leave out because they were nudged within the last seven days.
+    pub recently_nudged: i64,
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/municipalities/{id}/nudges", tag = "organisations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Municipality id"), NudgePreviewQuery),
+    responses(
+        (status = 200, description = "What POST would do now, before anything is sent", body = NudgePreview),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Coordinators and administrators only", body = Problem),
+        (status = 404, description = "Not found or not in the caller's USHT", body = Problem),
+        (status = 422, description = "`inactive_days` missing or out of range", body = Problem)))]
+pub async fn nudge_preview(
+    state: web::Data<AppState>,
+    caller: Require<roles::Staff>,
+    id: web::Path<Uuid>,
+    query: web::Query<NudgePreviewQuery>,
+) -> AppResult<HttpResponse> {
+    let preview = service::nudge_preview(&state, &caller, *id, query.inactive_days).await?;
+    Ok(HttpResponse::Ok().json(NudgePreview {
+        would_nudge: preview.nudged,
+        recently_nudged: preview.skipped_recently_nudged,
+    }))
+}
+
 #[utoipa::path(post, path = "/api/v1/admin/municipalities/{id}/nudges", tag = "organisations", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Municipality id")),
     request_body = NudgeRequest,

@@ -58,6 +58,7 @@ pub fn routes(api: &mut Api) {
         invitations::withdraw_invitation,
     );
     api.route(users::__path_list_staff, users::list_staff);
+    api.route(follow_up::__path_nudge_preview, follow_up::nudge_preview);
     api.route(follow_up::__path_progress_csv, follow_up::progress_csv);
     api.route(users::__path_change_role, users::change_role);
 }

@@ -163,6 +163,31 @@ pub struct NudgeOutcome {
 /// Mails every mentor of the municipality who has been inactive for `inactive_days`, except
 /// those nudged within the last week. Requests for the same municipality take turns, so a
 /// repeated request nudges nobody twice.
+/// What a nudge would do now, without sending anything: how many mentors it would mail and how
+/// many it would leave out because they were nudged within the last week.
+pub async fn nudge_preview(
+    state: &AppState,
+    caller: &AuthUser,
+    municipality_id: Uuid,
+    inactive_days: i32,
+) -> AppResult<NudgeOutcome> {
+    let mut conn = state.pool.get().await?;
+    let scope = scope::resolve(&mut conn, caller).await?;
+    municipality_in(&mut conn, &scope, municipality_id).await?;
+    let now = state.clock.now();
+    let candidates = store::nudge_candidates(
+        &mut conn,
+        municipality_id,
+        inactive_since(inactive_days, now)?,
+        now - NUDGE_INTERVAL,
+    )
+    .await?;
+    Ok(NudgeOutcome {
+        nudged: candidates.targets.len(),
+        skipped_recently_nudged: candidates.recently_nudged,
+    })
+}
+
 pub async fn nudge(
     state: &AppState,
     caller: &AuthUser,
