@@ -374,6 +374,19 @@ async fn two_ushts(app: &TestApp) -> (String, String, String) {
     (token, places[0].1.clone(), places[1].1.clone())
 }
 
+/// The id of the USHT a municipality (by number) is enrolled in.
+async fn usht_of(app: &TestApp, number: &str) -> String {
+    app.sql()
+        .await
+        .query_one(
+            "SELECT usht_id::text FROM municipalities WHERE number = $1",
+            &[&number],
+        )
+        .await
+        .unwrap()
+        .get(0)
+}
+
 async fn sign_up(app: &TestApp, email: &str, password: &str, number: &str) {
     let response = app
         .client
@@ -719,16 +732,7 @@ async fn the_owner_gets_in_with_a_link_while_wrong_passwords_keep_the_password_s
 async fn a_coordinator_is_not_told_of_another_usht_s_open_invitation() {
     let app = spawn_app().await;
     let (asker_coordinator, asker, lier) = two_ushts(&app).await;
-    let lier_usht: String = app
-        .sql()
-        .await
-        .query_one(
-            "SELECT usht_id::text FROM municipalities WHERE number = '3312'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let lier_usht = usht_of(&app, "3312").await;
     let (_, lier_coordinator) = coordinator_of(&app, &lier_usht).await;
     let invite = |token: &str, municipality: &str| {
         let body =
@@ -837,16 +841,7 @@ async fn asking_for_links_beyond_the_mail_budget_takes_no_link_away() {
 async fn two_municipalities_of_one_usht_invite_one_address_at_once_and_make_one_invitation() {
     let app = spawn_app().await;
     let (coordinator, asker, lier) = two_ushts(&app).await;
-    let lier_usht: String = app
-        .sql()
-        .await
-        .query_one(
-            "SELECT usht_id::text FROM municipalities WHERE number = '3312'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .get(0);
+    let lier_usht = usht_of(&app, "3312").await;
     let baerum: serde_json::Value = app
         .post(
             "/admin/municipalities",
@@ -883,23 +878,8 @@ async fn two_municipalities_of_one_usht_invite_one_address_at_once_and_make_one_
     );
     app.clock.advance(chrono::Duration::days(15));
     // Fifteen days on, both coordinators sign in afresh.
-    let usht_of = |number: &'static str| {
-        let app = &app;
-        async move {
-            let row = app
-                .sql()
-                .await
-                .query_one(
-                    "SELECT usht_id::text FROM municipalities WHERE number = $1",
-                    &[&number],
-                )
-                .await
-                .unwrap();
-            row.get::<_, String>(0)
-        }
-    };
-    let (_, coordinator) = coordinator_of(&app, &usht_of("3203").await).await;
-    let (_, lier_coordinator) = coordinator_of(&app, &usht_of("3312").await).await;
+    let (_, coordinator) = coordinator_of(&app, &usht_of(&app, "3203").await).await;
+    let (_, lier_coordinator) = coordinator_of(&app, &usht_of(&app, "3312").await).await;
     let again = json!({"municipality_id": asker, "invitees": [{"email": "utlopt@example.no"}]});
     assert_eq!(
         app.post("/admin/invitations", &coordinator, &again)
