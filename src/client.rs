@@ -1,4 +1,4 @@
-//! The first-party web client for mentors and coordinators: plain files under `web/`, embedded in
+//! The first-party web client for mentors and staff: plain files under `web/`, embedded in
 //! the binary at compile time and served at `/` with a strict CSP of their own.
 //!
 //! Assets live under `/assets/<version>/`, where the version is a digest of all of them, so they
@@ -34,6 +34,8 @@ const SCREENS: &[&str] = &[
     "webinars",
     "certificate",
     "coordinator",
+    "facilitator",
+    "admin",
 ];
 
 struct Asset {
@@ -64,7 +66,16 @@ static ASSETS: &[Asset] = &[
     asset!("screens/learning.js", JS),
     asset!("screens/note.js", JS),
     asset!("screens/webinars.js", JS),
-    asset!("screens/coordinator.js", JS),
+    // Staff screens: loaded only when a staff member opens one.
+    asset!("screens/staff/staff.css", "text/css; charset=utf-8"),
+    asset!("screens/staff/common.js", JS),
+    asset!("screens/staff/coordinator.js", JS),
+    asset!("screens/staff/invitations.js", JS),
+    asset!("screens/staff/progress.js", JS),
+    asset!("screens/staff/facilitator.js", JS),
+    asset!("screens/staff/admin.js", JS),
+    asset!("screens/staff/series.js", JS),
+    asset!("screens/staff/content.js", JS),
 ];
 
 const INDEX_TEMPLATE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/index.html"));
@@ -135,6 +146,13 @@ async fn asset(path: web::Path<(String, String)>) -> HttpResponse {
     let Some(asset) = ASSETS.iter().find(|a| a.name == name) else {
         return problem_response(StatusCode::NOT_FOUND, "not_found", "No such resource.");
     };
+    if let Some(body) = from_working_tree(asset.name) {
+        return HttpResponse::Ok()
+            .content_type(asset.content_type)
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header((header::CONTENT_SECURITY_POLICY, CLIENT_CSP))
+            .body(body);
+    }
     // An older page may still ask for an earlier version: answer with today's file, uncached.
     let cache = if version == client().version {
         "public, max-age=31536000, immutable"
@@ -146,6 +164,20 @@ async fn asset(path: web::Path<(String, String)>) -> HttpResponse {
         .insert_header((header::CACHE_CONTROL, cache))
         .insert_header((header::CONTENT_SECURITY_POLICY, CLIENT_CSP))
         .body(asset.body)
+}
+
+/// For working on the client: a debug build started with `MENTORSTI_DEV_CLIENT_DIR=web` serves
+/// the assets from that directory as they are now, so a reload shows an edit without a rebuild.
+/// Release builds have no such switch.
+#[cfg(debug_assertions)]
+fn from_working_tree(name: &str) -> Option<Vec<u8>> {
+    let dir = std::env::var_os("MENTORSTI_DEV_CLIENT_DIR")?;
+    std::fs::read(std::path::Path::new(&dir).join(name)).ok()
+}
+
+#[cfg(not(debug_assertions))]
+fn from_working_tree(_name: &str) -> Option<Vec<u8>> {
+    None
 }
 
 #[cfg(test)]

@@ -93,20 +93,22 @@ async function renew(used) {
 }
 
 /**
- * Calls the API. Resolves to the parsed JSON (null for 204), or the Response with `raw`.
+ * Calls the API; `body` is sent as JSON, or as it is when `contentType` is given. Resolves
+ * to the parsed JSON (null for 204), or the Response with `raw`.
  * Rejects with ApiError for error answers, and with a TypeError when the network is down.
  */
-export async function api(path, { method = 'GET', body, raw = false } = {}) {
+export async function api(path, { method = 'GET', body, contentType, raw = false } = {}) {
   let current = session;
   if (current && current.expires <= Date.now()) current = await renew(current.access);
   const send = (tokens) => {
     const headers = {};
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    // A file (a CSV of invitees, a content archive) goes as it is, with its own type.
+    if (body !== undefined) headers['content-type'] = contentType || 'application/json';
     if (tokens) headers.authorization = `Bearer ${tokens.access}`;
     return fetch(`/api/v1${path}`, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || contentType ? body : JSON.stringify(body),
     });
   };
   let response = await send(current);

@@ -8,20 +8,35 @@ import * as auth from './screens/auth.js';
 import * as learning from './screens/learning.js';
 import { noteScreen } from './screens/note.js';
 import { certificateScreen, webinarsScreen } from './screens/webinars.js';
-import { coordinatorScreen } from './screens/coordinator.js';
 
 let me = null;
 async function whoAmI() {
   if (!me) me = await api('/me');
   return me;
 }
-const isCoordinator = (user) => user.role === 'coordinator' || user.role === 'admin';
+
+// Staff screens are modules of their own, fetched only when a staff member opens one, so a
+// mentor's phone never downloads them.
+const staff = (module, screen) => async (...args) => {
+  const loaded = await import(`./screens/staff/${module}.js`);
+  return loaded[screen](...args);
+};
+
+// Each role starts where its work is.
+const START = { coordinator: '/coordinator', facilitator: '/facilitator', admin: '/admin' };
 
 async function home() {
   if (!isSignedIn()) return auth.signIn(new URLSearchParams());
   const user = await whoAmI();
-  return isCoordinator(user) ? coordinatorScreen() : learning.pathScreen(user);
+  const start = START[user.role];
+  if (start) {
+    go(start, { replace: true });
+    return undefined;
+  }
+  return learning.pathScreen(user);
 }
+
+const ID = '([0-9a-f-]{36})';
 
 const ROUTES = [
   [/^\/$/, home],
@@ -37,8 +52,36 @@ const ROUTES = [
   [/^\/note$/, () => noteScreen()],
   [/^\/webinars$/, () => webinarsScreen()],
   [/^\/certificate$/, () => certificateScreen()],
-  [/^\/coordinator$/, () => coordinatorScreen()],
+  [/^\/coordinator$/, staff('coordinator', 'overviewScreen')],
+  [/^\/coordinator\/municipalities$/, staff('coordinator', 'municipalitiesScreen')],
+  [/^\/coordinator\/invitations$/, staff('invitations', 'invitationsScreen')],
+  [/^\/coordinator\/progress$/, staff('progress', 'progressScreen')],
+  [/^\/facilitator$/, staff('facilitator', 'seriesListScreen')],
+  [new RegExp(`^/facilitator/series/${ID}$`), staff('facilitator', 'seriesScreen')],
+  [new RegExp(`^/facilitator/series/${ID}/notes/${ID}$`), staff('facilitator', 'noteScreen')],
+  [/^\/admin$/, staff('admin', 'ushtsScreen')],
+  [/^\/admin\/users$/, staff('admin', 'usersScreen')],
+  [/^\/admin\/series$/, staff('series', 'seriesListScreen')],
+  [/^\/admin\/series\/new$/, staff('series', 'newSeriesScreen')],
+  [new RegExp(`^/admin/series/${ID}$`), staff('series', 'editSeriesScreen')],
+  [/^\/admin\/content$/, staff('content', 'contentScreen')],
+  [new RegExp(`^/admin/content/${ID}$`), staff('content', 'previewScreen')],
+  [new RegExp(`^/admin/content/${ID}/modules/(\\d+)/([a-z0-9-]+)$`), staff('content', 'previewPageScreen')],
 ];
+
+const MENUS = {
+  mentor: [['/path', 'Læringsstien'], ['/literature', 'Litteratur'], ['/note', 'Notat'], ['/webinars', 'Webinarer'], ['/certificate', 'Kursbevis']],
+  coordinator: [['/coordinator', 'Oversikt'], ['/coordinator/municipalities', 'Kommuner'], ['/coordinator/invitations', 'Invitasjoner'], ['/coordinator/progress', 'Fremdrift']],
+  facilitator: [['/facilitator', 'Webinarserier']],
+  admin: [['/admin', 'USHT-er'], ['/coordinator', 'Oversikt'], ['/admin/series', 'Webinarserier'], ['/admin/content', 'Innhold'], ['/admin/users', 'Brukere']],
+};
+
+/** The menu item for where the user is: the longest one the path starts with. */
+function currentItem(links) {
+  const path = location.pathname === '/' ? links[0][0] : location.pathname;
+  const matching = links.map(([href]) => href).filter((href) => path === href || path.startsWith(`${href}/`));
+  return matching.sort((a, b) => b.length - a.length)[0];
+}
 
 function menu(user) {
   const nav = document.getElementById('nav');
@@ -48,12 +91,8 @@ function menu(user) {
     nav.replaceChildren();
     return;
   }
-  const links = isCoordinator(user)
-    ? [['/coordinator', 'Fremdrift']]
-    : [['/path', 'Læringsstien'], ['/literature', 'Litteratur'], ['/note', 'Notat'], ['/webinars', 'Webinarer'], ['/certificate', 'Kursbevis']];
-  if (user.role === 'admin') links.push(['/path', 'Læringsstien']);
-  // On the start page a mentor sees the path, a coordinator the progress table.
-  const here = location.pathname === '/' ? links[0][0] : location.pathname;
+  const links = MENUS[user.role] || MENUS.mentor;
+  const here = currentItem(links);
   const list = h('ul', {},
     links.map(([href, text]) => h('li', {}, h('a', { href, 'aria-current': here === href ? 'page' : undefined }, text))),
     h('li', {}, h('button', {

@@ -1,6 +1,6 @@
 //! `mentorsti demo seed`: fills a database with realistic data for trying the API: one USHT
-//! with Asker, Drammen, Lier and Kongsberg, mentors at every stage, a facilitator, a finished
-//! and an upcoming webinar series. Run by hand only; it refuses to run twice.
+//! with Asker, Drammen, Lier and Kongsberg, mentors at every stage, pending and expired
+//! invitations, a facilitator, a finished, a running and an upcoming webinar series. Run by hand only; it refuses to run twice.
 
 use chrono::{Duration, Utc};
 use diesel::sql_types::{Integer, Text, Timestamptz, Uuid as SqlUuid};
@@ -277,17 +277,35 @@ async fn fill(
         now - Duration::weeks(8),
     )
     .await?;
-    let (next_series, _) = new_series(
+    // Two of its sessions are behind it, the last one ahead: what a facilitator sees mid-series.
+    let (running_series, running_sessions) = new_series(
         conn,
         "Refleksjonsgruppe vinter",
+        facilitator_id,
+        now - Duration::weeks(4),
+    )
+    .await?;
+    let (next_series, _) = new_series(
+        conn,
+        "Refleksjonsgruppe vår",
         facilitator_id,
         now + Duration::days(20),
     )
     .await?;
+    // A coordinator invited to the USHT who has not answered yet.
+    sql(
+        "INSERT INTO invitations (email, name, role, usht_id, token_hash, expires_at)
+         VALUES ('nina.nykommer@demo.mentorsti.no', 'Nina Nykommer', 'coordinator', $1, $2, $3)",
+    )
+    .bind::<SqlUuid, _>(usht.id)
+    .bind::<diesel::sql_types::Bytea, _>(crate::auth::new_opaque_token().hash)
+    .bind::<Timestamptz, _>(now + Duration::days(12))
+    .execute(conn)
+    .await?;
 
     let mut mentors = Vec::new();
     let mut person = 0usize;
-    let (mut past_confirmed, mut next_confirmed) = (0, 0);
+    let (mut past_confirmed, mut running_confirmed, mut next_confirmed) = (0, 0, 0);
     for (number, name, count) in MUNICIPALITIES {
         let municipality: Id = sql(
             "INSERT INTO municipalities (number, name, usht_id, enrolled_by) VALUES ($1, $2, $3, $4) RETURNING id",
@@ -312,14 +330,21 @@ async fn fill(
             );
             let stage = STAGES[(i + person) % STAGES.len()];
             if let Stage::Invited = stage {
-                sql("INSERT INTO invitations (email, name, role, municipality_id, token_hash, invited_by, expires_at)
-                     VALUES ($1, $2, 'mentor', $3, $4, $5, $6)")
+                // Every other invitation was sent long enough ago to have expired unanswered.
+                let sent = if person % 2 == 0 {
+                    now - Duration::days(17)
+                } else {
+                    now - Duration::days(4)
+                };
+                sql("INSERT INTO invitations (email, name, role, municipality_id, token_hash, invited_by, created_at, sent_at, expires_at)
+                     VALUES ($1, $2, 'mentor', $3, $4, $5, $6, $6, $7)")
                     .bind::<Text, _>(&email)
                     .bind::<Text, _>(&full)
                     .bind::<SqlUuid, _>(municipality.id)
                     .bind::<diesel::sql_types::Bytea, _>(crate::auth::new_opaque_token().hash)
                     .bind::<SqlUuid, _>(coordinator_id)
-                    .bind::<Timestamptz, _>(now + Duration::days(10))
+                    .bind::<Timestamptz, _>(sent)
+                    .bind::<Timestamptz, _>(sent + Duration::days(14))
                     .execute(conn)
                     .await?;
                 continue;
@@ -370,6 +395,21 @@ async fn fill(
                 .await?;
             }
             match stage {
+                Stage::Registered if running_confirmed < 8 => {
+                    running_confirmed += 1;
+                    register(conn, running_series, id).await?;
+                    // Everyone came to the first session; one in four missed the second.
+                    for (n, session) in running_sessions.iter().take(2).enumerate() {
+                        let attended = n == 0 || running_confirmed % 4 != 0;
+                        sql("INSERT INTO webinar_attendance (session_id, user_id, attended, recorded_by) VALUES ($1, $2, $3, $4)")
+                            .bind::<SqlUuid, _>(*session)
+                            .bind::<SqlUuid, _>(id)
+                            .bind::<diesel::sql_types::Bool, _>(attended)
+                            .bind::<SqlUuid, _>(facilitator_id)
+                            .execute(conn)
+                            .await?;
+                    }
+                }
                 Stage::Registered if next_confirmed < 12 => {
                     next_confirmed += 1;
                     register(conn, next_series, id).await?;
@@ -402,9 +442,10 @@ async fn fill(
     }
     sql(
         "UPDATE webinar_series SET confirmed_count = (SELECT count(*) FROM webinar_registrations r
-         WHERE r.series_id = webinar_series.id AND r.status = 'confirmed') WHERE id IN ($1, $2)",
+         WHERE r.series_id = webinar_series.id AND r.status = 'confirmed') WHERE id IN ($1, $2, $3)",
     )
     .bind::<SqlUuid, _>(past_series)
+    .bind::<SqlUuid, _>(running_series)
     .bind::<SqlUuid, _>(next_series)
     .execute(conn)
     .await?;

@@ -1,5 +1,6 @@
 //! The web client in a real browser: Debian's Chromium, driven by playwright-core from
-//! `web/e2e/journey.mjs`, through a mentor's journey against the real server. Also the client's
+//! `web/e2e/*.mjs`, through a mentor's journey and each staff role's work against the real
+//! server. Also the client's
 //! serving: embedded assets, caching, its CSP, the fallback for client paths and the API's 404s.
 
 use std::path::{Path, PathBuf};
@@ -37,12 +38,6 @@ async fn ensure_playwright() {
 
 #[tokio::test]
 async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "the browser tests need Debian's Chromium at {CHROMIUM}: apt-get install chromium"
-    );
-    ensure_playwright().await;
-
     let app = spawn_app().await;
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let (facilitator, _) = app.user_with_token(Role::Facilitator).await;
@@ -164,37 +159,116 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
     assert_eq!(invited.status(), 201);
     let invitation_token = app.mail.wait_for(invitee, 1).await[0].token();
 
-    // Every run takes the screenshots; those in docs/ (the README's) are replaced where the
-    // client now looks different, so a changed screen cannot leave them behind unnoticed.
-    let screenshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+    run_walk(
+        "journey",
+        &app.address,
+        &[&mentor.email, PASSWORD],
+        &[
+            ("RESET_TOKEN", &reset_token),
+            ("SIGN_IN_LINK_TOKEN", &sign_in_link_token),
+            ("INVITATION_TOKEN", &invitation_token),
+        ],
+    )
+    .await;
+}
+
+/// Runs `web/e2e/<script>.mjs <base> <args…>` in Chromium and fails with its output if it does.
+/// Every run takes its screenshots (under `target/e2e-screenshots/<script>`); those in docs/
+/// (the README's) are replaced where the client now looks different, so a changed screen
+/// cannot leave them behind unnoticed.
+async fn run_walk(script: &str, base: &str, args: &[&str], env: &[(&str, &str)]) {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "the browser tests need Debian's Chromium at {CHROMIUM}: apt-get install chromium"
+    );
+    ensure_playwright().await;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let screenshots = root.join("target/e2e-screenshots").join(script);
     let _ = std::fs::remove_dir_all(&screenshots);
     let run = tokio::process::Command::new("node")
-        .arg(e2e_dir().join("journey.mjs"))
-        .args([&app.address, &mentor.email, PASSWORD])
+        .arg(e2e_dir().join(format!("{script}.mjs")))
+        .arg(base)
+        .args(args)
         .env("CHROMIUM", CHROMIUM)
         .env("SCREENSHOT_DIR", &screenshots)
-        .env(
-            "SCREENSHOT_DOCS",
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots"),
-        )
-        .env("COORDINATOR_EMAIL", &demo.coordinator)
-        .env("COORDINATOR_PASSWORD", &demo.password)
-        .env("RESET_TOKEN", &reset_token)
-        .env("SIGN_IN_LINK_TOKEN", &sign_in_link_token)
-        .env("INVITATION_TOKEN", &invitation_token)
+        .env("SCREENSHOT_DOCS", root.join("docs/screenshots"))
+        .envs(env.iter().copied())
         .kill_on_drop(true)
         .output();
-    let output = tokio::time::timeout(Duration::from_secs(240), run)
+    let output = tokio::time::timeout(Duration::from_secs(300), run)
         .await
-        .expect("the browser journey finished within four minutes")
+        .unwrap_or_else(|_| panic!("the browser walk {script} finished within five minutes"))
         .expect("node must be installed to run the browser tests (apt-get install nodejs)");
     let stdout = String::from_utf8_lossy(&output.stdout);
     println!("{stdout}");
     assert!(
         output.status.success(),
-        "the browser journey failed:\n{stdout}\n{}",
+        "the browser walk {script} failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// A server with the demo data (`mentorsti demo seed`): every role has something to see.
+async fn demo_app() -> (crate::helpers::TestApp, mentorsti::orgs::demo::Seeded) {
+    let app = spawn_app().await;
+    let demo = mentorsti::orgs::demo::seed(&app.state)
+        .await
+        .expect("the demo data");
+    (app, demo)
+}
+
+#[tokio::test]
+async fn a_coordinator_follows_up_the_municipalities_in_a_real_browser() {
+    let (app, demo) = demo_app().await;
+    run_walk(
+        "coordinator",
+        &app.address,
+        &[&demo.coordinator, &demo.password],
+        &[],
+    )
+    .await;
+    // The walk invited two mentors by pasting and one from a CSV file.
+    for invitee in [
+        "astrid.lie@asker.kommune.no",
+        "bjorn.dahl@asker.kommune.no",
+        "cecilie.holm@asker.kommune.no",
+    ] {
+        let mail = app.mail.wait_for(invitee, 1).await;
+        assert!(mail[0].text().contains("/invitation?token="), "{invitee}");
+    }
+}
+
+#[tokio::test]
+async fn a_facilitator_leads_a_series_in_a_real_browser() {
+    let (app, demo) = demo_app().await;
+    run_walk(
+        "facilitator",
+        &app.address,
+        &[&demo.facilitator, &demo.password],
+        &[],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_administrator_looks_after_ushts_and_users_in_a_real_browser() {
+    let (app, demo) = demo_app().await;
+    run_walk("admin", &app.address, &[&demo.admin, &demo.password], &[]).await;
+    // The walk invited a coordinator to a new USHT.
+    let mail = app.mail.wait_for("siri.koordinator@usht-agder.no", 1).await;
+    assert!(mail[0].text().contains("/invitation?token="));
+}
+
+#[tokio::test]
+async fn an_administrator_schedules_webinar_series_in_a_real_browser() {
+    let (app, demo) = demo_app().await;
+    run_walk("series", &app.address, &[&demo.admin, &demo.password], &[]).await;
+}
+
+#[tokio::test]
+async fn an_administrator_publishes_course_content_in_a_real_browser() {
+    let (app, demo) = demo_app().await;
+    run_walk("content", &app.address, &[&demo.admin, &demo.password], &[]).await;
 }
 
 #[tokio::test]

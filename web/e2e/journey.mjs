@@ -1,164 +1,22 @@
 // Drives Debian's Chromium through a mentor's journey in the web client, against a real server:
 // node journey.mjs <base-url> <email> <password>
-// Environment: CHROMIUM (default /usr/bin/chromium), SCREENSHOT_DIR (where to put screenshots;
-// none when unset), COORDINATOR_EMAIL/COORDINATOR_PASSWORD (also check the coordinator screen
-// with a coordinator who has at least two municipalities with mentors),
+// Environment: as harness.mjs, and
 // RESET_TOKEN (a password-reset token from an email: end by choosing a new password with it),
 // INVITATION_TOKEN (an invitation's token from an email: accept it and arrive on the path).
 // Exits non-zero at the first step that fails, saying which.
 
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import {
+  DESKTOP, PHONE, audit, check, checkLayout, expectHeading, menu, newPage, shoot, shots, step, useDesktop, walk,
+} from './harness.mjs';
 import { bundledFilms, checkFilms } from './films.mjs';
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const [base, email, password] = process.argv.slice(2);
 if (!base || !email || !password) {
   console.error('usage: node journey.mjs <base-url> <email> <password>');
   process.exit(2);
 }
-const shots = process.env.SCREENSHOT_DIR;
-if (shots) mkdirSync(shots, { recursive: true });
 const FIRST_SCREEN_LIMIT = 100 * 1024;
-const PHONE = { width: 360, height: 740 };
-const DESKTOP = { width: 1280, height: 800 };
-const STEP_TIMEOUT = 15000;
-
-let current = 'starting the browser';
-
-// The README's screenshots follow the client: every run takes them afresh, and a stored one
-// that differs visibly from what the client shows now is replaced (and shrunk with pngquant
-// when it is installed), so a change of a screen shows up in `git status` at once. Renders
-// that differ only by a few pixels of antialiasing leave the stored file alone.
-const CHANGED_PIXELS = 100;
-async function differingPixels(page, a, b) {
-  return page.evaluate(async ([first, second]) => {
-    const load = (data) => new Promise((resolve, reject) => {
-      const image = new Image();
-      image.onload = () => resolve(image);
-      image.onerror = reject;
-      image.src = `data:image/png;base64,${data}`;
-    });
-    const [x, y] = await Promise.all([load(first), load(second)]);
-    if (x.width !== y.width || x.height !== y.height) return Infinity;
-    const pixels = (image) => {
-      const canvas = new OffscreenCanvas(image.width, image.height);
-      const context = canvas.getContext('2d');
-      context.drawImage(image, 0, 0);
-      return context.getImageData(0, 0, image.width, image.height).data;
-    };
-    const [p, q] = [pixels(x), pixels(y)];
-    let changed = 0;
-    for (let i = 0; i < p.length; i += 4) {
-      if (Math.abs(p[i] - q[i]) > 48 || Math.abs(p[i + 1] - q[i + 1]) > 48 || Math.abs(p[i + 2] - q[i + 2]) > 48) changed += 1;
-    }
-    return changed;
-  }, [a.toString('base64'), b.toString('base64')]);
-}
-
-async function renewScreenshots(taken, stored) {
-  step('the README screenshots match the client');
-  const page = await newPage(DESKTOP, 'screenshots');
-  await page.goto(`${base}/sign-in`);
-  mkdirSync(stored, { recursive: true });
-  for (const name of readdirSync(taken).filter((f) => f.endsWith('.png')).sort()) {
-    const fresh = readFileSync(join(taken, name));
-    const target = join(stored, name);
-    let changed = Infinity;
-    try {
-      changed = process.env.UPDATE_SCREENSHOTS ? Infinity : await differingPixels(page, fresh, readFileSync(target));
-    } catch { /* not stored yet */ }
-    if (changed > CHANGED_PIXELS) {
-      writeFileSync(target, fresh);
-      spawnSync('pngquant', ['--force', '--skip-if-larger', '--ext', '.png', '--quality', '60-90', target]);
-      console.log(`  renewed ${name} (${changed === Infinity ? 'new or resized' : `${changed} pixels differ`})`);
-    }
-  }
-  await page.close();
-}
-const step = (name) => {
-  current = name;
-  console.log(`· ${name}`);
-};
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  // As root (CI containers) Chromium's sandbox cannot start.
-  args: ['--no-sandbox'],
-});
-const problems = [];
-
-async function newPage(viewport, label) {
-  const context = await browser.newContext({ viewport, locale: 'nb-NO', timezoneId: 'Europe/Oslo', acceptDownloads: true });
-  context.setDefaultTimeout(STEP_TIMEOUT);
-  const page = await context.newPage();
-  page.on('pageerror', (error) => problems.push(`${label}: ${error.message}`));
-  page.on('console', (message) => {
-    // Failed requests while offline, and answers the client expects (locked page, wrong
-    // password), are logged by Chromium itself; script errors and CSP violations are not those.
-    const text = message.text();
-    if (message.type() === 'error' && !/Failed to load resource|ERR_INTERNET_DISCONNECTED/.test(text)) {
-      problems.push(`${label}: ${text}`);
-    }
-  });
-  return page;
-}
-
-async function expectHeading(page, text) {
-  await page.locator('h1', { hasText: text }).waitFor();
-}
-
-/** No sideways scrolling at phone width; every form control has a label. */
-async function checkLayout(page, where) {
-  const { width, unlabelled } = await page.evaluate(() => ({
-    width: document.documentElement.scrollWidth,
-    unlabelled: [...document.querySelectorAll('input, textarea, select')]
-      .filter((e) => e.labels.length === 0 && !e.getAttribute('aria-label'))
-      .map((e) => e.id || e.name || e.tagName),
-  }));
-  const viewport = page.viewportSize();
-  check(width <= viewport.width, `${where}: the page is ${width}px wide at a ${viewport.width}px viewport`);
-  check(unlabelled.length === 0, `${where}: form controls without a label: ${unlabelled.join(', ')}`);
-  await audit(page, where);
-}
-
-/** axe-core's WCAG 2.1 A and AA rules (contrast, names, landmarks, …) find nothing. */
-async function audit(page, where) {
-  // Evaluated through the DevTools protocol, so the page's CSP need not be loosened for it.
-  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const result = await window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] });
-    return result.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')})`);
-  });
-  check(violations.length === 0, `${where}: accessibility problems:\n  ${violations.join('\n  ')}`);
-}
-
-let desktop;
-/** Screenshots of the phone's current screen, and of the same address on a desktop. */
-async function shoot(phone, name) {
-  await checkLayout(phone, name);
-  if (!shots) return;
-  await phone.screenshot({ path: join(shots, `${name}-phone.png`) });
-  await desktop.goto(phone.url());
-  await desktop.locator('h1').waitFor();
-  await desktop.waitForLoadState('networkidle');
-  await checkLayout(desktop, `${name} (desktop)`);
-  await desktop.screenshot({ path: join(shots, `${name}-desktop.png`) });
-}
-
-/** A link (or the sign-out button) of the main menu, unfolding it first on a phone. */
-async function menu(page, name, role = 'link') {
-  const toggle = page.getByRole('button', { name: 'Meny' });
-  if (await toggle.isVisible() && await toggle.getAttribute('aria-expanded') === 'false') await toggle.click();
-  return page.getByRole('navigation', { name: 'Hovedmeny' }).getByRole(role, { name });
-}
 
 async function session(page) {
   return page.evaluate(() => JSON.parse(localStorage.getItem('mentorsti.session')));
@@ -178,7 +36,7 @@ async function signIn(page) {
   await page.locator('h1', { hasText: 'Hei' }).waitFor();
 }
 
-try {
+await walk(base, 'journey', async () => {
   step('the first screen loads under 100 KB transferred');
   const phone = await newPage(PHONE, 'phone');
   const transferred = [];
@@ -195,7 +53,8 @@ try {
   for (const r of transferred) console.log(`    ${r.bytes}\t${r.url.replace(base, '')}`);
   check(total < FIRST_SCREEN_LIMIT, `the first screen took ${total} bytes`);
 
-  desktop = await newPage(DESKTOP, 'desktop');
+  const desktop = await newPage(DESKTOP, 'desktop');
+  useDesktop(desktop);
   await shoot(phone, 'sign-in');
 
   step('a wrong password is refused with a message');
@@ -398,43 +257,6 @@ try {
   await phone.getByText('Du får kursbevis når').waitFor();
   await checkLayout(phone, 'certificate');
 
-  if (process.env.COORDINATOR_EMAIL) {
-    step("the coordinator screen shows a municipality's progress and its CSV");
-    const signInAs = async (page) => {
-      await page.goto(`${base}/sign-in`);
-      await page.getByLabel('E-post').fill(process.env.COORDINATOR_EMAIL);
-      await page.getByLabel('Passord', { exact: true }).fill(process.env.COORDINATOR_PASSWORD);
-      await page.getByRole('button', { name: 'Logg inn' }).click();
-      await expectHeading(page, 'Fremdrift');
-      await page.locator('tbody tr').first().waitFor();
-    };
-    const coordinator = await newPage(PHONE, 'coordinator');
-    await signInAs(coordinator);
-    const municipalities = await coordinator.getByLabel('Kommune').locator('option').allTextContents();
-    check(municipalities.length >= 2, `municipalities to choose from: ${municipalities.join(', ')}`);
-    const firstName = municipalities[0].split(' (')[0];
-    await coordinator.getByRole('table', { name: `Mentorer i ${firstName}` }).waitFor();
-    check(await coordinator.locator('tbody tr').count() > 0, 'the table lists mentors');
-    await checkLayout(coordinator, 'coordinator');
-    if (shots) await coordinator.screenshot({ path: join(shots, 'coordinator-phone.png') });
-    await coordinator.getByLabel('Kommune').selectOption({ index: 1 });
-    const secondName = municipalities[1].split(' (')[0];
-    await coordinator.getByRole('table', { name: `Mentorer i ${secondName}` }).waitFor();
-    const [csv] = await Promise.all([
-      coordinator.waitForEvent('download'),
-      coordinator.getByRole('button', { name: 'Last ned som CSV' }).click(),
-    ]);
-    check(/^fremdrift-\d{4}\.csv$/.test(csv.suggestedFilename()), `the CSV is named ${csv.suggestedFilename()}`);
-    const lines = readFileSync(await csv.path(), 'utf8').trim().split(/\r?\n/);
-    check(lines.length > 1 && lines[0].includes(';'), `the CSV has a header and rows, separated by semicolons: ${lines[0]}`);
-    if (shots) {
-      const wide = await newPage(DESKTOP, 'coordinator desktop');
-      await signInAs(wide);
-      await checkLayout(wide, 'coordinator (desktop)');
-      await wide.screenshot({ path: join(shots, 'coordinator-desktop.png') });
-    }
-  }
-
   step('sign out');
   await (await menu(phone, 'Logg ut', 'button')).click();
   await expectHeading(phone, 'Logg inn');
@@ -508,14 +330,4 @@ try {
     await again.getByRole('button', { name: 'Opprett konto' }).click();
     await again.getByRole('alert').filter({ hasText: 'Invitasjonen er allerede brukt.' }).waitFor();
   }
-
-  check(problems.length === 0, `errors in the browser:\n${problems.join('\n')}`);
-  if (shots && process.env.SCREENSHOT_DOCS) await renewScreenshots(shots, process.env.SCREENSHOT_DOCS);
-  console.log('journey complete');
-  await browser.close();
-} catch (error) {
-  console.error(`FAILED at "${current}": ${error.message}`);
-  if (problems.length) console.error(`errors in the browser:\n${problems.join('\n')}`);
-  await browser.close();
-  process.exit(1);
-}
+});

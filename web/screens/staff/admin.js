@@ -1,0 +1,4 @@
+import { render } from '../../ui.js';
+import './common.js';
+export async function ushtsScreen() { render('ushtsScreen'); }
+export async function usersScreen() { render('usersScreen'); }

@@ -1,0 +1,3 @@
+import { render } from '../../ui.js';
+import './common.js';
+export async function progressScreen() { render('progressScreen'); }
