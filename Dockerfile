@@ -6,6 +6,7 @@ COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY migrations ./migrations
 COPY web ./web
+COPY data ./data
 COPY content ./content
 RUN cargo build --release --locked --bin mentorsti
 

@@ -16,6 +16,7 @@ pub mod media;
 pub mod orgs;
 pub mod privacy;
 pub mod reflection;
+pub mod register;
 pub mod telemetry;
 #[doc(hidden)]
 pub mod testing;

@@ -281,18 +281,21 @@ text_field!(
 );
 
 text_field!(
-    /// A kommunenummer: four digits.
+    /// A kommunenummer of a municipality in Norway's register (`crate::register`).
     MunicipalityNumber,
-    "A municipality number (kommunenummer): four digits, e.g. 3203 for Asker.",
+    "A municipality number (kommunenummer) of SSB's register, e.g. 3203 for Asker.",
     |value| {
-        if value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit()) && value != "0000" {
-            Ok(value.to_owned())
-        } else {
+        if value.len() != 4 || !value.bytes().all(|b| b.is_ascii_digit()) {
             Err("must be a 4-digit municipality number".to_owned())
+        } else if crate::register::find(value).is_none() {
+            Err("is not a municipality in the register".to_owned())
+        } else {
+            Ok(value.to_owned())
         }
     },
     |schema| schema
-        .pattern(Some("^(?!0000)[0-9]{4}$"))
+        .pattern(Some("^[0-9]{4}$"))
+        .enum_values(Some(crate::register::municipalities().iter().map(|m| m.number)))
         .examples(["3203"])
 );
 
@@ -351,6 +354,6 @@ mod tests {
         assert_eq!(schema["pattern"], NAME_PATTERN);
         let number =
             serde_json::to_value(<MunicipalityNumber as utoipa::PartialSchema>::schema()).unwrap();
-        assert_eq!(number["pattern"], "^(?!0000)[0-9]{4}$");
+        assert_eq!(number["enum"].as_array().map(Vec::len), Some(357));
     }
 }

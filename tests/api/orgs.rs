@@ -877,6 +877,49 @@ async fn enrolment_rules() {
         "municipality_exists",
     )
     .await;
+    // Numbers outside SSB's register (3003 was Sarpsborg until 2024; 9999 is "not stated").
+    for number in ["3003", "9999"] {
+        let refused: Value = assert_problem(
+            app.post(
+                "/admin/municipalities",
+                &coordinator,
+                &json!({"number": number, "name": "Sarpsborg"}),
+            )
+            .await,
+            422,
+            "validation_failed",
+        )
+        .await;
+        assert_eq!(refused["errors"][0]["field"], "number", "{refused}");
+        assert_eq!(
+            refused["errors"][0]["message"],
+            "is not a municipality in the register"
+        );
+    }
+    // The register's official name is stored, with or without a name in the request.
+    let trondheim: Value = app
+        .post(
+            "/admin/municipalities",
+            &coordinator,
+            &json!({"number": "5001", "name": "Trondheim"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(trondheim["name"], "Trondheim - Tråante");
+    let response = app
+        .post(
+            "/admin/municipalities",
+            &coordinator,
+            &json!({"number": "1818"}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["name"],
+        "Herøy (Nordland)"
+    );
     for number in ["320", "32033", "abcd", "0000", ""] {
         assert_problem(
             app.post(
@@ -939,14 +982,15 @@ async fn enrolment_rules() {
         .json()
         .await
         .unwrap();
-    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    // Asker, Trondheim and Herøy; Drammen is the other USHT's.
+    assert_eq!(listed["items"].as_array().unwrap().len(), 3);
     let all: Value = app
         .get("/admin/municipalities", &admin)
         .await
         .json()
         .await
         .unwrap();
-    assert_eq!(all["items"].as_array().unwrap().len(), 2);
+    assert_eq!(all["items"].as_array().unwrap().len(), 4);
 }
 
 #[tokio::test]
@@ -1346,4 +1390,24 @@ async fn administrators_list_staff_by_role_and_no_one_else_may() {
         )
         .await;
     }
+}
+
+#[tokio::test]
+async fn the_municipality_register_is_public_with_its_source_and_date() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.api("/municipality-register"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "public, max-age=86400");
+    let register: Value = response.json().await.unwrap();
+    assert_eq!(register["valid_from"], "2026-01-01");
+    assert!(register["source"].as_str().unwrap().contains("SSB"));
+    let all = register["municipalities"].as_array().unwrap();
+    assert_eq!(all.len(), 357);
+    assert!(all.contains(&json!({"number": "3203", "name": "Asker"})));
+    assert_eq!(all[0], json!({"number": "0301", "name": "Oslo"}));
 }

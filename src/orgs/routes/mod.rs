@@ -25,6 +25,10 @@ pub fn routes(api: &mut Api) {
         municipalities::enroll_municipality,
     );
     api.route(
+        municipalities::__path_municipality_register,
+        municipalities::municipality_register,
+    );
+    api.route(
         municipalities::__path_list_municipalities,
         municipalities::list_municipalities,
     );

@@ -17,13 +17,16 @@ use crate::http::pagination::Page;
 use crate::orgs::service::municipalities::{self as service, MentorCounts, MunicipalityWithCounts};
 use crate::orgs::service::PageAsked;
 use crate::orgs::Stage;
+use crate::register;
 use crate::AppState;
 
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollMunicipality {
     pub number: MunicipalityNumber,
-    pub name: ShortLabel,
+    /// Optional: the municipality is stored under the register's official name, whatever is
+    /// sent here.
+    pub name: Option<ShortLabel>,
     /// The USHT that enrolls it: a coordinator's own (see `usht` in `GET /me`; a coordinator
     /// who leaves it out means their own).
     #[schema(value_type = Uuid, required = true)]
@@ -96,15 +99,14 @@ impl From<MunicipalityWithCounts> for MunicipalityView {
         (status = 403, description = "Coordinators and administrators only", body = Problem),
         (status = 404, description = "No such USHT (or not the coordinator's own)", body = Problem),
         (status = 409, description = "`municipality_exists`: the number is already enrolled", body = Problem),
-        (status = 422, description = "Invalid fields", body = Problem)))]
+        (status = 422, description = "Invalid fields, or a number that is not in the municipality register", body = Problem)))]
 pub async fn enroll_municipality(
     state: web::Data<AppState>,
     caller: Require<roles::Staff>,
     body: Json<EnrollMunicipality>,
 ) -> AppResult<HttpResponse> {
     let enrolled =
-        service::enroll_municipality(&state, &caller, &body.number, &body.name, body.usht_id)
-            .await?;
+        service::enroll_municipality(&state, &caller, &body.number, body.usht_id).await?;
     Ok(HttpResponse::Created().json(MunicipalityView::from(enrolled)))
 }
 
@@ -156,4 +158,46 @@ pub async fn get_municipality(
 ) -> AppResult<HttpResponse> {
     let found = service::get_municipality(&state, &caller, *id).await?;
     Ok(HttpResponse::Ok().json(MunicipalityView::from(found)))
+}
+
+/// Norway's register of municipalities, as the service knows it.
+#[derive(Serialize, ToSchema)]
+pub struct MunicipalityRegister {
+    /// Who publishes the register.
+    pub source: &'static str,
+    /// The date its codes are valid from.
+    pub valid_from: &'static str,
+    /// Every municipality, by number.
+    pub municipalities: Vec<RegisteredMunicipalityView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RegisteredMunicipalityView {
+    #[schema(example = "3203")]
+    pub number: &'static str,
+    #[schema(example = "Asker")]
+    pub name: &'static str,
+}
+
+#[utoipa::path(get, path = "/api/v1/municipality-register", tag = "organisations",
+    responses(
+        (status = 200, description = "Every municipality that can be enrolled or registered in, with its official name; public reference data, cached for a day", body = MunicipalityRegister)))]
+pub async fn municipality_register() -> HttpResponse {
+    let answer = MunicipalityRegister {
+        source: register::SOURCE,
+        valid_from: register::VALID_FROM,
+        municipalities: register::municipalities()
+            .iter()
+            .map(|m| RegisteredMunicipalityView {
+                number: m.number,
+                name: m.name,
+            })
+            .collect(),
+    };
+    HttpResponse::Ok()
+        .insert_header((
+            actix_web::http::header::CACHE_CONTROL,
+            "public, max-age=86400",
+        ))
+        .json(answer)
 }

@@ -33,15 +33,18 @@ pub struct MunicipalityWithCounts {
     pub mentors: MentorCounts,
 }
 
-/// Enrolls a municipality into a USHT. A coordinator enrolls into their own USHT only: another
-/// USHT's id is answered as if it did not exist.
+/// Enrolls a municipality of the register, under its official name, into a USHT. A coordinator
+/// enrolls into their own USHT only: another USHT's id is answered as if it did not exist.
 pub async fn enroll_municipality(
     state: &AppState,
     caller: &AuthUser,
     number: &str,
-    name: &str,
     usht_id: Option<Uuid>,
 ) -> AppResult<MunicipalityWithCounts> {
+    // The number was checked against the register when the request was read.
+    let name = crate::register::find(number)
+        .ok_or_else(|| AppError::field("number", "is not a municipality in the register"))?
+        .name;
     let mut conn = state.pool.get().await?;
     let scope = scope::resolve(&mut conn, caller).await?;
     let usht_id = match (usht_id, scope) {
@@ -52,7 +55,7 @@ pub async fn enroll_municipality(
     if find_usht(&mut conn, &scope, usht_id).await?.is_none() {
         return Err(AppError::NotFound);
     }
-    let enrolled = store::insert_municipality(&mut conn, number, name.trim(), usht_id, caller.id)
+    let enrolled = store::insert_municipality(&mut conn, number, name, usht_id, caller.id)
         .await?
         .ok_or_else(|| {
             AppError::rule(
