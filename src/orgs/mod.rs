@@ -28,8 +28,11 @@ crate::text_enum! {
         InProgress = "in_progress",
         /// The path is done; the note is not yet submitted.
         PathCompleted = "path_completed",
-        /// The note is submitted; the programme is not yet completed.
+        /// The note is submitted; no seat in a webinar series yet.
         NoteSubmitted = "note_submitted",
+        /// The note is submitted and the mentor has a seat in a webinar series (or has attended
+        /// all three sessions); the certificate is not yet issued.
+        InSeries = "in_series",
         /// The certificate is issued.
         Completed = "completed",
     }

@@ -41,8 +41,10 @@ pub struct MentorCountsView {
     pub in_progress: i64,
     /// Path done, note not yet submitted.
     pub path_completed: i64,
-    /// Note submitted, programme not yet completed.
+    /// Note submitted, no seat in a webinar series yet.
     pub note_submitted: i64,
+    /// A seat in a webinar series (confirmed), certificate not yet issued.
+    pub in_series: i64,
     /// Certificate issued.
     pub completed: i64,
     /// Invitations neither accepted nor expired.
@@ -60,6 +62,7 @@ impl From<MentorCounts> for MentorCountsView {
             in_progress: get(Stage::InProgress),
             path_completed: get(Stage::PathCompleted),
             note_submitted: get(Stage::NoteSubmitted),
+            in_series: get(Stage::InSeries),
             completed: get(Stage::Completed),
             pending_invitations: counts.pending_invitations,
             pending_signups: counts.pending_signups,
