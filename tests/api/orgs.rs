@@ -167,6 +167,26 @@ async fn the_whole_journey_from_usht_to_certificate() {
     let ics = &mails[1].attachments()[0];
     assert!(ics.2.contains("METHOD:REQUEST"));
 
+    // With a seat in the series the mentor counts as in a series, and is found by that stage.
+    let municipality: Value = app
+        .get(&format!("/admin/municipalities/{asker}"), &coordinator)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(municipality["mentors"]["in_series"], 1, "{municipality}");
+    assert_eq!(municipality["mentors"]["note_submitted"], 0);
+    let in_series: Value = app
+        .get(
+            &format!("/admin/municipalities/{asker}/progress?stage=in_series"),
+            &coordinator,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(in_series["items"].as_array().unwrap().len(), 1);
+
     // The facilitator sees Asker and records three sessions; the certificate follows.
     let participants: Value = app
         .get(
@@ -1382,7 +1402,105 @@ async fn administrators_list_staff_by_role_and_no_one_else_may() {
         )
         .await;
     }
-    for query in ["role=mentor", "role=rektor", ""] {
+    // Without a role: every member of staff, mentors never.
+    let everyone: Value = app.get("/admin/users", &admin).await.json().await.unwrap();
+    let roles: Vec<&str> = everyone
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert!(
+        roles.contains(&"facilitator") && roles.contains(&"admin"),
+        "{roles:?}"
+    );
+    assert!(!roles.contains(&"mentor"), "{roles:?}");
+    for query in ["role=mentor", "role=rektor"] {
+        assert_problem(
+            app.get(&format!("/admin/users?{query}"), &admin).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn administrators_find_one_account_by_its_exact_address_and_no_one_else_may() {
+    let app = spawn_app().await;
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+    let (_, usht) = new_usht(&app, "USHT Vestland").await;
+    let (_, coordinator) = coordinator_of(&app, &usht).await;
+    let mentor = app
+        .create_user(Role::Mentor, "kari.mentor@bergen.kommune.no")
+        .await;
+    let (_, mentor_token) = app.user_with_token(Role::Mentor).await;
+
+    // Any role, mentors too, matched whatever the case of the address.
+    let found: Value = app
+        .get("/admin/users?email=Kari.Mentor@Bergen.kommune.no", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let found = found.as_array().unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["id"], mentor.id.to_string());
+    assert_eq!(found[0]["role"], "mentor");
+    assert!(found[0].get("municipality_id").is_some() && found[0].get("usht_id").is_some());
+
+    // Only the exact address: a part of it, or another role than asked for, finds nobody.
+    for query in [
+        "email=kari.mentor@bergen.kommune",
+        "email=mentor@bergen.kommune.no",
+        "email=kari.mentor@bergen.kommune.no&role=facilitator",
+    ] {
+        let listed: Value = app
+            .get(&format!("/admin/users?{query}"), &admin)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(listed, json!([]), "{query}");
+    }
+    let listed: Value = app
+        .get(
+            "/admin/users?email=kari.mentor@bergen.kommune.no&role=mentor",
+            &admin,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+
+    // An erased account is no longer found.
+    app.sql()
+        .await
+        .execute(
+            "UPDATE users SET erased_at = now() WHERE id = $1",
+            &[&mentor.id],
+        )
+        .await
+        .unwrap();
+    let listed: Value = app
+        .get("/admin/users?email=kari.mentor@bergen.kommune.no", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed, json!([]));
+
+    for token in [&coordinator, &mentor_token] {
+        assert_problem(
+            app.get("/admin/users?email=kari.mentor@bergen.kommune.no", token)
+                .await,
+            403,
+            "forbidden",
+        )
+        .await;
+    }
+    for query in ["email=", "email=not-an-address", "email=a@b.no&name=Kari"] {
         assert_problem(
             app.get(&format!("/admin/users?{query}"), &admin).await,
             422,

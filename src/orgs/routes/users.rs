@@ -1,4 +1,4 @@
-//! HTTP for role changes (`/admin/users/{id}/role`, administrators).
+//! HTTP for staff and role changes (`/admin/users`, `/admin/users/{id}/role`, administrators).
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::auth::{roles, Require, Role};
 use crate::error::{AppResult, Problem};
+use crate::http::fields::EmailAddress;
 use crate::http::json::Json;
 use crate::orgs::service::users as service;
 use crate::AppState;
@@ -126,32 +127,39 @@ pub async fn change_role(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct StaffQuery {
-    /// `facilitator`, `coordinator` or `admin`.
-    pub role: Role,
+    /// `facilitator`, `coordinator` or `admin` (without it, every member of staff); `mentor`
+    /// only together with `email`.
+    pub role: Option<Role>,
+    /// The one account with exactly this address (any role, mentors too), to find the person
+    /// whose role an administrator changes.
+    #[param(value_type = Option<String>, format = Email, max_length = 254)]
+    pub email: Option<EmailAddress>,
 }
 
-/// A member of staff.
+/// An account, with its place: the USHT a coordinator works at, a mentor's municipality.
 #[derive(Serialize, ToSchema)]
 pub struct StaffView {
     pub id: Uuid,
     pub name: String,
     pub email: String,
     pub role: Role,
+    pub usht_id: Option<Uuid>,
+    pub municipality_id: Option<Uuid>,
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "organisations", security(("bearer" = [])),
     params(StaffQuery),
     responses(
-        (status = 200, description = "The accounts with this staff role, by name (at most 500), for instance to choose a series' facilitator", body = [StaffView]),
+        (status = 200, description = "The accounts with this staff role (without `role`, every member of staff), by name (at most 500 per role), for instance to choose a series' facilitator; with `email`, the one account with that address (an empty list if there is none, or if it has another role than `role`)", body = [StaffView]),
         (status = 401, description = "No valid access token", body = Problem),
         (status = 403, description = "Administrators only", body = Problem),
-        (status = 422, description = "`role` is missing, unknown or `mentor`", body = Problem)))]
+        (status = 422, description = "`role` unknown or `mentor` without `email`, or `email` not an address", body = Problem)))]
 pub async fn list_staff(
     state: web::Data<AppState>,
     _caller: Require<roles::Admin>,
     query: web::Query<StaffQuery>,
 ) -> AppResult<HttpResponse> {
-    let staff: Vec<StaffView> = service::staff(&state, query.role)
+    let staff: Vec<StaffView> = service::staff(&state, query.role, query.email.as_deref())
         .await?
         .into_iter()
         .map(|m| StaffView {
@@ -159,6 +167,8 @@ pub async fn list_staff(
             name: m.name,
             email: m.email,
             role: m.role,
+            usht_id: m.usht_id,
+            municipality_id: m.municipality_id,
         })
         .collect();
     Ok(HttpResponse::Ok().json(staff))

@@ -77,14 +77,36 @@ pub async fn change_role(
 pub const STAFF_LIST_LIMIT: i64 = 500;
 
 /// The facilitators, coordinators or administrators, for an administrator choosing one (a
-/// series' facilitator, say). Mentors are listed by the follow-up, by municipality.
-pub async fn staff(state: &AppState, role: Role) -> AppResult<Vec<store::StaffMember>> {
-    if role == Role::Mentor {
-        return Err(AppError::field(
+/// series' facilitator, say); or the one account with an exact address, of any role, so an
+/// administrator can find the person whose role they change. Mentors are otherwise listed by
+/// the follow-up, by municipality. With both, the account must also have the role; with
+/// neither, every member of staff.
+pub async fn staff(
+    state: &AppState,
+    role: Option<Role>,
+    email: Option<&str>,
+) -> AppResult<Vec<store::StaffMember>> {
+    let mut conn = state.pool.get().await?;
+    match (role, email) {
+        (_, Some(email)) => {
+            let found = store::account_with_email(&mut conn, email).await?;
+            Ok(found
+                .into_iter()
+                .filter(|m| role.is_none_or(|r| m.role == r))
+                .collect())
+        }
+        (Some(Role::Mentor), None) => Err(AppError::field(
             "role",
             "must be facilitator, coordinator or admin; mentors are listed by municipality",
-        ));
+        )),
+        (Some(role), None) => store::staff_with_role(&mut conn, role, STAFF_LIST_LIMIT).await,
+        // Every member of staff: the facilitators, then the coordinators, then the admins.
+        (None, None) => {
+            let mut all = Vec::new();
+            for role in [Role::Facilitator, Role::Coordinator, Role::Admin] {
+                all.extend(store::staff_with_role(&mut conn, role, STAFF_LIST_LIMIT).await?);
+            }
+            Ok(all)
+        }
     }
-    let mut conn = state.pool.get().await?;
-    store::staff_with_role(&mut conn, role, STAFF_LIST_LIMIT).await
 }

@@ -48,13 +48,16 @@ pub async fn set_role(
     Ok(changed == 1)
 }
 
-/// A member of staff as an administrator's list shows them.
+/// An account as an administrator's list shows it, with its place: the USHT of a
+/// coordinator, the municipality of a mentor.
 #[derive(Debug, Clone, Queryable)]
 pub struct StaffMember {
     pub id: Uuid,
     pub name: String,
     pub email: String,
     pub role: Role,
+    pub usht_id: Option<Uuid>,
+    pub municipality_id: Option<Uuid>,
 }
 
 /// The accounts with one staff role, by name (at most `limit`; staff are a few dozen).
@@ -71,7 +74,37 @@ pub async fn staff_with_role(
             users::id,
         ))
         .limit(limit)
-        .select((users::id, users::name, users::email, users::role))
+        .select(STAFF_MEMBER)
         .load(conn)
         .await?)
 }
+
+/// The account with this (lower-cased) address, whatever its role, unless erased.
+pub async fn account_with_email(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+) -> Result<Option<StaffMember>, AppError> {
+    Ok(users::table
+        .filter(diesel::dsl::sql::<diesel::sql_types::Text>("lower(users.email)").eq(email))
+        .filter(users::erased_at.is_null())
+        .select(STAFF_MEMBER)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+const STAFF_MEMBER: (
+    users::id,
+    users::name,
+    users::email,
+    users::role,
+    users::usht_id,
+    users::municipality_id,
+) = (
+    users::id,
+    users::name,
+    users::email,
+    users::role,
+    users::usht_id,
+    users::municipality_id,
+);
