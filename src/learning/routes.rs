@@ -32,15 +32,31 @@ fn segment(value: &str) -> AppResult<&str> {
     Ok(value)
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PathQuery {
+    /// Admins only: preview the path of this (draft) revision, every page `available`.
+    pub revision: Option<Uuid>,
+}
+
 #[utoipa::path(get, path = "/api/v1/path", tag = "learning", security(("bearer" = [])),
+    params(PathQuery),
     responses(
         (status = 200, description = "The caller's learning path with statuses and where to resume", body = PathView),
-        (status = 401, description = "No valid access token", body = Problem)))]
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "`forbidden`: a preview by a non-admin", body = Problem),
+        (status = 404, description = "No such revision (preview)", body = Problem)))]
 pub async fn get_path(
     state: web::Data<AppState>,
     caller: Require<roles::Anyone>,
+    query: web::Query<PathQuery>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::path(&state, caller.id).await?))
+    let view = match query.revision {
+        Some(revision) => service::preview_path(&state, &caller.user, revision).await?,
+        None => service::path(&state, caller.id).await?,
+    };
+    Ok(HttpResponse::Ok().json(view))
 }
 
 #[derive(Deserialize, IntoParams)]

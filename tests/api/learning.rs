@@ -525,6 +525,46 @@ async fn drafts_are_previewed_by_admins_only_and_published_atomically() {
         .unwrap()
         .starts_with("Ny versjon: "));
     assert_problem(app.get(&url, &mentor).await, 403, "forbidden").await;
+
+    // The draft's path too: every page open, for admins only.
+    let draft_path: Value = app
+        .get(&format!("/path?revision={draft_id}"), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(draft_path["revision"], draft_id);
+    let first = &draft_path["modules"][0]["pages"][0];
+    assert!(first["title"].as_str().unwrap().starts_with("Ny versjon: "));
+    assert!(draft_path["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["pages"].as_array().unwrap())
+        .all(|p| p["status"] == "available"));
+    assert_problem(
+        app.get(&format!("/path?revision={draft_id}"), &mentor)
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+    assert_problem(
+        app.get(&format!("/path?revision={}", uuid::Uuid::new_v4()), &admin)
+            .await,
+        404,
+        "not_found",
+    )
+    .await;
+    assert_problem(
+        app.get("/path?revision=not-a-uuid", &admin).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    let mentor_path: Value = app.get("/path", &mentor).await.json().await.unwrap();
+    assert_ne!(mentor_path["revision"], draft_id, "drafts are not visible");
+
     let current: Value = app
         .get(&page_path(pages[0].0, &pages[0].1), &mentor)
         .await

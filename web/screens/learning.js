@@ -7,7 +7,7 @@ import { alertBox, badge, confirmButton, go, h, render } from '../ui.js';
 
 const pageHref = (module, slug) => `/modules/${module}/${slug}`;
 
-function hours(minutes) {
+export function hours(minutes) {
   if (minutes < 60) return `ca. ${minutes} minutter`;
   const value = Math.round(minutes / 30) / 2;
   return `ca. ${String(value).replace('.', ',')} timer`;
@@ -63,7 +63,7 @@ export async function pathScreen(user) {
 }
 
 /** What a module teaches, folded: knowledge, skills and general competence. */
-function outcomes(list) {
+export function outcomes(list) {
   const kinds = [['knowledge', 'Kunnskap'], ['skills', 'Ferdigheter'], ['general_competence', 'Generell kompetanse']]
     .filter(([key]) => list?.[key]?.length);
   if (!kinds.length) return null;
@@ -151,6 +151,35 @@ function reflectionBlock(block, module, slug, answer) {
     h('p', { class: 'hint' }, 'Svarene dine er private og lagres mens du skriver.'));
 }
 
+/**
+ * A page's body as a mentor sees it: the server's sanitised HTML with its films and exercises
+ * in place, and each reflection question made by `reflection(block)`.
+ */
+export function pageContent(page, reflection) {
+  const body = h('div', { class: 'content' });
+  body.innerHTML = page.html; // sanitised by the server when the content was published
+  // Wide tables scroll sideways on a phone, in a region the keyboard can reach.
+  for (const table of body.querySelectorAll('table')) {
+    const wrap = h('div', { class: 'table-wrap', role: 'region', tabindex: '0', 'aria-label': 'Tabell (kan rulles sidelengs)' });
+    table.replaceWith(wrap);
+    wrap.append(table);
+  }
+  const blocks = new Map(page.blocks.map((b) => [`${b.type}:${b.id}`, b]));
+  for (const slot of body.querySelectorAll('.block[data-block-type]')) {
+    const block = blocks.get(`${slot.dataset.blockType}:${slot.dataset.blockId}`);
+    if (!block) continue;
+    if (block.type === 'film') slot.replaceWith(filmBlock(block));
+    else if (block.type === 'reflection') slot.replaceWith(reflection(block));
+    else if (block.type === 'exercise') {
+      const box = h('aside', { class: 'exercise', 'aria-label': 'Øvelse' },
+        h('p', { class: 'kicker' }, `Øvelse · ${hours(block.estimated_minutes || 10)}`));
+      box.insertAdjacentHTML('beforeend', block.html);
+      slot.replaceWith(box);
+    }
+  }
+  return body;
+}
+
 export async function pageScreen(module, slug) {
   let page;
   let answers;
@@ -170,27 +199,7 @@ export async function pageScreen(module, slug) {
     throw error;
   }
   const mine = new Map(answers.filter((a) => a.module === module && a.page_slug === slug).map((a) => [a.question_id, a]));
-  const body = h('div', { class: 'content' });
-  body.innerHTML = page.html; // sanitised by the server when the content was published
-  // Wide tables scroll sideways on a phone, in a region the keyboard can reach.
-  for (const table of body.querySelectorAll('table')) {
-    const wrap = h('div', { class: 'table-wrap', role: 'region', tabindex: '0', 'aria-label': 'Tabell (kan rulles sidelengs)' });
-    table.replaceWith(wrap);
-    wrap.append(table);
-  }
-  const blocks = new Map(page.blocks.map((b) => [`${b.type}:${b.id}`, b]));
-  for (const slot of body.querySelectorAll('.block[data-block-type]')) {
-    const block = blocks.get(`${slot.dataset.blockType}:${slot.dataset.blockId}`);
-    if (!block) continue;
-    if (block.type === 'film') slot.replaceWith(filmBlock(block));
-    else if (block.type === 'reflection') slot.replaceWith(reflectionBlock(block, module, slug, mine.get(block.id)));
-    else if (block.type === 'exercise') {
-      const box = h('aside', { class: 'exercise', 'aria-label': 'Øvelse' },
-        h('p', { class: 'kicker' }, `Øvelse · ${hours(block.estimated_minutes || 10)}`));
-      box.insertAdjacentHTML('beforeend', block.html);
-      slot.replaceWith(box);
-    }
-  }
+  const body = pageContent(page, (block) => reflectionBlock(block, module, slug, mine.get(block.id)));
 
   const footer = h('div', { class: 'page-footer' });
   const next = page.next ? pageHref(page.next.module, page.next.slug) : '/path';
