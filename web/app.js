@@ -115,7 +115,22 @@ function menu(user) {
   nav.hidden = false;
 }
 
+// Staff screens wait for several answers before they draw, so a screen left behind can finish
+// after the one the user went on to. When that happens after the newest one is shown, the
+// newest is drawn again.
+let navigation = 0;
+let shown = 0;
 async function route() {
+  const mine = ++navigation;
+  try {
+    await routeTo();
+  } finally {
+    if (mine === navigation) shown = mine;
+    else if (shown === navigation) route();
+  }
+}
+
+async function routeTo() {
   const path = location.pathname;
   const query = new URLSearchParams(location.search);
   for (const [pattern, screen, open] of ROUTES) {

@@ -83,6 +83,7 @@ const FIELD = {
   token: 'Lenken',
   body: 'Teksten',
   text: 'Svaret',
+  number: 'Kommunenummeret',
 };
 
 /** A bokmål sentence for what went wrong, for a screen or a form. */
@@ -121,7 +122,7 @@ export function explain(error) {
         return 'Passordet må ha 12–128 tegn og ikke være et vanlig eller lett gjettbart passord. Prøv gjerne en setning du husker.';
       }
       if (errors.some((e) => e.field === 'token')) return 'Lenken er ugyldig eller utløpt.';
-      const fields = errors.map((e) => FIELD[e.field] || e.field);
+      const fields = errors.map((e) => FIELD[e.field]).filter(Boolean);
       return fields.length ? `Sjekk feltene: ${fields.join(', ')}.` : 'Noe av det du fylte inn, er ikke gyldig.';
     }
     default:

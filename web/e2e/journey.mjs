@@ -39,6 +39,11 @@ async function signIn(page) {
 await walk(base, 'journey', async () => {
   step('the first screen loads under 100 KB transferred');
   const phone = await newPage(PHONE, 'phone');
+  // Staff screens are modules of their own: a mentor's phone never fetches them.
+  const staffModules = [];
+  phone.on('request', (request) => {
+    if (request.url().includes('/screens/staff/')) staffModules.push(request.url());
+  });
   const transferred = [];
   const onResponse = async (response) => {
     const sizes = await response.request().sizes().catch(() => null);
@@ -256,6 +261,8 @@ await walk(base, 'journey', async () => {
   await (await menu(phone, 'Kursbevis')).click();
   await phone.getByText('Du får kursbevis når').waitFor();
   await checkLayout(phone, 'certificate');
+
+  check(staffModules.length === 0, `a mentor's phone fetched staff screens: ${staffModules.join(', ')}`);
 
   step('sign out');
   await (await menu(phone, 'Logg ut', 'button')).click();

@@ -16,8 +16,11 @@ if (!document.querySelector(`link[href="${stylesheet}"]`)) {
 /** The list inside an answer: a bare array, or a page's `items`. */
 export const items = (answer) => (Array.isArray(answer) ? answer : answer?.items || []);
 
-/** Every item of a paginated list, following `next_cursor` (at most `pages` pages). */
-export async function allPages(path, pages = 20) {
+/**
+ * Every item of a paginated list, following `next_cursor` (at most `pages` pages: 10,000
+ * items, more than a USHT has mentors or a municipality invitations).
+ */
+export async function allPages(path, pages = 100) {
   const all = [];
   let cursor = null;
   for (let i = 0; i < pages; i += 1) {
@@ -52,18 +55,34 @@ export const label = (kind, value) => LABELS[kind]?.[value] || value || '–';
 
 /**
  * A table in a scrollable region: its first column is the row's header and stays in place
- * when the rest scrolls sideways on a phone. `columns` are `[key, heading]`, `cell(key, row)`
+ * when the rest scrolls sideways on a phone (unless `sticky` is false: a wide first column
+ * would cover the rest). `columns` are `[key, heading]`, `cell(key, row)`
  * gives a cell's content (text or an element).
  */
-export function dataTable({ id, caption, columns, rows, cell = (key, row) => row[key] ?? '–' }) {
+export function dataTable({ id, caption, columns, rows, cell = (key, row) => row[key] ?? '–', sticky = true }) {
   const captionId = `${id}-caption`;
-  return h('div', { class: 'table-wrap sticky-first', role: 'region', 'aria-labelledby': captionId, tabindex: '0' },
+  return h('div', { class: sticky ? 'table-wrap sticky-first' : 'table-wrap', role: 'region', 'aria-labelledby': captionId, tabindex: '0' },
     h('table', { id },
       h('caption', { id: captionId }, caption),
       h('thead', {}, h('tr', {}, columns.map(([, heading]) => h('th', { scope: 'col' }, heading)))),
       h('tbody', {}, rows.map((row) => h('tr', {}, columns.map(([key], i) => (i === 0
         ? h('th', { scope: 'row' }, cell(key, row))
         : h('td', {}, cell(key, row)))))))));
+}
+
+/**
+ * A select that changes the whole screen: it acts on its "Vis" button, not on every change,
+ * since arrowing through a closed select fires a change at each step (WCAG 3.2.2).
+ */
+export function choice({ id, label: text, select, onChoose }) {
+  const form = h('form', { class: 'choice', novalidate: true },
+    h('div', { class: 'field' }, h('label', { for: id }, text), select),
+    h('button', { type: 'submit', class: 'secondary' }, 'Vis'));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    onChoose(select.value);
+  });
+  return form;
 }
 
 /**
@@ -76,7 +95,26 @@ export async function ushtChoice(user, query, onChange) {
   const ushts = items(await api('/admin/ushts'));
   const chosen = ushts.find((u) => u.id === query.get('usht')) || ushts[0] || null;
   if (!ushts.length) return { usht: null, picker: h('p', { class: 'muted' }, 'Det finnes ingen USHT-er ennå.') };
-  const select = h('select', { id: 'usht', onchange: () => onChange(select.value) },
+  const select = h('select', { id: 'usht' },
     ushts.map((u) => h('option', { value: u.id, selected: u.id === chosen.id }, u.name)));
-  return { usht: chosen, picker: h('div', { class: 'field' }, h('label', { for: 'usht' }, 'USHT'), select) };
+  return { usht: chosen, picker: choice({ id: 'usht', label: 'USHT', select, onChoose: onChange }) };
+}
+
+/**
+ * Whose municipalities a coordinator screen shows: a coordinator's own USHT (the server scopes
+ * to it), or for an administrator the USHT chosen in the picker. `filter(prefix)` is the query
+ * for the API (`?usht_id=` or nothing), `keep`/`also` carry the choice into the client's links.
+ */
+export async function scopeOf(query, onChange) {
+  const user = await api('/me');
+  const { usht, picker } = await ushtChoice(user, query, onChange);
+  const id = usht?.id;
+  return {
+    usht,
+    picker,
+    filter: (prefix) => (id ? `${prefix}usht_id=${id}` : ''),
+    keep: id ? `?usht=${id}` : '',
+    also: id ? `&usht=${id}` : '',
+    name: usht?.name || user.usht?.name || '',
+  };
 }

@@ -1,3 +1,265 @@
-import { render } from '../../ui.js';
-import './common.js';
-export async function progressScreen() { render('progressScreen'); }
+// The follow-up of mentors: who is where (status only, never answers or note text), filtered
+// by municipality, stage and inactivity, searched by name and sorted; the report as CSV; and
+// reminders to the inactive, with what a reminder would do shown first.
+
+import { api, download } from '../../api.js';
+import { alertBox, explain, go, h, render } from '../../ui.js';
+import { allPages, dataTable, label, scopeOf } from './common.js';
+
+const shortDate = new Intl.DateTimeFormat('nb-NO', { timeZone: 'Europe/Oslo', dateStyle: 'short' });
+
+const STAGE_FILTER = [
+  ['', 'Alle trinn'],
+  ['not_started', 'Ikke startet'],
+  ['in_progress', 'Påbegynt'],
+  ['path_completed', 'Læringssti fullført'],
+  ['note_submitted', 'Notat sendt inn'],
+  ['in_series', 'I webinarserie'],
+  ['completed', 'Fullført'],
+];
+
+const COLUMNS = [
+  ['name', 'Navn'],
+  ['municipality', 'Kommune'],
+  ['workplace', 'Arbeidssted'],
+  ['modules_done', 'Moduler'],
+  ['note_status', 'Notat'],
+  ['webinar_status', 'Webinar'],
+  ['programme_completed', 'Kursbevis'],
+  ['last_active_at', 'Sist aktiv'],
+];
+
+// What each column sorts by; people never active come last when sorting by activity.
+const SORT_KEY = {
+  name: (m) => m.name.toLowerCase(),
+  municipality: (m) => m.municipality.name,
+  workplace: (m) => (m.workplace || '').toLowerCase(),
+  modules_done: (m) => m.modules_done,
+  note_status: (m) => ['none', 'draft', 'submitted'].indexOf(m.note_status),
+  webinar_status: (m) => ['none', 'waitlisted', 'confirmed', 'completed'].indexOf(m.webinar_status),
+  programme_completed: (m) => (m.programme_completed ? 1 : 0),
+  last_active_at: (m) => (m.last_active_at ? Date.parse(m.last_active_at) : -Infinity),
+};
+
+function cell(key, mentor) {
+  switch (key) {
+    case 'name':
+      return h('span', { class: 'person' }, mentor.name, h('span', { class: 'muted email' }, mentor.email));
+    case 'municipality':
+      return mentor.municipality.name;
+    case 'modules_done':
+      return `${mentor.modules_done} av ${mentor.modules_total}`;
+    case 'programme_completed':
+      return mentor.programme_completed ? 'Ja' : 'Nei';
+    case 'last_active_at':
+      return mentor.last_active_at ? shortDate.format(new Date(mentor.last_active_at)) : 'Aldri';
+    case 'workplace':
+      return mentor.workplace || '–';
+    default:
+      return label(key, mentor[key]);
+  }
+}
+
+export async function progressScreen(query) {
+  const scope = await scopeOf(query, (usht) => go(`/coordinator/progress?usht=${usht}`));
+  const me = await api('/me');
+  const municipalities = await allPages(`/admin/municipalities${scope.filter('?')}`);
+  const ushtId = scope.usht?.id || me.usht?.id;
+  if (!municipalities.length) {
+    render('Fremdrift', scope.picker, h('p', {}, 'Ingen kommuner er meldt inn ennå.'),
+      h('p', {}, h('a', { href: `/coordinator/municipalities${scope.keep}` }, 'Meld inn en kommune')));
+    return;
+  }
+
+  const place = h('select', { id: 'filter-municipality' },
+    ushtId && h('option', { value: '' }, 'Alle kommuner'),
+    municipalities.map((m) => h('option', { value: m.id, selected: m.id === query.get('municipality') }, `${m.name} (${m.number})`)));
+  const stage = h('select', { id: 'filter-stage' },
+    STAGE_FILTER.map(([value, text]) => h('option', { value, selected: value === (query.get('stage') || '') }, text)));
+  const inactive = h('input', {
+    id: 'filter-inactive', type: 'number', min: '1', max: '3650', inputmode: 'numeric',
+    value: query.get('inactive_days') || '', 'aria-describedby': 'filter-inactive-hint',
+  });
+  const search = h('input', { id: 'filter-search', type: 'search', autocomplete: 'off', value: query.get('q') || '' });
+  const area = h('div');
+  const summary = h('p', { class: 'muted', 'aria-live': 'polite' });
+  let mentors = [];
+  let sort = { key: 'last_active_at', descending: true };
+
+  // The choices live in the address, so a reload or a shared link shows the same list.
+  function remember() {
+    const kept = new URLSearchParams();
+    if (scope.usht) kept.set('usht', scope.usht.id);
+    if (place.value) kept.set('municipality', place.value);
+    if (stage.value) kept.set('stage', stage.value);
+    if (inactive.value) kept.set('inactive_days', inactive.value);
+    if (search.value.trim()) kept.set('q', search.value.trim());
+    const text = kept.toString();
+    history.replaceState(null, '', `/coordinator/progress${text ? `?${text}` : ''}`);
+  }
+
+  function draw() {
+    const words = search.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+    const shown = mentors.filter((m) => words.every((w) => m.name.toLowerCase().includes(w)));
+    const by = SORT_KEY[sort.key];
+    shown.sort((a, b) => {
+      const [x, y] = [by(a), by(b)];
+      // Equal values keep alphabetical order whichever way the column is sorted.
+      if (x === y) return a.name.localeCompare(b.name, 'nb');
+      // Words in Norwegian order (æ, ø, å last), numbers and dates by value.
+      const order = typeof x === 'string' ? x.localeCompare(y, 'nb') : (x < y ? -1 : 1);
+      return sort.descending ? -order : order;
+    });
+    summary.textContent = shown.length === mentors.length
+      ? `${mentors.length} ${mentors.length === 1 ? 'mentor' : 'mentorer'}.`
+      : `${shown.length} av ${mentors.length} mentorer passer søket.`;
+    if (!shown.length) {
+      area.replaceChildren(h('p', { class: 'muted' }, mentors.length ? 'Ingen passer søket.' : 'Ingen mentorer passer filtrene.'));
+      return;
+    }
+    const table = dataTable({ id: 'progress', caption: 'Mentorenes fremdrift', columns: COLUMNS, rows: shown, cell });
+    // Each heading sorts by its column; a second press turns the order around.
+    table.querySelectorAll('thead th').forEach((th, i) => {
+      const [key, heading] = COLUMNS[i];
+      const active = sort.key === key;
+      if (active) th.setAttribute('aria-sort', sort.descending ? 'descending' : 'ascending');
+      th.replaceChildren(h('button', {
+        type: 'button', class: 'sort', onclick: () => {
+          sort = { key, descending: active ? !sort.descending : key === 'last_active_at' };
+          draw();
+          area.querySelector(`thead th:nth-child(${i + 1}) button`)?.focus();
+        },
+      }, heading, active ? (sort.descending ? ' ↓' : ' ↑') : ''));
+    });
+    area.replaceChildren(table);
+  }
+
+  // Filters change faster than answers come: only the newest request's answer is shown.
+  let latest = 0;
+  async function load() {
+    const asked = ++latest;
+    remember();
+    const filters = new URLSearchParams();
+    if (stage.value) filters.set('stage', stage.value);
+    const days = Number(inactive.value);
+    if (inactive.value && (!Number.isInteger(days) || days < 1 || days > 3650)) {
+      area.replaceChildren(alertBox('Antall dager må være et helt tall fra 1 til 3650.'));
+      return;
+    }
+    if (days) filters.set('inactive_days', String(days));
+    const path = place.value ? `/admin/municipalities/${place.value}/progress` : `/admin/ushts/${ushtId}/progress`;
+    try {
+      const answer = await allPages(`${path}?${filters}`);
+      if (asked !== latest) return;
+      mentors = answer;
+      draw();
+    } catch (error) {
+      if (asked === latest) area.replaceChildren(alertBox(explain(error)));
+    }
+    showNudge();
+  }
+
+  // Reminders go to one municipality's inactive mentors at a time.
+  const nudgeArea = h('div', { 'aria-live': 'polite' });
+  const nudgeDays = h('input', { id: 'nudge-days', type: 'number', min: '1', max: '3650', value: '14', inputmode: 'numeric' });
+  let nudgeAsked = 0;
+  async function showNudge(done) {
+    const asked = ++nudgeAsked;
+    const id = place.value;
+    nudgeArea.replaceChildren();
+    if (done) {
+      nudgeArea.append(done);
+      done.setAttribute('tabindex', '-1');
+      done.focus();
+    }
+    if (!id) {
+      nudgeArea.append(h('p', { class: 'muted' }, 'Velg en kommune over for å sende påminnelser.'));
+      return;
+    }
+    const days = Number(nudgeDays.value);
+    if (!Number.isInteger(days) || days < 1 || days > 3650) {
+      nudgeArea.append(alertBox('Antall dager må være et helt tall fra 1 til 3650.'));
+      return;
+    }
+    try {
+      const preview = await api(`/admin/municipalities/${id}/nudges?inactive_days=${days}`);
+      if (asked !== nudgeAsked) return;
+      const name = municipalities.find((m) => m.id === id).name;
+      nudgeArea.append(
+        h('p', {}, preview.would_nudge
+          ? `${preview.would_nudge} ${preview.would_nudge === 1 ? 'mentor' : 'mentorer'} i ${name} får en påminnelse nå.`
+          : `Ingen i ${name} får en påminnelse nå.`,
+        preview.recently_nudged
+          ? ` ${preview.recently_nudged} fikk en påminnelse den siste uka og får ikke en til.`
+          : ''),
+        preview.would_nudge > 0 && h('button', {
+          type: 'button', class: 'primary', onclick: async (event) => {
+            event.target.disabled = true;
+            try {
+              const sent = await api(`/admin/municipalities/${id}/nudges`, { method: 'POST', body: { inactive_days: days } });
+              await showNudge(alertBox(`Påminnelse sendt til ${sent.nudged} ${sent.nudged === 1 ? 'mentor' : 'mentorer'}.`, 'success'));
+            } catch (error) {
+              event.target.disabled = false;
+              nudgeArea.append(alertBox(explain(error)));
+            }
+          },
+        }, `Send påminnelse til ${preview.would_nudge}`));
+    } catch (error) {
+      if (asked === nudgeAsked) nudgeArea.append(alertBox(explain(error)));
+    }
+  }
+
+  const labels = h('select', { id: 'csv-labels' },
+    h('option', { value: 'norwegian' }, 'Norske overskrifter og norsk tid (for Excel)'),
+    h('option', { value: 'codes' }, 'Koder og UTC (for andre programmer)'));
+  const csvError = h('div');
+  const csvButton = h('button', {
+    type: 'button', class: 'secondary', onclick: async () => {
+      csvError.replaceChildren();
+      // One press, one report: each download is logged in every listed mentor's access log.
+      csvButton.disabled = true;
+      const report = new URLSearchParams({ delimiter: 'semicolon', labels: labels.value });
+      const chosen = municipalities.find((m) => m.id === place.value);
+      if (chosen) report.set('municipality_id', chosen.id);
+      else if (ushtId) report.set('usht_id', ushtId);
+      try {
+        await download(`/admin/reports/progress.csv?${report}`, `fremdrift-${chosen ? chosen.number : 'alle'}.csv`);
+      } catch (error) {
+        csvError.append(alertBox(explain(error)));
+      } finally {
+        csvButton.disabled = false;
+      }
+    },
+  }, 'Last ned som CSV');
+
+  for (const control of [place, stage]) control.addEventListener('change', load);
+  inactive.addEventListener('change', load);
+  search.addEventListener('input', () => {
+    remember();
+    draw();
+  });
+  nudgeDays.addEventListener('change', () => showNudge());
+
+  render('Fremdrift',
+    scope.picker,
+    h('p', { class: 'lead' }, 'Hvor langt mentorene har kommet. Svar og notater er private og vises ikke.'),
+    h('div', { class: 'filters', role: 'group', 'aria-label': 'Filtre' },
+      h('div', { class: 'field' }, h('label', { for: 'filter-municipality' }, 'Kommune'), place),
+      h('div', { class: 'field' }, h('label', { for: 'filter-stage' }, 'Trinn'), stage),
+      h('div', { class: 'field' },
+        h('label', { for: 'filter-inactive' }, 'Inaktiv i minst'),
+        h('p', { class: 'hint', id: 'filter-inactive-hint' }, 'Antall dager; tomt viser alle.'),
+        inactive),
+      h('div', { class: 'field' }, h('label', { for: 'filter-search' }, 'Søk på navn'), search)),
+    summary,
+    area,
+    h('section', { 'aria-labelledby': 'csv-heading' },
+      h('h2', { id: 'csv-heading' }, 'Rapport'),
+      h('div', { class: 'field' }, h('label', { for: 'csv-labels' }, 'Format'), labels),
+      csvButton, csvError),
+    h('section', { 'aria-labelledby': 'nudge-heading' },
+      h('h2', { id: 'nudge-heading' }, 'Påminnelse til inaktive'),
+      h('div', { class: 'field' }, h('label', { for: 'nudge-days' }, 'Inaktiv i minst (dager)'), nudgeDays),
+      nudgeArea));
+  await load();
+}
