@@ -29,6 +29,8 @@ pub fn routes(api: &mut Api) {
     api.route(__path_participants, participants);
     api.route(__path_participant_note, participant_note);
     api.route(__path_attendance, attendance);
+    api.route(__path_all_series, all_series);
+    api.route(__path_one_series, one_series);
     api.route(__path_create_series, create_series);
     api.route(__path_update_series, update_series);
     api.route(__path_cancel_series, cancel_series);
@@ -187,6 +189,33 @@ pub async fn attendance(
     let (series, number) = path.into_inner();
     Ok(HttpResponse::Ok()
         .json(facilitation::record_attendance(&state, &caller.user, series, number, &body).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/webinar-series", tag = "webinars", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every series (upcoming, running, finished and cancelled; the newest 200), the latest first session first, with seats, waitlist length and sessions with their links", body = [SeriesView]),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Not an admin", body = Problem)))]
+pub async fn all_series(
+    state: web::Data<AppState>,
+    caller: Require<roles::Admin>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(views::all_series(&state, &caller.user).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/webinar-series/{id}", tag = "webinars", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Series id")),
+    responses(
+        (status = 200, description = "The series, whatever its state, with sessions and their links", body = SeriesView),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 404, description = "No such series", body = Problem)))]
+pub async fn one_series(
+    state: web::Data<AppState>,
+    caller: Require<roles::Admin>,
+    id: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(views::one_series(&state, &caller.user, *id).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/webinar-series", tag = "webinars", security(("bearer" = [])),

@@ -165,6 +165,23 @@ pub async fn upcoming(state: &AppState, caller: &AuthUser) -> AppResult<Vec<Seri
     series_views(&mut conn, caller, list, now).await
 }
 
+/// Every series, cancelled and finished ones too, as an admin looks after them: the latest
+/// first session first, so those still to come lead the list (the newest 200 series).
+pub async fn all_series(state: &AppState, caller: &AuthUser) -> AppResult<Vec<SeriesView>> {
+    let now = state.clock.now();
+    let mut conn = state.pool.get().await?;
+    let mut list = store::series_led_by(&mut conn, None).await?;
+    list.sort_by_key(|s| std::cmp::Reverse(s.first_start()));
+    series_views(&mut conn, caller, list, now).await
+}
+
+/// One series as an admin looks after it, whatever its state.
+pub async fn one_series(state: &AppState, caller: &AuthUser, id: Uuid) -> AppResult<SeriesView> {
+    let now = state.clock.now();
+    let mut conn = state.pool.get().await?;
+    series_view(&mut conn, caller, id, now).await
+}
+
 // ---- the mentor's own webinars --------------------------------------------------------------
 
 #[derive(Serialize, ToSchema)]

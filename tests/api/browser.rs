@@ -263,6 +263,32 @@ async fn an_administrator_looks_after_ushts_and_users_in_a_real_browser() {
 async fn an_administrator_schedules_webinar_series_in_a_real_browser() {
     let (app, demo) = demo_app().await;
     run_walk("series", &app.address, &[&demo.admin, &demo.password], &[]).await;
+    // The walk moved the running series' last session: its participants hear of it by email.
+    let participant: String = app
+        .sql()
+        .await
+        .query_one(
+            "SELECT u.email FROM webinar_registrations r JOIN users u ON u.id = r.user_id \
+             JOIN webinar_series s ON s.id = r.series_id \
+             WHERE s.title = 'Refleksjonsgruppe vinter' AND r.status = 'confirmed' LIMIT 1",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !app
+        .mail
+        .to(&participant)
+        .iter()
+        .any(|mail| mail.subject().starts_with("Endring"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{participant} got no updated invitation"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]

@@ -552,6 +552,68 @@ async fn series_are_validated_changed_and_cancelled_with_calendar_updates() {
 }
 
 #[tokio::test]
+async fn admins_see_every_series_whatever_its_state_and_no_one_else_does() {
+    let app = spawn_app().await;
+    let (admin, _, facilitator, upcoming) = new_series(&app, 5).await;
+    let (_, _, _, finished) = new_series(&app, 5).await;
+    let (_, _, _, cancelled) = new_series(&app, 5).await;
+    let id = |series: &Value| Uuid::parse_str(series["id"].as_str().unwrap()).unwrap();
+    // A series held long ago: the mentors' list no longer shows it, the admins' still does.
+    app.sql()
+        .await
+        .execute(
+            "UPDATE webinar_sessions SET starts_at = starts_at - interval '200 days' WHERE series_id = $1",
+            &[&id(&finished)],
+        )
+        .await
+        .unwrap();
+    let path = format!("/admin/webinar-series/{}", id(&cancelled));
+    assert_eq!(app.delete(&path, &admin).await.status(), 204);
+
+    let response = app.get("/admin/webinar-series", &admin).await;
+    assert_eq!(response.status(), 200);
+    let all: Vec<Value> = response.json().await.unwrap();
+    let listed: Vec<&str> = all.iter().map(|s| s["id"].as_str().unwrap()).collect();
+    for series in [&upcoming, &finished, &cancelled] {
+        assert!(
+            listed.contains(&series["id"].as_str().unwrap()),
+            "{listed:?}"
+        );
+    }
+    // The one held long ago comes last; links are there for the admin.
+    assert_eq!(listed.last(), finished["id"].as_str().as_ref());
+    let shown = all.iter().find(|s| s["id"] == cancelled["id"]).unwrap();
+    assert_eq!(shown["cancelled"], true);
+    assert_eq!(
+        shown["sessions"][0]["join_url"],
+        "https://meet.example.no/a"
+    );
+
+    let one: Value = app.get(&path, &admin).await.json().await.unwrap();
+    assert_eq!(one["id"], cancelled["id"]);
+    assert_eq!(one["cancelled"], true);
+    assert_eq!(one["sessions"].as_array().unwrap().len(), 3);
+
+    for missing in [
+        format!("/admin/webinar-series/{}", Uuid::new_v4()),
+        "/admin/webinar-series/not-a-series".to_owned(),
+    ] {
+        assert_problem(app.get(&missing, &admin).await, 404, "not_found").await;
+    }
+    let (_, mentor) = app.user_with_token(Role::Mentor).await;
+    let (_, coordinator) = app.user_with_token(Role::Coordinator).await;
+    for token in [&mentor, &coordinator, &facilitator] {
+        assert_problem(
+            app.get("/admin/webinar-series", token).await,
+            403,
+            "forbidden",
+        )
+        .await;
+        assert_problem(app.get(&path, token).await, 403, "forbidden").await;
+    }
+}
+
+#[tokio::test]
 async fn facilitators_see_only_their_series_and_note_reads_are_logged() {
     let app = spawn_app().await;
     let (_, _, facilitator, series) = new_series(&app, 5).await;
