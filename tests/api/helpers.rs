@@ -639,6 +639,23 @@ impl TestApp {
         self.db.client().await
     }
 
+    /// Waits until a count query answers `expected` (10 s at most): for what a worker does just
+    /// after a mail has reached the catcher, such as marking it sent.
+    pub async fn wait_for_count(&self, query: &str, expected: i64) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let now = self.count(query, &[]).await;
+            if now == expected {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{query} answered {now}, expected {expected}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// The one number a query answers (`SELECT count(*) …`).
     pub async fn count(
         &self,

@@ -203,7 +203,13 @@ async fn one_time_links_are_sealed_in_the_outbox_dropped_once_sent_and_never_exp
     assert_eq!((reset.len(), invitation.len()), (43, 43));
 
     // Nothing stored holds either link: the bodies name a placeholder, and the sealed token
-    // went when the mail did.
+    // went when the mail did (the worker marks a mail sent just after the catcher has it).
+    app.wait_for_count(
+        "SELECT count(*) FROM mail_outbox WHERE template IN ('password_reset', \
+         'coordinator_invitation') AND secret_ciphertext IS NULL",
+        2,
+    )
+    .await;
     let dump = app.dump();
     for token in [&reset, &invitation] {
         assert!(
