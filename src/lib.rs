@@ -316,6 +316,14 @@ pub fn api() -> http::api::Api {
     api
 }
 
+/// Whether a request comes from a browser opening a page (not a script, an image or a program).
+fn wants_html(req: &actix_web::HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"))
+}
+
 fn routes(cfg: &mut web::ServiceConfig) {
     api().register(cfg);
     cfg.service(web::resource("/docs").route(web::get().to(|| async {
@@ -329,6 +337,18 @@ fn routes(cfg: &mut web::ServiceConfig) {
         // The client's own paths (links in emails, reloads) get the client; all else is 404.
         if req.method() == actix_web::http::Method::GET && client::is_screen(req.path()) {
             return client::index(req).await;
+        }
+        // A person who mistypes an address gets the client's own "not found" page in bokmål
+        // (still a 404); programs, and anything under /api/, get the problem JSON.
+        if req.method() == actix_web::http::Method::GET
+            && !req.path().starts_with("/api/")
+            && wants_html(&req)
+        {
+            let mut response = client::index(req).await;
+            if response.status().is_success() {
+                *response.status_mut() = actix_web::http::StatusCode::NOT_FOUND;
+            }
+            return response;
         }
         problem_response(
             actix_web::http::StatusCode::NOT_FOUND,

@@ -52,6 +52,7 @@ const ROUTES = [
   [/^\/note$/, () => noteScreen()],
   [/^\/webinars$/, () => webinarsScreen()],
   [/^\/certificate$/, () => certificateScreen()],
+  [/^\/certificate\/([A-Za-z0-9-]{1,40})$/, (q, code) => auth.verifyCertificate(code), true],
   [/^\/coordinator$/, staff('coordinator', 'overviewScreen')],
   [/^\/coordinator\/municipalities$/, staff('coordinator', 'municipalitiesScreen')],
   [/^\/coordinator\/invitations$/, staff('invitations', 'invitationsScreen')],

@@ -32,6 +32,15 @@ export function go(url, { replace = false } = {}) {
 }
 
 let firstScreen = true;
+let welcome = null;
+
+/**
+ * A confirmation for the next screen drawn (after a navigation), shown under its heading: "the
+ * account is ready" belongs on the start page the person lands on, not on the form they left.
+ */
+export function showOnNextScreen(text) {
+  welcome = text;
+}
 
 /**
  * Replaces the main area with a screen titled `title`. After a navigation inside the client,
@@ -42,7 +51,9 @@ export function render(title, ...children) {
   document.title = `${title} – Mentoropplæring`;
   const main = document.getElementById('main');
   const heading = h('h1', { tabindex: '-1' }, title);
-  main.replaceChildren(heading, ...children.flat().filter(Boolean));
+  const message = welcome && alertBox(welcome, 'success');
+  welcome = null;
+  main.replaceChildren(...[heading, message, ...children.flat()].filter(Boolean));
   if (!firstScreen) heading.focus({ preventScroll: true });
   firstScreen = false;
   window.scrollTo({ top: 0, behavior: 'instant' });
@@ -73,6 +84,17 @@ export const STATUS = {
   not_registered: 'Ikke påmeldt',
   attended: 'Deltatt',
 };
+
+// A session's "Bli med" link shows from this long before it starts until it ends: early enough
+// to test sound and picture, late enough to be the session about to happen.
+export const JOIN_OPENS_MINUTES = 30;
+
+/** A session one can join now (or very soon): not cancelled, with a link, near in time. */
+export function joinable(session, now = Date.now()) {
+  return Boolean(session.join_url) && !session.cancelled
+    && now >= Date.parse(session.starts_at) - JOIN_OPENS_MINUTES * 60000
+    && now < Date.parse(session.ends_at);
+}
 
 export const badge = (status) => h('span', { class: `badge badge-${status}` }, STATUS[status] || status);
 
@@ -142,22 +164,75 @@ export function field({ id, label, type = 'text', hint, ...attributes }) {
     h('input', { id, name: id, type, 'aria-describedby': hintId, ...attributes }));
 }
 
+const DATE_TYPES = ['date', 'datetime-local', 'month', 'week', 'time'];
+
+/** A bound of a field (`min`, `max`) as a person reads it. */
+function bound(input, value) {
+  if (input.type === 'date') return formatDate(`${value}T12:00:00Z`);
+  if (input.type === 'datetime-local') return formatDateTime(new Date(value).toISOString());
+  return value;
+}
+
+/**
+ * Why a field is not valid, in bokmål, or null when it is. Browsers write their own messages in
+ * the language of their menus (often English) and word them for a bubble, so the client never
+ * shows `validationMessage`; it reads the `validity` flags and words each one itself. `label` is
+ * the field's name as its label says it.
+ */
+export function validationMessage(input, label = input.labels?.[0]?.textContent?.trim() || input.getAttribute('aria-label') || 'Feltet') {
+  if (!input.willValidate) return null;
+  const v = input.validity;
+  const name = `«${label}»`;
+  const length = input.value?.length ?? 0;
+  // A browser checks minlength and maxlength only after typing, not for a value set by a script
+  // (a password manager, a restored draft), so the length is checked here too.
+  const tooShort = v.tooShort || (input.minLength > 0 && length > 0 && length < input.minLength);
+  const tooLong = v.tooLong || (input.maxLength >= 0 && length > input.maxLength);
+  if (v.valueMissing) {
+    if (input.type === 'checkbox') return `Kryss av for ${name}.`;
+    if (input.type === 'radio' || input.tagName === 'SELECT') return `Velg et svar for ${name}.`;
+    if (input.type === 'file') return `Velg en fil for ${name}.`;
+    return `${name} må fylles ut.`;
+  }
+  if (v.badInput) return DATE_TYPES.includes(input.type) ? `${name} er ikke en gyldig dato eller tid.` : `${name} må være et tall.`;
+  if (v.typeMismatch) {
+    if (input.type === 'email') return `${name} må være en e-postadresse, for eksempel navn@kommune.no.`;
+    if (input.type === 'url') return `${name} må være en nettadresse som begynner med https://.`;
+    return `${name} har feil form.`;
+  }
+  if (tooShort) return `${name} må ha minst ${input.minLength} tegn. Nå har det ${length}.`;
+  if (tooLong) return `${name} kan ha høyst ${input.maxLength} tegn. Nå har det ${length}.`;
+  if (v.rangeUnderflow) return DATE_TYPES.includes(input.type) ? `${name} kan ikke være før ${bound(input, input.min)}.` : `${name} må være minst ${input.min}.`;
+  if (v.rangeOverflow) return DATE_TYPES.includes(input.type) ? `${name} kan ikke være etter ${bound(input, input.max)}.` : `${name} kan være høyst ${input.max}.`;
+  if (v.stepMismatch) return input.type === 'number' ? `${name} må være et helt tall.` : `${name} har en verdi som ikke går an.`;
+  // A pattern's `title` says in words what the field takes (written by the screen, in bokmål).
+  if (v.patternMismatch) return input.title ? `${name}: ${input.title}` : `${name} har ikke riktig form.`;
+  // A screen's own `setCustomValidity` text is already the client's own, after the label.
+  if (v.customError) return `${label}: ${input.validationMessage}`;
+  return v.valid ? null : `${name} er ikke fylt ut riktig.`;
+}
+
 /**
  * A form whose submit runs `action(values)`; while it runs the button is disabled, and an
- * error (from `explain`, or what `describe` makes of it) is shown above the button.
+ * error (from `explain`, or what `describe` makes of it; text or elements) is shown above the
+ * button. Fields are checked first, with the client's own bokmål messages.
  */
 export function form({ fields, submit, action, describe = explain, label }) {
   const errorArea = h('div', { class: 'form-error' });
   const button = h('button', { type: 'submit', class: 'primary' }, submit);
   const element = h('form', { novalidate: true, 'aria-label': label }, ...fields, errorArea, button);
+  // A field marked wrong is unmarked as soon as it is changed.
+  element.addEventListener('input', (event) => event.target.removeAttribute?.('aria-invalid'));
   element.addEventListener('submit', async (event) => {
     event.preventDefault();
     errorArea.replaceChildren();
-    const invalid = [...element.elements].find((input) => input.willValidate && !input.checkValidity());
-    if (invalid) {
-      const name = element.querySelector(`label[for="${invalid.id}"]`)?.textContent || 'Feltet';
-      errorArea.append(alertBox(`${name}: ${invalid.validationMessage}`));
-      invalid.focus();
+    const problems = [...element.elements]
+      .map((input) => ({ input, message: validationMessage(input) }))
+      .filter((p) => p.message);
+    for (const { input } of problems) input.setAttribute('aria-invalid', 'true');
+    if (problems.length) {
+      errorArea.append(alertBox(problems[0].message));
+      problems[0].input.focus();
       return;
     }
     const values = Object.fromEntries(new FormData(element));

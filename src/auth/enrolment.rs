@@ -7,6 +7,8 @@ use chrono::{DateTime, Utc};
 use diesel_async::scoped_futures::ScopedFutureExt;
 use diesel_async::AsyncConnection;
 use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::service::{link_refusal, normalize_email, start_session, TokenPair, EMAIL_TOKEN_TTL};
@@ -47,6 +49,67 @@ fn invitation_refusal(invitation: Option<&Invitation>, now: DateTime<Utc>) -> Op
         ),
         Some(_) => None,
     }
+}
+
+/// What the holder of an invitation link sees before accepting it: the address the account is
+/// for, the name the inviter typed, the role and the place. The invitation mail told them as
+/// much already; ids and who sent it stay out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitationCheck {
+    pub email: String,
+    /// The name the inviter typed, for the form to start from (the invitee may change it).
+    pub name: Option<String>,
+    pub role: Role,
+    /// The municipality a mentor is invited to.
+    pub municipality: Option<InvitedMunicipality>,
+    /// The USHT a coordinator is invited to follow up for.
+    pub usht: Option<InvitedUsht>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitedMunicipality {
+    pub number: String,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InvitedUsht {
+    pub name: String,
+}
+
+/// Reads an invitation link without spending it, so its screen can say at once whether it can
+/// be accepted (with the same refusals as accepting) and fill in what the inviter typed.
+pub async fn check_invitation(state: &AppState, token: &str) -> AppResult<InvitationCheck> {
+    let mut conn = state.pool.get().await?;
+    let found = orgs::find_invitation_by_token(&mut conn, &hash_token(token)).await?;
+    if let Some(refusal) = invitation_refusal(found.as_ref(), state.clock.now()) {
+        return Err(refusal);
+    }
+    let invitation = found.ok_or(AppError::NotFound)?;
+    let municipality = match invitation.municipality_id {
+        Some(id) => orgs::find_municipality(&mut conn, &orgs::scope::Scope::All, id)
+            .await?
+            .map(|m| InvitedMunicipality {
+                number: m.number,
+                name: m.name,
+            }),
+        None => None,
+    };
+    let usht = match invitation.usht_id {
+        Some(id) => orgs::find_usht(&mut conn, &orgs::scope::Scope::All, id)
+            .await?
+            .map(|u| InvitedUsht { name: u.name }),
+        None => None,
+    };
+    Ok(InvitationCheck {
+        email: invitation.email,
+        name: invitation.name,
+        role: invitation.role,
+        municipality,
+        usht,
+        expires_at: invitation.expires_at,
+    })
 }
 
 /// Accepts an invitation: creates the account in the invitation's place and signs it in.
@@ -168,7 +231,7 @@ pub async fn sign_up(state: &AppState, checked: CheckedSignUp) -> AppResult<()> 
         async move {
             let now = state.clock.now();
             if let Some(existing) = store::find_user_by_email(conn, email).await? {
-                let link = state.config.screen_url("/login");
+                let link = state.config.screen_url("/sign-in");
                 let letter = templates::already_registered(&existing.name, &link);
                 let mail = NewMail::now(&existing.email, Some(existing.id), letter);
                 mail::outbox::enqueue_requested(conn, mail, state.clock.now()).await?;

@@ -1,5 +1,5 @@
-//! HTTP for becoming a user: accepting an invitation (`/auth/invitations/accept`) and signing
-//! up into an enrolled municipality (`/auth/register`; the mail's link goes to
+//! HTTP for becoming a user: checking and accepting an invitation (`/auth/invitations/*`) and
+//! signing up into an enrolled municipality (`/auth/register`; the mail's link goes to
 //! `/auth/verify-email`).
 
 use actix_web::{web, HttpResponse};
@@ -7,7 +7,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
 
-use super::enrolment::{self, SignUp};
+use super::enrolment::{self, InvitationCheck, SignUp};
 use super::service::TokenPair;
 use crate::error::{AppResult, Problem};
 use crate::http::api::Api;
@@ -17,8 +17,29 @@ use crate::AppState;
 
 /// Declared among the sign-in routes (`auth::routes`), whose per-address limit they share.
 pub fn routes(api: &mut Api) {
-    api.route(__path_accept_invitation, accept_invitation)
+    api.route(__path_check_invitation, check_invitation)
+        .route(__path_accept_invitation, accept_invitation)
         .route(__path_register, register);
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckInvitation {
+    pub token: OpaqueToken,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/invitations/check", tag = "auth", request_body = CheckInvitation,
+    responses(
+        (status = 200, description = "The link can be accepted: the address the account is for, the name the inviter typed, the role and the place. Nothing is spent", body = InvitationCheck),
+        (status = 404, description = "`invitation_not_found`: no such invitation link (a resent invitation has a new link)", body = Problem),
+        (status = 410, description = "`invitation_used`, `invitation_withdrawn`, `invitation_replaced` or `invitation_expired`, as accepting would answer", body = Problem),
+        (status = 422, description = "A malformed token", body = Problem),
+        (status = 429, description = "Too many attempts from this address", body = Problem)))]
+pub async fn check_invitation(
+    state: web::Data<AppState>,
+    body: Json<CheckInvitation>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(enrolment::check_invitation(&state, &body.token).await?))
 }
 
 #[derive(Deserialize, Validate, ToSchema)]

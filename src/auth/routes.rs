@@ -8,7 +8,7 @@ use validator::Validate;
 use super::extractor::roles;
 use super::limits::client_ip;
 use super::profile;
-use super::service::{self, TokenPair};
+use super::service::{self, ResetLinkCheck, TokenPair};
 use super::store::ProfileChanges;
 use super::Require;
 use crate::error::{AppResult, Problem};
@@ -28,6 +28,7 @@ pub fn routes(api: &mut Api) {
             .route(__path_logout, logout)
             .route(__path_verify_email, verify_email)
             .route(__path_password_reset, password_reset)
+            .route(__path_password_reset_check, password_reset_check)
             .route(__path_password_reset_confirm, password_reset_confirm)
             .route(__path_sign_in_link, sign_in_link)
             .route(__path_sign_in_link_confirm, sign_in_link_confirm);
@@ -140,6 +141,26 @@ pub async fn password_reset(
         service::request_password_reset(&state, &email).await
     });
     Ok(HttpResponse::Accepted().finish())
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordResetCheck {
+    pub token: OpaqueToken,
+}
+
+#[utoipa::path(post, path = "/api/v1/auth/password-reset/check", tag = "auth", request_body = PasswordResetCheck,
+    responses(
+        (status = 200, description = "The link can be used: the address whose password it sets (the one the mail went to). Nothing is spent", body = ResetLinkCheck),
+        (status = 404, description = "`link_not_found`: no such link (or it was replaced by a newer one)", body = Problem),
+        (status = 410, description = "`link_used` or `link_expired`: ask for a new link", body = Problem),
+        (status = 422, description = "A malformed token", body = Problem),
+        (status = 429, description = "Too many requests from this address", body = Problem)))]
+pub async fn password_reset_check(
+    state: web::Data<AppState>,
+    body: Json<PasswordResetCheck>,
+) -> AppResult<HttpResponse> {
+    Ok(HttpResponse::Ok().json(service::check_password_reset(&state, &body.token).await?))
 }
 
 #[derive(Deserialize, Validate, ToSchema)]

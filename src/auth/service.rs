@@ -340,6 +340,30 @@ pub async fn sign_in_with_link(state: &AppState, token: &str, ip: &str) -> AppRe
 }
 
 /// Sets a new password with a reset token; every session of the account ends.
+/// What the holder of a live password-reset link sees: the address whose password it sets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResetLinkCheck {
+    pub email: String,
+}
+
+/// Reads a password-reset link without spending it, so its screen can say at once when it is
+/// used, replaced or expired (the same refusals as confirming).
+pub async fn check_password_reset(state: &AppState, token: &str) -> AppResult<ResetLinkCheck> {
+    let hash = hash_token(token);
+    let mut conn = state.pool.get().await?;
+    let owner = live_link(
+        &mut conn,
+        &hash,
+        TokenPurpose::PasswordReset,
+        state.clock.now(),
+    )
+    .await?;
+    let user = store::find_user(&mut conn, owner)
+        .await?
+        .ok_or_else(|| link_refusal(store::LinkState::Unknown))?;
+    Ok(ResetLinkCheck { email: user.email })
+}
+
 pub async fn confirm_password_reset(
     state: &AppState,
     token: &str,

@@ -80,7 +80,12 @@ pub async fn request_context(
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_CONTENT_TYPE.as_bytes()));
-    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+    // The client's page for a mistyped address is a 404 meant for a person: it stays HTML.
+    let is_page = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if (status.is_client_error() || status.is_server_error()) && !is_problem && !is_page {
         let (code, detail) = match status.as_u16() {
             404 => ("not_found", "No such resource."),
             405 => (

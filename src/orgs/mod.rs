@@ -16,8 +16,10 @@ pub use store::invitations::{
     mark_accepted as mark_invitation_accepted, Invitation,
 };
 pub use store::municipalities::{
-    find_municipality_by_number as enrolled_municipality, Municipality,
+    find_municipality, find_municipality_by_number as enrolled_municipality, Municipality,
 };
+// (auth, to show an invitation's place to the holder of its link)
+pub use store::ushts::find_usht;
 // (privacy, for the person's export)
 pub use store::record::{record_of, OrganisationRecord};
 

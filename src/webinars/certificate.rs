@@ -111,7 +111,9 @@ pub async fn my_certificate(state: &AppState, user_id: Uuid) -> AppResult<Certif
         .await?
         .ok_or(AppError::NotFound)?;
     let mut url = state.config.public_base_url.clone();
-    url.set_path(&format!("/api/v1/certificates/{verification_code}"));
+    // A person opens this link (it is printed with the certificate): the client shows the
+    // check in bokmål, from `GET /api/v1/certificates/{code}`.
+    url.set_path(&format!("/certificate/{verification_code}"));
     Ok(Certificate {
         name,
         programme,

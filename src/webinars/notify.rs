@@ -142,13 +142,13 @@ impl<'a> Notifier<'a> {
     ) -> Result<(), AppError> {
         let mut paragraphs = vec![if promoted {
             format!(
-                "Det ble ledig plass, og du har nå fått plass i webinarrekken «{}».",
+                "Det ble ledig plass, og du har nå fått plass i webinarserien «{}».",
                 series.row.title
             )
         } else {
-            format!("Du har fått plass i webinarrekken «{}».", series.row.title)
+            format!("Du har fått plass i webinarserien «{}».", series.row.title)
         }];
-        paragraphs.push("Rekken består av tre refleksjonswebinarer. Deltakerne utgjør en refleksjonsgruppe, så sett av tid til alle tre:".into());
+        paragraphs.push("Serien består av tre refleksjonswebinarer. Deltakerne utgjør en refleksjonsgruppe, så sett av tid til alle tre:".into());
         paragraphs.extend(schedule(&series.sessions));
         paragraphs.push(
             "Kalenderinvitasjonen er vedlagt. Lenken til hvert webinar står i invitasjonen.".into(),
@@ -194,7 +194,7 @@ impl<'a> Notifier<'a> {
             greeting_name: &to.name,
             paragraphs: vec![
                 format!(
-                    "Webinarrekken «{}» er full, og du står som nummer {position} på ventelisten.",
+                    "Webinarserien «{}» er full, og du står som nummer {position} på ventelisten.",
                     series.row.title
                 ),
                 "Blir det ledig plass, får du plassen automatisk og en e-post med kalenderinvitasjon."
@@ -217,11 +217,11 @@ impl<'a> Notifier<'a> {
             subject: format!("Avmeldt: {}", series.row.title),
             greeting_name: &to.name,
             paragraphs: vec![
-                format!("Du er meldt av webinarrekken «{}».", series.row.title),
+                format!("Du er meldt av webinarserien «{}».", series.row.title),
                 "Vedlegget fjerner samlingene fra kalenderen din.".into(),
             ],
             action: None,
-            closing: vec!["Du kan melde deg på en senere rekke når du vil.".into()],
+            closing: vec!["Du kan melde deg på en senere serie når du vil.".into()],
         };
         self.send(
             conn,
@@ -239,7 +239,7 @@ impl<'a> Notifier<'a> {
         to: &Contact,
     ) -> Result<(), AppError> {
         let mut paragraphs = vec![format!(
-            "Det er gjort endringer i webinarrekken «{}». Slik ser planen ut nå:",
+            "Det er gjort endringer i webinarserien «{}». Slik ser planen ut nå:",
             series.row.title
         )];
         paragraphs.extend(schedule(
@@ -280,7 +280,7 @@ impl<'a> Notifier<'a> {
             subject: format!("Avlyst: samling {} i {}", session.number, series.row.title),
             greeting_name: &to.name,
             paragraphs: vec![format!(
-                "Samling {} i webinarrekken «{}» ({}) er avlyst.",
+                "Samling {} i webinarserien «{}» ({}) er avlyst.",
                 session.number,
                 series.row.title,
                 oslo_time(session.starts_at)
@@ -309,8 +309,8 @@ impl<'a> Notifier<'a> {
             subject: format!("Avlyst: {}", series.row.title),
             greeting_name: &to.name,
             paragraphs: vec![
-                format!("Webinarrekken «{}» er dessverre avlyst.", series.row.title),
-                "Du kan melde deg på en annen rekke.".into(),
+                format!("Webinarserien «{}» er dessverre avlyst.", series.row.title),
+                "Du kan melde deg på en annen serie.".into(),
             ],
             action: None,
             closing: vec![],

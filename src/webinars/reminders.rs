@@ -89,7 +89,7 @@ fn reminder(session: &ComingSession, kind: ReminderKind, send_after: DateTime<Ut
             "webinar_reminder_week",
             format!("Om en uke: {title}"),
             format!(
-                "Om en uke starter webinarrekken «{title}». Første samling er {}.",
+                "Om en uke starter webinarserien «{title}». Første samling er {}.",
                 oslo_time(*starts_at)
             ),
         ),

@@ -682,3 +682,154 @@ async fn login_storm_does_not_block_other_requests() {
     assert_eq!(status, 200);
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
 }
+
+/// `POST <path> {token}` without an account, as a link's screen asks when it opens.
+async fn check_link(app: &crate::helpers::TestApp, path: &str, token: &str) -> reqwest::Response {
+    app.client
+        .post(app.api(path))
+        .json(&json!({ "token": token }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn reset_links_are_checked_without_being_spent() {
+    let app = spawn_app().await;
+    let account = app.create_user(Role::Mentor, "sjekk@example.no").await;
+    let mut tokens = Vec::new();
+    for n in 1..=2 {
+        app.client
+            .post(app.api("/auth/password-reset"))
+            .json(&json!({"email": account.email}))
+            .send()
+            .await
+            .unwrap();
+        tokens.push(app.mail.wait_for(&account.email, n).await[n - 1].token());
+    }
+    let check = |token: String| {
+        let app = &app;
+        async move { check_link(app, "/auth/password-reset/check", &token).await }
+    };
+    // The newer link replaced the first one.
+    assert_problem(check(tokens[0].clone()).await, 410, "link_used").await;
+    // A live link tells only the address the mail went to, and stays live.
+    for _ in 0..2 {
+        let response = check(tokens[1].clone()).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            response.json::<Value>().await.unwrap(),
+            json!({"email": "sjekk@example.no"})
+        );
+    }
+    let confirmed = app
+        .client
+        .post(app.api("/auth/password-reset/confirm"))
+        .json(&json!({"token": tokens[1], "password": "Et helt nytt og langt passord"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status(), 204);
+    assert_problem(check(tokens[1].clone()).await, 410, "link_used").await;
+    assert_problem(check("A".repeat(43)).await, 404, "link_not_found").await;
+    assert_problem(check("nope".into()).await, 422, "validation_failed").await;
+    let extra = app
+        .client
+        .post(app.api("/auth/password-reset/check"))
+        .json(&json!({"token": "A".repeat(43), "email": "x@example.no"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(extra, 422, "validation_failed").await;
+
+    // An hour and a second after a new request, its link has expired.
+    app.client
+        .post(app.api("/auth/password-reset"))
+        .json(&json!({"email": account.email}))
+        .send()
+        .await
+        .unwrap();
+    let late = app.mail.wait_for(&account.email, 3).await[2].token();
+    app.clock
+        .advance(chrono::Duration::hours(1) + chrono::Duration::seconds(1));
+    assert_problem(check(late).await, 410, "link_expired").await;
+}
+
+#[tokio::test]
+async fn invitation_links_are_checked_without_being_spent() {
+    let app = spawn_app().await;
+    let usht: String = app
+        .sql()
+        .await
+        .query_one(
+            "WITH u AS (INSERT INTO ushts (name, county) VALUES ('USHT Test', 'Akershus') RETURNING id) \
+             INSERT INTO municipalities (number, name, usht_id) SELECT '3203', 'Asker', id FROM u \
+             RETURNING usht_id::text",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let (_, coordinator) = crate::helpers::coordinator_of(&app, &usht).await;
+    let municipality: String = app
+        .sql()
+        .await
+        .query_one(
+            "SELECT id::text FROM municipalities WHERE number = '3203'",
+            &[],
+        )
+        .await
+        .unwrap()
+        .get(0);
+    let invited = app
+        .post(
+            "/admin/invitations",
+            &coordinator,
+            &json!({
+                "municipality_id": municipality,
+                "invitees": [{"email": "siri@asker.kommune.no", "name": "Siri Dahl"}, {"email": "sen@asker.kommune.no"}],
+            }),
+        )
+        .await;
+    assert_eq!(invited.status(), 201);
+    let token = app.mail.wait_for("siri@asker.kommune.no", 1).await[0].token();
+    let late = app.mail.wait_for("sen@asker.kommune.no", 1).await[0].token();
+    let check = |token: String| {
+        let app = &app;
+        async move { check_link(app, "/auth/invitations/check", &token).await }
+    };
+
+    // What the invitation mail told: the address, the name typed, the role and the place; no ids.
+    for _ in 0..2 {
+        let response = check(token.clone()).await;
+        assert_eq!(response.status(), 200);
+        let mut body: Value = response.json().await.unwrap();
+        assert!(body["expires_at"].is_string());
+        body.as_object_mut().unwrap().remove("expires_at");
+        assert_eq!(
+            body,
+            json!({
+                "email": "siri@asker.kommune.no",
+                "name": "Siri Dahl",
+                "role": "mentor",
+                "municipality": {"number": "3203", "name": "Asker"},
+                "usht": null,
+            })
+        );
+    }
+    let accepted = app
+        .client
+        .post(app.api("/auth/invitations/accept"))
+        .json(&json!({"token": token, "name": "Siri Dahl", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 201);
+    assert_problem(check(token).await, 410, "invitation_used").await;
+    assert_problem(check("A".repeat(43)).await, 404, "invitation_not_found").await;
+    assert_problem(check("nope".into()).await, 422, "validation_failed").await;
+
+    // Fifteen days later the other invitation has run out.
+    app.clock.advance(chrono::Duration::days(15));
+    assert_problem(check(late).await, 410, "invitation_expired").await;
+}

@@ -176,7 +176,7 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
 /// Every run takes its screenshots (under `target/e2e-screenshots/<script>`); those in docs/
 /// (the README's) are replaced where the client now looks different, so a changed screen
 /// cannot leave them behind unnoticed.
-async fn run_walk(script: &str, base: &str, args: &[&str], env: &[(&str, &str)]) {
+pub async fn run_walk(script: &str, base: &str, args: &[&str], env: &[(&str, &str)]) {
     assert!(
         Path::new(CHROMIUM).exists(),
         "the browser tests need Debian's Chromium at {CHROMIUM}: apt-get install chromium"
@@ -209,7 +209,7 @@ async fn run_walk(script: &str, base: &str, args: &[&str], env: &[(&str, &str)])
 }
 
 /// A server with the demo data (`mentorsti demo seed`): every role has something to see.
-async fn demo_app() -> (crate::helpers::TestApp, mentorsti::orgs::demo::Seeded) {
+pub async fn demo_app() -> (crate::helpers::TestApp, mentorsti::orgs::demo::Seeded) {
     let app = spawn_app().await;
     let demo = mentorsti::orgs::demo::seed(&app.state)
         .await

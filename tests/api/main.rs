@@ -2,6 +2,9 @@
 
 mod auth;
 mod browser;
+mod browser_links;
+mod browser_stages;
+mod browser_webinars;
 mod caching;
 mod cli;
 mod encryption;

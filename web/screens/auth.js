@@ -1,9 +1,12 @@
-// Signing in (with a password or a link by mail), accepting an invitation, resetting a password
-// and confirming an email address. Emails link to /invitation, /reset-password, /sign-in-link and
-// /verify-email with ?token=.
+// The screens anyone may open without an account: signing in (with a password or a link by
+// mail), accepting an invitation, resetting a password, confirming an email address, and
+// checking a certificate. Emails link to /invitation, /reset-password, /sign-in-link and
+// /verify-email with ?token=; a certificate to /certificate/<code>.
+// A link from an email is checked as its screen opens (without spending it), so a used,
+// replaced or expired one says so at once, with the way on, instead of after a filled-in form.
 
 import { ApiError, api, keepTokens } from '../api.js';
-import { alertBox, explain, field, form, go, h, render } from '../ui.js';
+import { alertBox, explain, field, form, formatDate, go, h, render, showOnNextScreen } from '../ui.js';
 
 let signedInHandler = () => {};
 export function onSignedIn(handler) {
@@ -132,15 +135,60 @@ function missingToken() {
     h('p', {}, h('a', { href: '/sign-in' }, 'Til innlogging')));
 }
 
-export function resetPassword(query) {
+/** The ways on from a link that cannot be used: each a link styled as a button, the first primary. */
+function waysOn(...links) {
+  return h('p', { class: 'links-ways' }, links.map(([href, text], i) =>
+    h('a', { href, class: `button ${i === 0 ? 'primary' : 'secondary'}` }, text)));
+}
+
+const SIGN_IN = ['/sign-in', 'Logg inn'];
+const NEW_RESET_LINK = ['/forgot-password', 'Be om ny lenke'];
+
+/** What to say, and where to go on, for a link from an email that cannot be used. */
+const DEAD_LINK = {
+  link_used: ['Lenken er allerede brukt', 'Lenken er brukt, eller du har bedt om en ny lenke etter denne (da virker bare den nyeste). Be om en ny lenke, eller logg inn hvis du nettopp har valgt nytt passord.'],
+  link_expired: ['Lenken er utløpt', 'Lenken virker bare en kort stund, og denne er gått ut. Be om en ny lenke, så får du den på e-post med en gang.'],
+  link_not_found: ['Lenken virker ikke', 'Lenken er ikke gyldig. Kanskje er den ikke kopiert helt, eller du har fått en nyere lenke. Be om en ny lenke.'],
+  invitation_used: ['Invitasjonen er allerede brukt', 'Kontoen er laget. Logg inn med e-postadressen invitasjonen kom til og passordet du valgte.'],
+  invitation_expired: ['Invitasjonen er utløpt', 'Invitasjonslenker virker i 14 dager. Be koordinatoren som inviterte deg om å sende invitasjonen på nytt, så får du en ny lenke på e-post.'],
+  invitation_replaced: ['Du har fått en nyere invitasjon', 'Denne lenken er erstattet av en nyere. Bruk lenken i den nyeste e-posten med invitasjonen.'],
+  invitation_withdrawn: ['Invitasjonen er trukket tilbake', 'Den som inviterte deg, har trukket tilbake invitasjonen. Spør koordinatoren om du skal ha en ny.'],
+  invitation_not_found: ['Invitasjonslenken virker ikke', 'Lenken er ikke gyldig. Kanskje er den ikke kopiert helt, eller invitasjonen er sendt på nytt med en ny lenke. Bruk lenken i den nyeste e-posten.'],
+};
+
+/** A screen for a link that cannot be used (or a check that failed for another reason). */
+function deadLink(error, ways) {
+  const known = error instanceof ApiError && DEAD_LINK[error.code];
+  if (!known) {
+    return render('Lenken kunne ikke sjekkes', alertBox(explain(error)), waysOn([location.pathname + location.search, 'Prøv igjen'], SIGN_IN));
+  }
+  const [title, text] = known;
+  return render(title, h('p', { class: 'lead' }, text), waysOn(...ways(error.code)));
+}
+
+/** A read-only field that shows (and tells password managers) which account a password is for. */
+const accountField = (email, hint) =>
+  field({ id: 'account', label: 'E-post', type: 'email', value: email, readonly: true, autocomplete: 'username', hint });
+
+export async function resetPassword(query) {
   const token = query.get('token');
   if (!token) return missingToken();
+  let link;
+  try {
+    link = await api('/auth/password-reset/check', { method: 'POST', body: { token } });
+  } catch (error) {
+    return deadLink(error, () => [NEW_RESET_LINK, SIGN_IN]);
+  }
   const done = h('div', { 'aria-live': 'polite' });
   const reset = form({
-    label: 'Lag nytt passord',
-    fields: newPasswordFields(),
+    label: 'Velg nytt passord',
+    fields: [accountField(link.email, 'Kontoen du velger nytt passord for.'), ...newPasswordFields()],
     submit: 'Lagre nytt passord',
-    describe: mismatchOr(explain),
+    describe: mismatchOr((error) => {
+      // Spent or replaced while the form was open (another tab, a newer email).
+      if (error instanceof ApiError && DEAD_LINK[error.code]) return [explain(error), ' ', h('a', { href: '/forgot-password' }, 'Be om ny lenke')];
+      return explain(error);
+    }),
     action: async (values) => {
       samePasswords(values);
       await api('/auth/password-reset/confirm', { method: 'POST', body: { token, password: values.password } });
@@ -148,30 +196,96 @@ export function resetPassword(query) {
       done.append(alertBox('Passordet er endret.', 'success'), h('p', {}, h('a', { href: '/sign-in' }, 'Logg inn med det nye passordet')));
     },
   });
-  render('Lag nytt passord', reset, done);
+  return render('Velg nytt passord', reset, done);
 }
 
-export function acceptInvitation(query) {
+/** The heading and opening of an invitation, by what the account will be. */
+function invitationIntro(invitation) {
+  if (invitation.role === 'coordinator') {
+    const usht = invitation.usht ? ` for ${invitation.usht.name}` : '';
+    return ['Velkommen som koordinator', `Du er invitert som koordinator${usht} i mentoropplæringen. Sjekk navnet og velg et passord, så er kontoen klar.`];
+  }
+  if (invitation.role === 'mentor') {
+    const place = invitation.municipality ? ` i ${invitation.municipality.name} kommune` : '';
+    return ['Velkommen som mentor', `Du er invitert til mentoropplæringen som mentor${place}. Sjekk navnet og velg et passord, så er kontoen klar.`];
+  }
+  return ['Velkommen', 'Du er invitert til mentoropplæringen. Sjekk navnet og velg et passord, så er kontoen klar.'];
+}
+
+export async function acceptInvitation(query) {
   const token = query.get('token');
   if (!token) return missingToken();
-  render('Velkommen som mentor',
-    h('p', { class: 'lead' }, 'Du er invitert til mentoropplæringen. Skriv navnet ditt og velg et passord, så er kontoen klar.'),
+  let invitation;
+  try {
+    invitation = await api('/auth/invitations/check', { method: 'POST', body: { token } });
+  } catch (error) {
+    return deadLink(error, (code) => (code === 'invitation_used' ? [SIGN_IN, ['/forgot-password', 'Glemt passordet?']] : [SIGN_IN]));
+  }
+  const [title, lead] = invitationIntro(invitation);
+  return render(title,
+    h('p', { class: 'lead' }, lead),
     form({
       label: 'Godta invitasjonen',
-      fields: [field({ id: 'name', label: 'Fullt navn', autocomplete: 'name', required: true, maxlength: 200 }), ...newPasswordFields()],
+      fields: [
+        accountField(invitation.email, 'Adressen invitasjonen kom til. Du logger inn med den.'),
+        field({ id: 'name', label: 'Fullt navn', autocomplete: 'name', required: true, maxlength: 200, value: invitation.name || undefined, hint: invitation.name ? 'Slik skrev den som inviterte deg navnet ditt. Du kan endre det.' : undefined }),
+        ...newPasswordFields(),
+      ],
       submit: 'Opprett konto',
       describe: mismatchOr((error) => {
         if (!(error instanceof ApiError)) return explain(error);
-        if (error.code === 'already_a_user') return 'Det finnes allerede en konto med denne e-postadressen. Logg inn i stedet, eller be om nytt passord.';
+        if (error.code === 'already_a_user') return ['Det finnes allerede en konto med denne e-postadressen. ', h('a', { href: '/sign-in' }, 'Logg inn'), ' i stedet, eller be om nytt passord.'];
+        if (DEAD_LINK[error.code]) return [explain(error), ' ', h('a', { href: '/sign-in' }, 'Logg inn')];
         return explain(error);
       }),
       action: async (values) => {
         samePasswords(values);
-        keepTokens(await api('/auth/invitations/accept', { method: 'POST', body: { token, name: values.name.trim(), password: values.password } }));
+        const name = values.name.trim();
+        keepTokens(await api('/auth/invitations/accept', { method: 'POST', body: { token, name, password: values.password } }));
         signedInHandler();
+        showOnNextScreen(`Velkommen, ${name.split(' ')[0]}! Kontoen din er klar, og du er logget inn. Her ser du hele opplæringen og hvor du begynner.`);
         go('/', { replace: true });
       },
     }));
+}
+
+/**
+ * A certificate's verification page, open to anyone with its link or code (an employer, say):
+ * name, programme and date, as `GET /certificates/{code}` answers, or that none has the code.
+ */
+export async function verifyCertificate(code) {
+  let certificate = null;
+  try {
+    certificate = await api(`/certificates/${encodeURIComponent(code)}`);
+  } catch (error) {
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
+  }
+  const another = form({
+    label: 'Sjekk et annet kursbevis',
+    fields: [field({
+      id: 'code', label: 'Kode på kursbeviset', required: true, autocomplete: 'off', spellcheck: 'false',
+      pattern: '\\s*[A-Za-z0-9]{4}(-?[A-Za-z0-9]{4}){3}\\s*', title: 'Koden er fire grupper med fire tegn, for eksempel ABCD-EFGH-JKLM-NPQR.',
+      hint: 'Står på kursbeviset: fire grupper med fire tegn.',
+    })],
+    submit: 'Sjekk koden',
+    action: async ({ code: typed }) => {
+      const groups = typed.replace(/[^A-Za-z0-9]/g, '').toUpperCase().match(/.{4}/g);
+      go(`/certificate/${groups.join('-')}`);
+    },
+  });
+  if (!certificate) {
+    return render('Fant ikke kursbeviset',
+      h('p', { class: 'lead' }, `Ingen kursbevis har koden ${code.toUpperCase()}. Sjekk at koden er skrevet av riktig, eller be den som viste deg kursbeviset om lenken.`),
+      h('h2', {}, 'Sjekk en kode'), another);
+  }
+  return render('Kursbeviset er ekte',
+    h('p', { class: 'lead' }, 'Dette kursbeviset er utstedt av mentoropplæringen.'),
+    h('dl', { class: 'card links-certificate' },
+      h('dt', {}, 'Navn'), h('dd', {}, certificate.name),
+      h('dt', {}, 'Opplæring'), h('dd', {}, certificate.programme),
+      h('dt', {}, 'Fullført'), h('dd', {}, formatDate(`${certificate.completed_on}T12:00:00Z`)),
+      h('dt', {}, 'Kode'), h('dd', {}, code.toUpperCase())),
+    h('h2', {}, 'Sjekk et annet kursbevis'), another);
 }
 
 export function verifyEmail(query) {
