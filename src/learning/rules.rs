@@ -2,8 +2,9 @@
 //!
 //! - Modules are taken in order; module N+1 opens when module N is completed or skipped.
 //! - Within an open module, a page opens when the page before it is completed.
-//! - A skippable module that is skipped counts as done; its pages stay open in order, and
-//!   completing them all later makes it `completed` instead of `skipped`.
+//! - A skippable module that is skipped counts as done; all its pages open at once (whatever
+//!   was read before the skip), and completing them all later makes it `completed` instead of
+//!   `skipped`. While skipped it is left out of the page count and of the time left.
 //! - Once the whole path has been done, it stays done (a later revision adding pages does not
 //!   undo it) and navigation is free: every page is open.
 //! - Progress on pages that a revision removed is kept but not counted.
@@ -63,6 +64,10 @@ pub struct Evaluation {
     /// The next page to do: (module number, page index), if any.
     pub resume: Option<(i32, usize)>,
     pub minutes_left: i32,
+    /// The pages that count towards the path: those of every module that is not skipped.
+    pub pages_counted: usize,
+    /// Of those, the completed ones.
+    pub pages_completed: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +103,7 @@ pub fn evaluate(shape: &PathShape<'_>, progress: &Progress) -> Evaluation {
     let mut modules = Vec::with_capacity(shape.modules.len());
     let mut resume = None;
     let mut minutes_left = 0;
+    let (mut pages_counted, mut pages_completed) = (0, 0);
     for module in &shape.modules {
         let open = free || previous_done;
         let completed_count = module
@@ -113,7 +119,7 @@ pub fn evaluate(shape: &PathShape<'_>, progress: &Progress) -> Evaluation {
             let completed = progress.completed_pages.contains(page.slug);
             let status = if completed {
                 PageStatus::Completed
-            } else if free || (open && previous_page_completed) {
+            } else if free || skipped || (open && previous_page_completed) {
                 PageStatus::Available
             } else {
                 PageStatus::Locked
@@ -139,6 +145,10 @@ pub fn evaluate(shape: &PathShape<'_>, progress: &Progress) -> Evaluation {
             ModuleStatus::Available
         };
         previous_done = all_completed || skipped;
+        if status != ModuleStatus::Skipped {
+            pages_counted += module.pages.len();
+            pages_completed += completed_count;
+        }
         modules.push(ModuleState {
             number: module.number,
             status,
@@ -150,6 +160,8 @@ pub fn evaluate(shape: &PathShape<'_>, progress: &Progress) -> Evaluation {
         modules,
         resume,
         minutes_left,
+        pages_counted,
+        pages_completed,
     }
 }
 
@@ -240,16 +252,78 @@ mod tests {
     fn skipping_module_one_opens_module_two_and_keeps_module_one_open() {
         let eval = evaluate(&shape(), &progress(&[], &[1]));
         assert_eq!(eval.modules[0].status, M::Skipped);
-        assert_eq!(eval.modules[0].pages, vec![Available, Locked]);
+        assert_eq!(eval.modules[0].pages, vec![Available, Available]);
         assert_eq!(eval.modules[1].status, M::Available);
         assert_eq!(eval.resume, Some((2, 0)), "resume skips the skipped module");
         assert_eq!(
             eval.minutes_left, 40,
             "skipped pages are not counted as left"
         );
+        assert_eq!(
+            (eval.pages_completed, eval.pages_counted),
+            (0, 4),
+            "the skipped module is left out of the count"
+        );
         // Completing module 1 later turns the skip into a completion.
         let eval = evaluate(&shape(), &progress(&["a1", "a2"], &[1]));
         assert_eq!(eval.modules[0].status, M::Completed);
+    }
+
+    #[test]
+    fn a_skipped_module_opens_every_page_whatever_was_read_before() {
+        let page = |slug| PageShape {
+            slug,
+            estimated_minutes: 10,
+        };
+        let shape = PathShape {
+            modules: vec![
+                ModuleShape {
+                    number: 1,
+                    skippable: true,
+                    pages: vec![page("a1"), page("a2"), page("a3"), page("a4")],
+                },
+                ModuleShape {
+                    number: 2,
+                    skippable: false,
+                    pages: vec![page("b1")],
+                },
+            ],
+        };
+        let read_first = evaluate(&shape, &progress(&["a1"], &[1]));
+        let skipped_first = evaluate(&shape, &progress(&[], &[1]));
+        assert_eq!(
+            read_first.modules[0].pages,
+            vec![Completed, Available, Available, Available]
+        );
+        assert_eq!(skipped_first.modules[0].pages, vec![Available; 4]);
+        for eval in [&read_first, &skipped_first] {
+            assert_eq!(eval.modules[0].status, M::Skipped);
+            assert_eq!(eval.resume, Some((2, 0)));
+            assert_eq!((eval.pages_completed, eval.pages_counted), (0, 1));
+            assert_eq!(eval.minutes_left, 10);
+        }
+        // A page read out of order in the skipped module opens nothing beyond it.
+        let eval = evaluate(&shape, &progress(&["a3"], &[1]));
+        assert_eq!(
+            eval.modules[0].pages,
+            vec![Available, Available, Completed, Available]
+        );
+        assert_eq!(eval.modules[1].pages, vec![Available]);
+        // Read to the end after all, the module is completed and counts again.
+        let eval = evaluate(&shape, &progress(&["a1", "a2", "a3", "a4"], &[1]));
+        assert_eq!(eval.modules[0].status, M::Completed);
+        assert_eq!((eval.pages_completed, eval.pages_counted), (4, 5));
+    }
+
+    #[test]
+    fn the_count_follows_completed_pages_of_the_counted_modules() {
+        let eval = evaluate(&shape(), &Progress::default());
+        assert_eq!((eval.pages_completed, eval.pages_counted), (0, 6));
+        let eval = evaluate(&shape(), &progress(&["a1", "a2", "b1"], &[]));
+        assert_eq!((eval.pages_completed, eval.pages_counted), (3, 6));
+        // Progress on a page a revision removed is not counted.
+        let eval = evaluate(&shape(), &progress(&["gone-page", "a1"], &[]));
+        assert_eq!((eval.pages_completed, eval.pages_counted), (1, 6));
     }
 
     #[test]
@@ -271,6 +345,11 @@ mod tests {
         );
         assert_eq!(eval.resume, None);
         assert_eq!(eval.minutes_left, 0);
+        assert_eq!(
+            (eval.pages_completed, eval.pages_counted),
+            (4, 4),
+            "a done path with a skipped module is all done in the count too"
+        );
     }
 
     #[test]

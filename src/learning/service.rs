@@ -138,6 +138,11 @@ pub struct PathView {
     pub resume: Option<PageRef>,
     /// Estimated minutes of self-study left (skipped modules not counted).
     pub minutes_left: i32,
+    /// The pages that count towards the path: every page of the modules not skipped (a
+    /// skipped module counts again once all its pages are completed).
+    pub pages_counted: usize,
+    /// Of the counted pages, those completed.
+    pub pages_completed: usize,
 }
 
 fn resume_of(revision: &Revision, evaluation: &Evaluation) -> Option<PageRef> {
@@ -188,6 +193,8 @@ pub fn path_view(revision: &Revision, progress: &Progress) -> PathView {
         },
         resume: resume_of(revision, &evaluation),
         minutes_left: evaluation.minutes_left,
+        pages_counted: evaluation.pages_counted,
+        pages_completed: evaluation.pages_completed,
     }
 }
 

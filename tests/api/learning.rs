@@ -259,6 +259,83 @@ async fn module_one_can_be_skipped_and_completed_later() {
     assert_eq!(path["modules"][0]["status"], "completed");
 }
 
+/// The pages of module 1 as (slug, status) from a path view.
+fn module_one(path: &Value) -> Vec<(String, String)> {
+    path["modules"][0]["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["slug"].as_str().unwrap().to_owned(),
+                p["status"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_skipped_module_opens_every_page_whatever_was_read_before() {
+    let app = spawn_app().await;
+    let (_, read_first) = app.user_with_token(Role::Mentor).await;
+    let (_, skipped_first) = app.user_with_token(Role::Mentor).await;
+    let start: Value = app.get("/path", &read_first).await.json().await.unwrap();
+    let first = module_one(&start);
+    assert!(first.len() >= 3, "module 1 has pages beyond the second");
+    let completion = |slug: &str| format!("{}/completion", page_path(1, slug));
+    assert_eq!(
+        app.put(&completion(&first[0].0), &read_first, &json!({}))
+            .await
+            .status(),
+        200
+    );
+    for token in [&read_first, &skipped_first] {
+        let skipped: Value = app
+            .post("/modules/1/skip", token, &json!({}))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(skipped["modules"][0]["status"], "skipped");
+        for (index, (slug, status)) in module_one(&skipped).iter().enumerate() {
+            let expected = if token == &read_first && index == 0 {
+                "completed"
+            } else {
+                "available"
+            };
+            assert_eq!(status, expected, "{slug}");
+            assert_eq!(app.get(&page_path(1, slug), token).await.status(), 200);
+        }
+        // The module is left out of the count and of the time left.
+        let later: Vec<&Value> = skipped["modules"].as_array().unwrap()[1..].iter().collect();
+        let pages: usize = later
+            .iter()
+            .map(|m| m["pages"].as_array().unwrap().len())
+            .sum();
+        let minutes: i64 = later
+            .iter()
+            .map(|m| m["estimated_minutes"].as_i64().unwrap())
+            .sum();
+        assert_eq!(skipped["pages_counted"], pages);
+        assert_eq!(skipped["pages_completed"], 0);
+        assert_eq!(skipped["minutes_left"].as_i64().unwrap(), minutes);
+        assert_eq!(skipped["resume"]["module"], 2);
+    }
+    // A page further on can be completed out of order, and opens nothing of module 2's beyond
+    // its first page.
+    let third = &first[2].0;
+    assert_eq!(
+        app.put(&completion(third), &read_first, &json!({}))
+            .await
+            .status(),
+        200
+    );
+    let path: Value = app.get("/path", &read_first).await.json().await.unwrap();
+    assert_eq!(path["modules"][0]["status"], "skipped");
+    assert_eq!(path["modules"][1]["pages"][1]["status"], "locked");
+    assert_eq!(path["pages_completed"], 0);
+}
+
 #[tokio::test]
 async fn answers_are_saved_updated_and_private() {
     let app = spawn_app().await;

@@ -3,7 +3,7 @@
 
 import { ApiError, api } from '../api.js';
 import { autosave } from '../autosave.js';
-import { alertBox, badge, confirmButton, go, h, render } from '../ui.js';
+import { alertBox, badge, confirmButton, formatDateTime, formatTime, go, h, JOIN_OPENS_MINUTES, joinable, render, STATUS } from '../ui.js';
 
 const pageHref = (module, slug) => `/modules/${module}/${slug}`;
 
@@ -13,21 +13,200 @@ export function hours(minutes) {
   return `ca. ${String(value).replace('.', ',')} timer`;
 }
 
-export async function pathScreen(user) {
-  const path = await api('/path');
-  const pages = path.modules.flatMap((m) => m.pages);
-  const done = pages.filter((p) => p.status === 'completed').length;
-  const firstName = (user?.name || '').split(' ')[0];
 
-  const summary = h('section', { class: 'card summary', 'aria-label': 'Din fremdrift' },
+const hasEnded = (session, now) => Date.parse(session.ends_at) <= now;
+
+/**
+ * The series the webinar steps of the tracker follow: the one that earned the certificate,
+ * else the one the mentor is in now, else the last one they were in, else a waitlist place.
+ */
+function followedSeries(webinars, certificate) {
+  const confirmed = webinars.filter((w) => w.status === 'confirmed');
+  const attendedAll = (w) => w.sessions.length === 3 && w.sessions.every((s) => s.attended === true);
+  return (certificate && confirmed.find(attendedAll))
+    || confirmed.find((w) => w.upcoming)
+    || confirmed[0]
+    || webinars.find((w) => w.status === 'waitlisted' && w.upcoming)
+    || null;
+}
+
+/**
+ * Where the mentor is in the whole programme, as one next step: `page` (read on), `note`
+ * (write or submit it), `register`, `waitlist`, `session` (the next one), `attendance` (all
+ * sessions held, waiting for the facilitator's record), `again` (a session was missed) or
+ * `certificate`. Pure, from the answers of /path, /me/reflection-note, /me/webinars and
+ * /me/certificate (null before there is one).
+ */
+export function nextStep({ path, note, webinars, certificate }, now = Date.now()) {
+  if (certificate) return { kind: 'certificate' };
+  if (!path.completed) return { kind: 'page', page: path.resume };
+  if (note.status !== 'submitted') return { kind: 'note', status: note.status };
+  const active = webinars.find((w) => w.status === 'confirmed' && w.upcoming);
+  if (active) {
+    const session = active.sessions.find((s) => !s.cancelled && !hasEnded(s, now));
+    if (session) return { kind: 'session', series: active, session };
+  }
+  const waiting = webinars.find((w) => w.status === 'waitlisted' && w.upcoming);
+  if (waiting) return { kind: 'waitlist', series: waiting };
+  const held = webinars.find((w) => w.status === 'confirmed' && !w.upcoming);
+  if (held) {
+    const live = held.sessions.filter((s) => !s.cancelled);
+    if (live.some((s) => s.attended === false)) return { kind: 'again', series: held };
+    if (live.some((s) => s.attended === null)) return { kind: 'attendance', series: held };
+  }
+  return { kind: 'register' };
+}
+
+const NOTE_STATE = { none: 'Ikke påbegynt', draft: 'Utkast', submitted: 'Sendt inn' };
+const shortDateTime = (iso) => new Intl.DateTimeFormat('nb-NO', {
+  timeZone: 'Europe/Oslo', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
+}).format(new Date(iso));
+
+/** The state of one webinar session of the followed series, in words. */
+function sessionState(session, series, certificate, now) {
+  if (!series) return certificate ? ['Deltatt', 'done'] : ['Ikke påmeldt', 'todo'];
+  if (series.status === 'waitlisted') return ['Venteliste', 'todo'];
+  if (session.attended === true || (certificate && series.sessions.every((s) => s.attended === true))) return ['Deltatt', 'done'];
+  if (session.cancelled) return ['Avlyst', 'todo'];
+  if (!hasEnded(session, now)) return [shortDateTime(session.starts_at), 'todo'];
+  return session.attended === false ? ['Ikke deltatt', 'todo'] : ['Oppmøte ikke registrert ennå', 'todo'];
+}
+
+/** The whole programme as a list of steps, each with its state in words. */
+function tracker({ path, note, webinars, certificate }, step, now) {
+  const series = followedSeries(webinars, certificate);
+  const steps = path.modules.map((module) => ({
+    name: `Modul ${module.number}: ${module.title}`,
+    state: STATUS[module.status],
+    kind: ['completed', 'skipped'].includes(module.status) ? 'done' : 'todo',
+    current: step.kind === 'page' && step.page?.module === module.number,
+  }));
+  steps.push({
+    name: 'Refleksjonsnotat',
+    state: NOTE_STATE[note.status] || note.status,
+    kind: note.status === 'submitted' ? 'done' : 'todo',
+    current: step.kind === 'note',
+  });
+  for (const number of [1, 2, 3]) {
+    const session = series?.sessions.find((s) => s.number === number);
+    const [state, kind] = sessionState(session || {}, session ? series : null, certificate, now);
+    steps.push({
+      name: `Webinar ${number}`,
+      state,
+      kind,
+      current: step.kind === 'session' && step.session.number === number,
+    });
+  }
+  steps.push({
+    name: 'Kursbevis',
+    state: certificate ? 'Mottatt' : 'Ikke ennå',
+    kind: certificate ? 'done' : 'todo',
+    current: false, // with the certificate every step is done: nothing is "here" any more
+  });
+  return h('section', { class: 'card', 'aria-labelledby': 'programme' },
+    h('h2', { id: 'programme' }, 'Hele opplæringen'),
+    h('ol', { class: 'tracker' }, steps.map((s) => h('li', {
+      class: `tracker-step tracker-${s.current ? 'current' : s.kind}`,
+      'aria-current': s.current ? 'step' : undefined,
+    },
+    h('span', { class: 'tracker-name' }, s.name),
+    ' ',
+    h('span', { class: 'tracker-state' }, s.current ? `${s.state} – du er her` : s.state)))));
+}
+
+const button = (href, text, attributes = {}) => h('p', {}, h('a', { class: 'button primary', href, ...attributes }, text));
+
+/** The one thing to do next, with its button. */
+function nextStepCard(step, path, now) {
+  let body;
+  switch (step.kind) {
+    case 'certificate':
+      body = [h('p', {}, 'Gratulerer! Du har fullført hele mentoropplæringen og fått kursbevis.'),
+        button('/certificate', 'Se kursbeviset')];
+      break;
+    case 'page':
+      body = step.page
+        ? [h('p', {}, path.pages_completed === 0
+          ? `Du er klar til å begynne på læringsstien: ${hours(path.minutes_left)} med selvstudium.`
+          : `Les neste side på læringsstien. Det er ${hours(path.minutes_left)} igjen.`),
+          button(pageHref(step.page.module, step.page.slug),
+            [path.pages_completed === 0 ? 'Start: ' : 'Fortsett der du slapp: ', step.page.title])]
+        : [h('p', {}, 'Fortsett på læringsstien nedenfor.')];
+      break;
+    case 'note':
+      body = step.status === 'draft'
+        ? [h('p', {}, 'Læringsstien er fullført. Les gjennom utkastet ditt og send inn refleksjonsnotatet: det er billetten din til webinarene.'),
+          button('/note', 'Til refleksjonsnotatet')]
+        : [h('p', {}, 'Læringsstien er fullført. Skriv refleksjonsnotatet og send det inn: det er billetten din til webinarene.'),
+          button('/note', 'Skriv refleksjonsnotatet')];
+      break;
+    case 'register':
+      body = [h('p', {}, 'Refleksjonsnotatet er sendt inn. Meld deg på en webinarserie: tre webinarer på to timer, med den samme gruppen hver gang.'),
+        button('/webinars', 'Meld deg på en webinarserie')];
+      break;
+    case 'waitlist':
+      body = [h('p', {}, `Du står som nummer ${step.series.position} på ventelisten til «${step.series.title}». Du får e-post hvis du får plass.`),
+        button('/webinars', 'Se webinarene')];
+      break;
+    case 'session': {
+      const { series, session } = step;
+      const open = joinable(session, now);
+      body = [
+        h('p', {}, `Webinar ${session.number} av 3 i «${series.title}»:`),
+        h('p', { class: 'next-session' }, h('time', { datetime: session.starts_at },
+          `${formatDateTime(session.starts_at)}–${formatTime(session.ends_at)}`)),
+        open
+          ? button(session.join_url, 'Bli med', { rel: 'noopener' })
+          : h('p', { class: 'muted' }, `Knappen for å bli med kommer her ${JOIN_OPENS_MINUTES} minutter før webinaret starter.`),
+        h('p', {}, h('a', { href: '/webinars' }, 'Se alle webinarene dine')),
+      ];
+      break;
+    }
+    case 'attendance':
+      body = [h('p', {}, `Alle webinarene i «${step.series.title}» er holdt. Når kurslederen har registrert oppmøtet, får du kursbeviset.`),
+        h('p', {}, h('a', { href: '/webinars' }, 'Se webinarene dine'))];
+      break;
+    default: // 'again'
+      body = [h('p', {}, `Du deltok ikke på alle tre webinarene i «${step.series.title}». For å få kursbevis må du delta på alle tre i én serie.`),
+        button('/webinars', 'Meld deg på en ny serie')];
+  }
+  return h('section', { class: 'card next-step', 'aria-labelledby': 'next-step' },
+    h('h2', { id: 'next-step' }, 'Neste steg'), body);
+}
+
+async function certificateOrNull() {
+  try {
+    return await api('/me/certificate');
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+/** The progress on the path in words: pages of a skipped module are not counted. */
+function pathProgress(path) {
+  const skipped = path.modules.filter((m) => m.status === 'skipped').map((m) => `Modul ${m.number}`);
+  const total = path.pages_counted;
+  const done = path.pages_completed;
+  return [
     h('p', {}, path.completed
-      ? 'Du har fullført læringsstien. Neste steg er å sende inn refleksjonsnotatet og melde deg på en webinarserie.'
-      : `Du har fullført ${done} av ${pages.length} sider. Det er ${hours(path.minutes_left)} igjen.`),
-    h('progress', { max: pages.length, value: done, 'aria-label': 'Sider fullført' }),
-    path.resume
-      ? h('p', {}, h('a', { class: 'button primary', href: pageHref(path.resume.module, path.resume.slug) },
-        done === 0 ? 'Start: ' : 'Fortsett der du slapp: ', path.resume.title))
-      : h('p', {}, h('a', { class: 'button primary', href: '/note' }, 'Til refleksjonsnotatet')));
+      ? `Du har fullført læringsstien: ${done} av ${total} sider.`
+      : `Du har fullført ${done} av ${total} sider. Det er ${hours(path.minutes_left)} igjen.`,
+    skipped.length ? ` ${skipped.join(' og ')} er hoppet over og telles ikke med.` : ''),
+    h('progress', { max: total, value: done, 'aria-label': 'Sider fullført' }),
+  ];
+}
+
+/** The start page: where the mentor is in the programme and what to do next. `notice` is a
+ *  confirmation of what just happened (after skipping module 1). */
+export async function pathScreen(user, { notice } = {}) {
+  const [path, note, webinars, certificate] = await Promise.all([
+    api('/path'), api('/me/reflection-note'), api('/me/webinars'), certificateOrNull(),
+  ]);
+  const now = Date.now();
+  const facts = { path, note, webinars, certificate };
+  const step = nextStep(facts, now);
+  const firstName = (user?.name || '').split(' ')[0];
 
   const modules = path.modules.map((module) => {
     const headingId = `module-${module.number}`;
@@ -35,6 +214,7 @@ export async function pathScreen(user) {
     return h('section', { class: 'card module', 'aria-labelledby': headingId },
       h('h2', { id: headingId }, `Modul ${module.number}: ${module.title} `, badge(module.status)),
       h('p', { class: 'muted' }, module.summary),
+      module.status === 'skipped' && h('p', {}, 'Du har hoppet over modulen. Sidene er åpne, så du kan lese dem når du vil.'),
       outcomes(module.outcomes),
       h('ol', { class: 'pages' }, module.pages.map((page) => h('li', { class: `page page-${page.status}` },
         page.status === 'locked'
@@ -43,23 +223,35 @@ export async function pathScreen(user) {
         ' ', badge(page.status)))),
       skippable && confirmButton({
         label: `Hopp over modul ${module.number}`,
-        question: 'Kjenner du opplæringspakken godt fra før, kan du hoppe over denne modulen. Den regnes da som fullført, og neste modul åpnes.',
+        question: `Kjenner du opplæringspakken godt fra før, kan du hoppe over modul ${module.number}. `
+          + `Den regnes da som fullført og telles ikke med i fremdriften, og modul ${module.number + 1} åpnes med en gang. `
+          + 'Du kan ikke angre, men alle sidene i modulen er fortsatt åpne, så du kan lese dem når du vil.',
         yes: 'Ja, hopp over modulen',
         action: async () => {
           await api(`/modules/${module.number}/skip`, { method: 'POST', body: {} });
-          await pathScreen(user);
+          await pathScreen(user, {
+            notice: `Modul ${module.number} er hoppet over. Modul ${module.number + 1} er åpnet. Sidene i modul ${module.number} er fortsatt åpne for deg.`,
+          });
         },
       }));
   });
 
+  const confirmation = notice && h('p', { class: 'notice notice-success', role: 'status', tabindex: '-1' }, notice);
   render(firstName ? `Hei, ${firstName}` : 'Læringsstien',
-    summary,
+    confirmation,
+    nextStepCard(step, path, now),
+    tracker(facts, step, now),
     h('h2', { class: 'section-title' }, 'Læringsstien'),
-    h('p', { class: 'muted' }, 'Modulene tas i rekkefølge. En side åpnes når du har fullført siden før.'),
+    pathProgress(path),
+    h('p', { class: 'muted' }, path.completed
+      ? 'Hele stien er gjort, så alle sidene er åpne.'
+      : 'Modulene tas i rekkefølge. En side åpnes når du har fullført siden før.'),
     modules,
     h('section', { class: 'card', 'aria-labelledby': 'literature' },
       h('h2', { id: 'literature' }, path.literature.title),
       h('p', {}, `${path.literature.references} lesetips, alltid tilgjengelig. `, h('a', { href: '/literature' }, 'Se litteraturlisten'))));
+  // What just happened is read out first, before the rest of the screen.
+  confirmation?.focus({ preventScroll: true });
 }
 
 /** What a module teaches, folded: knowledge, skills and general competence. */
@@ -187,8 +379,10 @@ export async function pageScreen(module, slug) {
     [page, answers] = await Promise.all([api(`/modules/${module}/pages/${slug}`), api('/me/answers')]);
   } catch (error) {
     if (error instanceof ApiError && error.code === 'page_locked') {
+      const first = error.problem.next_page;
       render('Siden er ikke åpnet ennå',
         alertBox('Læringsstien går i rekkefølge: denne siden åpnes når du har fullført siden før.', 'info'),
+        first && h('p', {}, 'Neste side du kan lese, er ', h('a', { href: pageHref(first.module, first.slug) }, first.title), '.'),
         h('p', {}, h('a', { class: 'button primary', href: '/path' }, 'Tilbake til læringsstien')));
       return;
     }
