@@ -33,9 +33,9 @@ export function forgetUnsaved() {
 /**
  * Wires `textarea` to `save(text)`, showing progress in `status` (a live region).
  * `key` names the text (the API path it is saved to); `saved` is the server's copy, if any,
- * and `savedAt` when it was saved.
+ * and `savedAt` when it was saved. `onSaved(answer)` hears the server's answer to each save.
  */
-export function autosave({ textarea, status, key, save, saved = '', savedAt, onChange }) {
+export function autosave({ textarea, status, key, save, saved = '', savedAt, onChange, onSaved }) {
   const storageKey = `${PREFIX}${userId()}:${key}`;
   const local = localStorage.getItem(storageKey);
   let dirty = local !== null && local !== saved;
@@ -74,8 +74,9 @@ export function autosave({ textarea, status, key, save, saved = '', savedAt, onC
     const text = textarea.value;
     show('Lagrer …', 'saving');
     try {
-      await save(text);
+      const answer = await save(text);
       pause = 2000;
+      if (!retired) onSaved?.(answer);
       if (textarea.value === text) localStorage.removeItem(storageKey);
       if (!dirty) {
         show(`Lagret kl. ${formatTime(new Date().toISOString())}`, 'saved');

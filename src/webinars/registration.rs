@@ -40,14 +40,55 @@ fn closed() -> AppError {
 }
 
 /// Open for registration: not cancelled, not over and before the deadline.
+fn is_open(series: &Series, now: DateTime<Utc>) -> bool {
+    series.row.cancelled_at.is_none()
+        && series.is_upcoming(now)
+        && now <= series.row.registration_deadline
+}
+
 fn check_open(series: &Series, now: DateTime<Utc>) -> AppResult<()> {
-    if series.row.cancelled_at.is_some()
-        || !series.is_upcoming(now)
-        || now > series.row.registration_deadline
-    {
+    if !is_open(series, now) {
         return Err(closed());
     }
     Ok(())
+}
+
+crate::text_enum! {
+    /// Why the caller cannot register for a series now: the code `register` would answer with.
+    pub enum RegistrationRefusal {
+        Forbidden = "forbidden",
+        ReflectionNoteRequired = "reflection_note_required",
+        RegistrationClosed = "registration_closed",
+        AlreadyRegistered = "already_registered",
+    }
+}
+
+/// Where the caller stands, as far as registering goes.
+pub(super) struct Registrant {
+    pub is_mentor: bool,
+    pub note_submitted: bool,
+    /// Has a live registration in an upcoming series (this one or another).
+    pub in_upcoming_series: bool,
+}
+
+/// What registering for `series` would answer now, checked in the order `register` checks,
+/// so a client can say so before anyone taps (`None`: it would go through).
+pub(super) fn refusal(
+    registrant: &Registrant,
+    series: &Series,
+    now: DateTime<Utc>,
+) -> Option<RegistrationRefusal> {
+    if !registrant.is_mentor {
+        Some(RegistrationRefusal::Forbidden)
+    } else if !registrant.note_submitted {
+        Some(RegistrationRefusal::ReflectionNoteRequired)
+    } else if !is_open(series, now) {
+        Some(RegistrationRefusal::RegistrationClosed)
+    } else if registrant.in_upcoming_series {
+        Some(RegistrationRefusal::AlreadyRegistered)
+    } else {
+        None
+    }
 }
 
 /// A mentor takes part in at most one upcoming series at a time.
@@ -290,5 +331,46 @@ mod tests {
         let mut cancelled = series(now, now + Duration::days(1));
         cancelled.row.cancelled_at = Some(now);
         assert!(check_open(&cancelled, now).is_err());
+    }
+
+    #[test]
+    fn the_refusal_is_the_first_rule_registering_would_break() {
+        let now = Utc::now();
+        let open = series(now, now + Duration::days(1));
+        let closed = series(now, now - Duration::minutes(1));
+        let ready = Registrant {
+            is_mentor: true,
+            note_submitted: true,
+            in_upcoming_series: false,
+        };
+        assert_eq!(refusal(&ready, &open, now), None);
+        let without_note = Registrant {
+            note_submitted: false,
+            ..ready
+        };
+        assert_eq!(
+            refusal(&without_note, &closed, now),
+            Some(RegistrationRefusal::ReflectionNoteRequired)
+        );
+        let staff = Registrant {
+            is_mentor: false,
+            ..ready
+        };
+        assert_eq!(
+            refusal(&staff, &open, now),
+            Some(RegistrationRefusal::Forbidden)
+        );
+        let taken = Registrant {
+            in_upcoming_series: true,
+            ..ready
+        };
+        assert_eq!(
+            refusal(&taken, &closed, now),
+            Some(RegistrationRefusal::RegistrationClosed)
+        );
+        assert_eq!(
+            refusal(&taken, &open, now),
+            Some(RegistrationRefusal::AlreadyRegistered)
+        );
     }
 }

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::calendar::Method;
 use super::notify;
+use super::registration::{self, Registrant, RegistrationRefusal};
 use super::store::{self, Attendance, Series, SeriesRegistration};
 use super::RegistrationStatus;
 use crate::auth::{AuthUser, Role};
@@ -51,6 +52,10 @@ pub struct SeriesView {
     pub sessions: Vec<SessionView>,
     /// The caller's own registration, if any.
     pub my_registration: Option<MyRegistration>,
+    /// Why the caller cannot register now: the code registering would answer with
+    /// (`forbidden`, `reflection_note_required`, `registration_closed`, `already_registered`);
+    /// null when registering would go through.
+    pub registration_refusal: Option<RegistrationRefusal>,
 }
 
 #[derive(Serialize, ToSchema, Clone)]
@@ -93,6 +98,11 @@ async fn series_views(
         .filter(|r| r.registration.is_live())
         .collect();
     let positions = positions_of(conn, &mine).await?;
+    let registrant = Registrant {
+        is_mentor: caller.role == Role::Mentor,
+        note_submitted: crate::reflection::has_submitted(conn, caller.id).await?,
+        in_upcoming_series: mine.iter().any(|r| r.series.is_upcoming(now)),
+    };
     Ok(list
         .into_iter()
         .map(|series| {
@@ -124,6 +134,7 @@ async fn series_views(
                 cancelled: row.cancelled_at.is_some(),
                 sessions: session_views(&series, show_links),
                 my_registration,
+                registration_refusal: registration::refusal(&registrant, &series, now),
             }
         })
         .collect())

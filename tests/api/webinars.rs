@@ -1015,3 +1015,58 @@ async fn a_facilitator_reads_only_confirmed_participants_notes() {
     )
     .await;
 }
+
+/// The series list says beforehand what registering would answer, for each kind of caller.
+#[tokio::test]
+async fn the_series_list_says_why_a_caller_cannot_register() {
+    let app = spawn_app().await;
+    let (admin, _, _, series) = new_series(&app, 5).await;
+    let id = series["id"].as_str().unwrap().to_owned();
+    assert_eq!(series["registration_refusal"], "forbidden", "an admin");
+    let refusal = |token: String| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            let listed: Value = app
+                .get("/webinar-series", &token)
+                .await
+                .json()
+                .await
+                .unwrap();
+            let listed = listed.as_array().unwrap();
+            let one = listed.iter().find(|s| s["id"] == id.as_str()).unwrap();
+            one["registration_refusal"].clone()
+        }
+    };
+    assert_eq!(refusal(admin.clone()).await, "forbidden");
+    let (_, no_note) = app.user_with_token(Role::Mentor).await;
+    assert_eq!(refusal(no_note.clone()).await, "reflection_note_required");
+    let (_, ready) = ready_mentor(&app).await;
+    assert_eq!(refusal(ready.clone()).await, Value::Null);
+    // What the list promised is what registering answers.
+    let url = format!("/webinar-series/{id}/registrations");
+    assert_problem(
+        app.post(&url, &no_note, &json!({})).await,
+        403,
+        "reflection_note_required",
+    )
+    .await;
+    assert_eq!(app.post(&url, &ready, &json!({})).await.status(), 201);
+    assert_eq!(refusal(ready.clone()).await, "already_registered");
+    assert_problem(
+        app.post(&url, &ready, &json!({})).await,
+        409,
+        "already_registered",
+    )
+    .await;
+    // After the deadline (48 hours before the first session, ten days from now).
+    app.clock.advance(Duration::days(9));
+    let (_, late) = ready_mentor(&app).await;
+    assert_eq!(refusal(late.clone()).await, "registration_closed");
+    assert_problem(
+        app.post(&url, &late, &json!({})).await,
+        409,
+        "registration_closed",
+    )
+    .await;
+}

@@ -11,14 +11,22 @@ function statusText(note) {
   if (note.status === 'submitted') {
     const when = note.submitted_at ? ` ${formatDate(note.submitted_at)}` : '';
     return note.has_unsubmitted_draft
-      ? `Sendt inn${when}. Du har endringer som ikke er sendt inn; det innsendte notatet gjelder fortsatt.`
+      ? `Sendt inn${when}. Utkast lagret med endringer som ikke er sendt inn; det innsendte notatet gjelder fortsatt.`
       : `Sendt inn${when}. Du kan fortsatt endre teksten og sende inn på nytt.`;
   }
-  return note.status === 'draft' ? 'Utkast, ikke sendt inn.' : 'Ikke påbegynt.';
+  return note.status === 'draft' ? 'Utkast lagret, ikke sendt inn.' : 'Ikke påbegynt.';
+}
+
+/** Pages left of the learning path (modules done or skipped have none left). */
+function pagesLeft(path) {
+  return path.modules
+    .filter((m) => m.status !== 'completed' && m.status !== 'skipped')
+    .flatMap((m) => m.pages)
+    .filter((p) => p.status !== 'completed').length;
 }
 
 export async function noteScreen() {
-  const note = await api('/me/reflection-note');
+  const [note, path] = await Promise.all([api('/me/reflection-note'), api('/path')]);
   const state = h('p', { class: 'note-state', id: 'note-state' }, statusText(note));
   const status = h('p', { class: 'save-status', id: 'note-save', role: 'status', 'aria-live': 'polite' });
   const counter = h('p', { class: 'hint', id: 'note-count' });
@@ -37,6 +45,10 @@ export async function noteScreen() {
     savedAt: note.updated_at,
     save: (body) => api('/me/reflection-note', { method: 'PUT', body: { body } }),
     onChange: count,
+    // The status above the text follows the server: a first save turns "Ikke påbegynt" into a draft.
+    onSaved: (saved) => {
+      if (saved && saved.status) state.textContent = statusText(saved);
+    },
   });
   count(textarea.value);
 
@@ -64,10 +76,45 @@ export async function noteScreen() {
             : explain(error);
         result.append(alertBox(text));
       } finally {
-        submit.disabled = false;
+        submit.disabled = !pathDone;
       }
     },
   }, 'Send inn notatet');
+
+  // Submitting waits for the whole path; the button says why until then, and wakes up when
+  // the mentor comes back from finishing the path in another tab or window.
+  let pathDone = path.completed;
+  // The sentence changes in place: the link in it keeps focus while the screen checks again.
+  const reasonText = document.createTextNode('');
+  const reason = h('p', { class: 'hint', id: 'note-submit-reason' }, reasonText, h('a', { href: '/path' }, 'Fortsett på læringsstien'));
+  const showSubmittable = (current) => {
+    pathDone = current.completed;
+    submit.disabled = !pathDone;
+    reason.hidden = pathDone;
+    if (pathDone) {
+      submit.removeAttribute('aria-describedby');
+      return;
+    }
+    const left = pagesLeft(current);
+    submit.setAttribute('aria-describedby', 'note-submit-reason');
+    reasonText.data = `Du kan sende inn notatet når hele læringsstien er fullført${left ? ` (${left} ${left === 1 ? 'side' : 'sider'} igjen)` : ''}. `;
+  };
+  showSubmittable(path);
+  const recheck = async () => {
+    if (!submit.isConnected) {
+      window.removeEventListener('focus', recheck);
+      document.removeEventListener('visibilitychange', recheck);
+      return;
+    }
+    if (pathDone || document.visibilityState === 'hidden') return;
+    try {
+      showSubmittable(await api('/path'));
+    } catch {
+      // Offline: the next return to the screen checks again.
+    }
+  };
+  window.addEventListener('focus', recheck);
+  document.addEventListener('visibilitychange', recheck);
 
   render('Refleksjonsnotat',
     h('p', { class: 'lead' }, 'Notatet er billetten din til webinarene i modul 5. Skriv om hva du har lært, og hva du vil ta med deg inn i rollen som mentor.'),
@@ -77,5 +124,5 @@ export async function noteScreen() {
       h('p', { class: 'hint', id: 'note-hint' }, 'Du kan skrive utkast når du vil; teksten lagres mens du skriver. Du kan sende inn når læringsstien er fullført.'),
       textarea, counter, status),
     result,
-    submit);
+    h('div', { class: 'note-submit' }, submit, reason));
 }

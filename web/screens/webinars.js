@@ -1,14 +1,57 @@
 // Module 5: webinar series to register for (seats, waitlist, cancelling), the mentor's own
-// webinars with a calendar file, and the certificate.
+// webinars with their times, join links and a calendar file, and the certificate.
 
 import { ApiError, api, download } from '../api.js';
-import { alertBox, badge, confirmButton, explain, formatDate, formatDateTime, formatTime, h, render } from '../ui.js';
+import {
+  alertBox, badge, confirmButton, explain, formatDate, formatDateTime, formatTime, h, joinable, render,
+} from '../ui.js';
 
-function sessionList(sessions) {
+const JOIN_CHECK_MS = 30 * 1000;
+
+/** Join links appear and go as sessions come near and end, while the screen stays open. */
+let joinTimer;
+function keepJoinLinksCurrent(slots) {
+  clearInterval(joinTimer);
+  if (!slots.length) return;
+  joinTimer = setInterval(() => {
+    if (!slots[0].element.isConnected) {
+      clearInterval(joinTimer);
+      return;
+    }
+    for (const slot of slots) slot.update();
+  }, JOIN_CHECK_MS);
+}
+
+function joinSlot(session, slots) {
+  const element = h('span', { class: 'join' });
+  const slot = {
+    element,
+    shown: null,
+    update() {
+      const now = Date.now();
+      const show = joinable(session, now);
+      if (show === slot.shown) return;
+      slot.shown = show;
+      element.replaceChildren(...(show ? [
+        h('span', { class: 'join-when' }, now < Date.parse(session.starts_at) ? 'Starter snart.' : 'Pågår nå.'),
+        h('a', { class: 'button primary', href: session.join_url }, 'Bli med',
+          h('span', { class: 'visually-hidden' }, ` på samling ${session.number}`)),
+      ] : []));
+    },
+  };
+  slot.update();
+  slots.push(slot);
+  return element;
+}
+
+/** The sessions with their times in Norwegian time; with `slots`, join links where near. */
+function sessionList(sessions, slots) {
   return h('ol', { class: 'sessions' }, sessions.map((s) => h('li', {},
-    h('span', { class: s.cancelled ? 'cancelled' : '' }, `Samling ${s.number}: ${formatDateTime(s.starts_at)}–${formatTime(s.ends_at)}`),
+    h('span', { class: s.cancelled ? 'cancelled' : '' }, `Samling ${s.number}: `,
+      h('time', { datetime: s.starts_at }, `${formatDateTime(s.starts_at)}–${formatTime(s.ends_at)}`)),
     s.cancelled ? ' (avlyst)' : '',
-    s.attended === true ? ' – deltatt' : '')));
+    s.attended === true ? ' – deltatt' : '',
+    slots && !s.cancelled ? joinSlot(s, slots) : null)));
 }
 
 function registrationError(error) {
@@ -25,51 +68,44 @@ function registrationError(error) {
   }
 }
 
+/** Why registering is not possible now, said before anyone taps; null when it is. */
+function refusalText(series) {
+  if (series.cancelled) return h('p', { class: 'muted' }, 'Serien er avlyst.');
+  if (!series.registration_open) return h('p', { class: 'muted' }, 'Påmeldingen er stengt.');
+  switch (series.registration_refusal) {
+    case 'reflection_note_required':
+      return h('p', { class: 'refusal' }, 'Påmelding er ikke mulig ennå: du må først sende inn refleksjonsnotatet.');
+    case 'already_registered':
+      return h('p', { class: 'refusal' }, 'Du er allerede påmeldt en kommende serie. Meld deg av den først hvis du vil bytte.');
+    case 'forbidden':
+      return h('p', { class: 'muted' }, 'Bare mentorer kan melde seg på.');
+    case 'registration_closed':
+      return h('p', { class: 'muted' }, 'Påmeldingen er stengt.');
+    default:
+      return null;
+  }
+}
+
+/** A series the mentor is not in: seats, and registering or why not. */
 function seriesCard(series) {
   const headingId = `series-${series.id}`;
-  const mine = series.my_registration;
   const errorArea = h('div', { 'aria-live': 'polite' });
   const seats = series.seats_left > 0
     ? `${series.seats_left} av ${series.capacity} plasser ledige.`
     : `Fullt. ${series.waitlist_length} på venteliste.`;
-  let action;
-  if (mine && mine.status === 'confirmed') {
-    action = [alertBox('Du er påmeldt denne serien.', 'success'), confirmButton({
-      label: 'Meld meg av',
-      question: 'Vil du melde deg av? Plassen går til den første på ventelisten.',
-      yes: 'Ja, meld meg av',
-      action: async () => {
-        await api(`/webinar-series/${series.id}/registrations/me`, { method: 'DELETE' });
+  const action = refusalText(series) || h('button', {
+    type: 'button', class: 'primary', onclick: async (event) => {
+      event.target.disabled = true;
+      errorArea.replaceChildren();
+      try {
+        await api(`/webinar-series/${series.id}/registrations`, { method: 'POST', body: {} });
         await webinarsScreen();
-      },
-    })];
-  } else if (mine && mine.status === 'waitlisted') {
-    action = [alertBox(`Du står som nummer ${mine.position} på ventelisten. Du får e-post hvis du får plass.`, 'info'), confirmButton({
-      label: 'Gå av ventelisten',
-      question: 'Vil du fjerne deg fra ventelisten?',
-      yes: 'Ja, fjern meg',
-      action: async () => {
-        await api(`/webinar-series/${series.id}/registrations/me`, { method: 'DELETE' });
-        await webinarsScreen();
-      },
-    })];
-  } else if (series.registration_open && !series.cancelled) {
-    action = h('button', {
-      type: 'button', class: 'primary', onclick: async (event) => {
-        event.target.disabled = true;
-        errorArea.replaceChildren();
-        try {
-          await api(`/webinar-series/${series.id}/registrations`, { method: 'POST', body: {} });
-          await webinarsScreen();
-        } catch (error) {
-          errorArea.append(alertBox(registrationError(error)));
-          event.target.disabled = false;
-        }
-      },
-    }, series.seats_left > 0 ? 'Meld meg på' : 'Sett meg på ventelisten');
-  } else {
-    action = h('p', { class: 'muted' }, series.cancelled ? 'Serien er avlyst.' : 'Påmeldingen er stengt.');
-  }
+      } catch (error) {
+        errorArea.append(alertBox(registrationError(error)));
+        event.target.disabled = false;
+      }
+    },
+  }, series.seats_left > 0 ? 'Meld meg på' : 'Sett meg på ventelisten');
   return h('section', { class: 'card series', 'aria-labelledby': headingId },
     h('h3', { id: headingId }, series.title),
     h('p', { class: 'muted' }, `Ledes av ${series.facilitator.name}.`),
@@ -79,33 +115,85 @@ function seriesCard(series) {
     action);
 }
 
+const begun = (sessions, now) => sessions.some((s) => Date.parse(s.starts_at) <= now);
+const attendedAll = (webinar) => webinar.sessions.every((s) => s.cancelled || s.attended === true);
+
+/** A series the mentor is in (or was): status, sessions with join links, cancelling. */
+function myCard(webinar, slots, now) {
+  const headingId = `mine-${webinar.series_id}`;
+  const over = !webinar.upcoming;
+  const completed = over && webinar.status === 'confirmed' && attendedAll(webinar);
+  const leave = (label, question, yes) => confirmButton({
+    label, question, yes,
+    action: async () => {
+      await api(`/webinar-series/${webinar.series_id}/registrations/me`, { method: 'DELETE' });
+      await webinarsScreen();
+    },
+  });
+  let status;
+  if (completed) {
+    status = [h('p', {}, 'Du har deltatt på alle samlingene i serien.'), h('p', {}, h('a', { href: '/certificate' }, 'Se kursbeviset'))];
+  } else if (over) {
+    const attended = webinar.sessions.filter((s) => s.attended === true).length;
+    status = h('p', {}, webinar.status === 'confirmed'
+      ? `Serien er avsluttet. Du deltok på ${attended} av ${webinar.sessions.length} samlinger. For kursbevis må du delta på alle samlingene i én serie.`
+      : 'Serien er avsluttet. Du fikk ikke plass fra ventelisten.');
+  } else if (webinar.status === 'waitlisted') {
+    status = [alertBox(`Du står som nummer ${webinar.position} på ventelisten. Du får e-post hvis du får plass.`, 'info'),
+      leave('Gå av ventelisten', 'Vil du fjerne deg fra ventelisten?', 'Ja, fjern meg')];
+  } else {
+    status = [alertBox('Du er påmeldt denne serien.', 'success'),
+      !begun(webinar.sessions, now) && leave('Meld meg av', 'Vil du melde deg av? Plassen går til den første på ventelisten.', 'Ja, meld meg av')];
+  }
+  // Once a series is over, "Påmeldt" no longer says anything: it is done, or it has ended.
+  const shownBadge = completed ? badge('completed')
+    : over ? h('span', { class: 'badge badge-cancelled' }, 'Avsluttet') : badge(webinar.status);
+  return h('li', {}, h('section', { class: 'card series', 'aria-labelledby': headingId },
+    // The region is named by the title alone, the badge beside it being a status.
+    h('h3', {}, h('span', { id: headingId }, webinar.title), ' ', shownBadge),
+    sessionList(webinar.sessions, over ? null : slots),
+    status));
+}
+
 export async function webinarsScreen() {
   const [series, mine] = await Promise.all([api('/webinar-series'), api('/me/webinars')]);
+  const now = Date.now();
   const calendarError = h('div');
-  const own = mine.filter((w) => w.status !== 'cancelled');
+  // Each series once: those the mentor is in under "Mine webinarer" (still to come first),
+  // the rest under "Kommende serier" while they have not begun (see docs/decisions.md).
+  const own = mine.filter((w) => w.status !== 'cancelled').sort((a, b) => Number(b.upcoming) - Number(a.upcoming));
+  const ownIds = new Set(own.map((w) => w.series_id));
+  const registrable = (s) => s.registration_open && !s.cancelled;
+  const open = series.filter((s) => !ownIds.has(s.id) && !s.my_registration && !begun(s.sessions, now))
+    // Those still open for registration first; the API gives each group soonest first.
+    .sort((a, b) => Number(registrable(b)) - Number(registrable(a)));
+  const slots = [];
   render('Webinarer',
     h('p', { class: 'lead' }, 'Modul 5 er tre webinarer på to timer med læring og refleksjon. Deltakerne i en serie blir en refleksjonsgruppe. Du må ha sendt inn refleksjonsnotatet for å melde deg på.'),
+    h('p', { class: 'muted' }, 'Alle tider er norsk tid. «Bli med»-knappen kommer fram et kvarter før hver samling.'),
     h('section', { 'aria-labelledby': 'mine' },
       h('h2', { id: 'mine' }, 'Mine webinarer'),
       own.length
-        ? [h('ul', { class: 'plain' }, own.map((w) => h('li', { class: 'card' },
-          h('h3', {}, w.title, ' ', badge(w.status)),
-          w.status === 'waitlisted' && w.position ? h('p', {}, `Nummer ${w.position} på ventelisten.`) : null,
-          sessionList(w.sessions)))),
-        h('button', {
-          type: 'button', class: 'secondary', onclick: async () => {
-            calendarError.replaceChildren();
-            try {
-              await download('/me/calendar.ics', 'mentoropplaering-webinarer.ics');
-            } catch (error) {
-              calendarError.append(alertBox(explain(error)));
-            }
-          },
-        }, 'Last ned kalender (.ics)'), calendarError]
+        ? [h('ul', { class: 'plain' }, own.map((w) => myCard(w, slots, now))),
+          own.some((w) => w.status === 'confirmed' && w.upcoming) && h('button', {
+            type: 'button', class: 'secondary', onclick: async () => {
+              calendarError.replaceChildren();
+              try {
+                await download('/me/calendar.ics', 'mentoropplaering-webinarer.ics');
+              } catch (error) {
+                calendarError.append(alertBox(explain(error)));
+              }
+            },
+          }, 'Last ned kalender (.ics)'), calendarError]
         : h('p', { class: 'muted' }, 'Du er ikke påmeldt noen serie ennå.')),
     h('section', { 'aria-labelledby': 'upcoming' },
       h('h2', { id: 'upcoming' }, 'Kommende serier'),
-      series.length ? series.map(seriesCard) : h('p', { class: 'muted' }, 'Ingen serier er lagt ut ennå. Se innom igjen senere.')));
+      // The reason, and the way on, once above the series it holds back.
+      open.some((s) => registrable(s) && s.registration_refusal === 'reflection_note_required') && h('p', { class: 'refusal' },
+        'Du kan melde deg på når du har sendt inn refleksjonsnotatet, og det kan du når læringsstien er fullført. ',
+        h('a', { href: '/note' }, 'Gå til refleksjonsnotatet')),
+      open.length ? open.map(seriesCard) : h('p', { class: 'muted' }, 'Ingen nye serier er lagt ut ennå. Se innom igjen senere.')));
+  keepJoinLinksCurrent(slots);
 }
 
 export async function certificateScreen() {
