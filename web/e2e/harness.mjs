@@ -64,6 +64,18 @@ export async function checkLayout(page, where) {
   }));
   const viewport = page.viewportSize();
   check(width <= viewport.width, `${where}: the page is ${width}px wide at a ${viewport.width}px viewport`);
+  // Running text keeps a readable measure: no paragraph wider than 45 em (about 90 characters).
+  const wide = await page.evaluate(() => [...document.querySelectorAll('main p')]
+    .filter((p) => !p.closest('td, th, .table-wrap') && p.textContent.trim().length > 90)
+    .map((p) => [p.textContent.trim().slice(0, 40), p.getBoundingClientRect().width / parseFloat(getComputedStyle(p).fontSize)])
+    .filter(([, ems]) => ems > 45));
+  check(wide.length === 0, `${where}: lines too long to read comfortably: ${wide.map(([t, e]) => `"${t}…" ${e.toFixed(0)} em`).join('; ')}`);
+  // Words in the menu and the footer stay whole on a phone.
+  const broken = await page.evaluate(() => [...document.querySelectorAll('#nav a, #nav button, .page-footer a')]
+    .filter((e) => e.textContent.trim().split(/\s+/).length === 1 && e.getClientRects().length === 1
+      && e.getBoundingClientRect().height > Math.max(50, 2.6 * parseFloat(getComputedStyle(e).fontSize)))
+    .map((e) => e.textContent.trim()));
+  check(broken.length === 0, `${where}: words broken across lines: ${broken.join(', ')}`);
   check(unlabelled.length === 0, `${where}: form controls without a label: ${unlabelled.join(', ')}`);
   await audit(page, where);
 }

@@ -61,7 +61,7 @@ export const label = (kind, value) => LABELS[kind]?.[value] || value || '–';
  */
 export function dataTable({ id, caption, columns, rows, cell = (key, row) => row[key] ?? '–', sticky = true }) {
   const captionId = `${id}-caption`;
-  return h('div', { class: sticky ? 'table-wrap sticky-first' : 'table-wrap', role: 'region', 'aria-labelledby': captionId, tabindex: '0' },
+  return h('div', { class: sticky ? 'table-wrap wide sticky-first' : 'table-wrap wide', role: 'region', 'aria-labelledby': captionId, tabindex: '0' },
     h('table', { id },
       h('caption', { id: captionId }, caption),
       h('thead', {}, h('tr', {}, columns.map(([, heading]) => h('th', { scope: 'col' }, heading)))),
