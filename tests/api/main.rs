@@ -2,6 +2,7 @@
 
 mod auth;
 mod browser;
+mod browser_journey;
 mod browser_links;
 mod browser_stages;
 mod browser_webinars;

@@ -3,7 +3,8 @@
 
 import { ApiError, api, download } from '../api.js';
 import {
-  alertBox, badge, confirmButton, explain, formatDate, formatDateTime, formatTime, h, joinable, render,
+  alertBox, badge, confirmButton, explain, formatDate, formatDateTime, formatTime, h, JOIN_OPENS_MINUTES, joinable,
+  render,
 } from '../ui.js';
 
 const JOIN_CHECK_MS = 30 * 1000;
@@ -170,7 +171,7 @@ export async function webinarsScreen() {
   const slots = [];
   render('Webinarer',
     h('p', { class: 'lead' }, 'Modul 5 er tre webinarer på to timer med læring og refleksjon. Deltakerne i en serie blir en refleksjonsgruppe. Du må ha sendt inn refleksjonsnotatet for å melde deg på.'),
-    h('p', { class: 'muted' }, 'Alle tider er norsk tid. «Bli med»-knappen kommer fram et kvarter før hver samling.'),
+    h('p', { class: 'muted' }, `Alle tider er norsk tid. «Bli med»-knappen kommer fram ${JOIN_OPENS_MINUTES} minutter før hver samling.`),
     h('section', { 'aria-labelledby': 'mine' },
       h('h2', { id: 'mine' }, 'Mine webinarer'),
       own.length
