@@ -339,9 +339,11 @@ fn routes(cfg: &mut web::ServiceConfig) {
             return client::index(req).await;
         }
         // A person who mistypes an address gets the client's own "not found" page in bokmål
-        // (still a 404); programs, and anything under /api/, get the problem JSON.
+        // (still a 404); programs, and anything under /api/ or /health/, get the problem JSON.
         if req.method() == actix_web::http::Method::GET
+            && req.path() != "/api"
             && !req.path().starts_with("/api/")
+            && !req.path().starts_with("/health/")
             && wants_html(&req)
         {
             let mut response = client::index(req).await;

@@ -228,7 +228,7 @@ fn add_headers(headers: &mut HeaderMap, request_id: &str, https: bool, path: &st
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(DOCS_CSP),
         );
-    } else if path.starts_with("/api") || path.starts_with("/health") {
+    } else if path == "/api" || path.starts_with("/api/") || path.starts_with("/health/") {
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(API_CSP),

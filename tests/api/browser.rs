@@ -364,6 +364,37 @@ async fn the_client_is_served_with_its_own_csp_and_cache_rules() {
         let body: Value = assert_problem(response, 404, "not_found").await;
         assert_eq!(body["status"], 404, "{path}");
     }
+    // A person's browser gets the client's own "not found" page under the client's CSP (so its
+    // scripts run), also for addresses that merely begin like the API's; the API's paths never.
+    for path in ["/logg-inn", "/apix", "/healthz"] {
+        let response = app
+            .client
+            .get(app.url(path))
+            .header("accept", "text/html,application/xhtml+xml")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(
+            response.headers()["content-security-policy"],
+            mentorsti::client::CLIENT_CSP,
+            "{path}"
+        );
+        assert!(
+            response.text().await.unwrap().contains("/assets/"),
+            "{path}"
+        );
+    }
+    for path in ["/api", "/api/v1/no-such-thing", "/health/nothing"] {
+        let response = app
+            .client
+            .get(app.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 404, "not_found").await;
+    }
 }
 
 /// The README shows every screenshot the browser test keeps, and only those.
