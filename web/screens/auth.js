@@ -157,13 +157,17 @@ const DEAD_LINK = {
 };
 
 /** A screen for a link that cannot be used (or a check that failed for another reason). */
-function deadLink(error, ways) {
-  const known = error instanceof ApiError && DEAD_LINK[error.code];
+function deadLink(error, ways, notFound) {
+  // A link cut short (by a line break in the mail, say) is not even a token: it is an unknown link.
+  const cut = error instanceof ApiError && error.code === 'validation_failed'
+    && (error.problem.errors || []).some((e) => e.field === 'token');
+  const code = cut ? notFound : error.code;
+  const known = error instanceof ApiError && DEAD_LINK[code];
   if (!known) {
     return render('Lenken kunne ikke sjekkes', alertBox(explain(error)), waysOn([location.pathname + location.search, 'Prøv igjen'], SIGN_IN));
   }
   const [title, text] = known;
-  return render(title, h('p', { class: 'lead' }, text), waysOn(...ways(error.code)));
+  return render(title, h('p', { class: 'lead' }, text), waysOn(...ways(code)));
 }
 
 /** A read-only field that shows (and tells password managers) which account a password is for. */
@@ -177,7 +181,7 @@ export async function resetPassword(query) {
   try {
     link = await api('/auth/password-reset/check', { method: 'POST', body: { token } });
   } catch (error) {
-    return deadLink(error, () => [NEW_RESET_LINK, SIGN_IN]);
+    return deadLink(error, () => [NEW_RESET_LINK, SIGN_IN], 'link_not_found');
   }
   const done = h('div', { 'aria-live': 'polite' });
   const reset = form({
@@ -219,7 +223,7 @@ export async function acceptInvitation(query) {
   try {
     invitation = await api('/auth/invitations/check', { method: 'POST', body: { token } });
   } catch (error) {
-    return deadLink(error, (code) => (code === 'invitation_used' ? [SIGN_IN, ['/forgot-password', 'Glemt passordet?']] : [SIGN_IN]));
+    return deadLink(error, (code) => (code === 'invitation_used' ? [SIGN_IN, ['/forgot-password', 'Glemt passordet?']] : [SIGN_IN]), 'invitation_not_found');
   }
   const [title, lead] = invitationIntro(invitation);
   return render(title,

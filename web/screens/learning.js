@@ -190,7 +190,8 @@ function pathProgress(path) {
   const done = path.pages_completed;
   return [
     h('p', {}, path.completed
-      ? `Du har fullført læringsstien: ${done} av ${total} sider.`
+      // A revision may add pages after the path was done; it stays done.
+      ? (done < total ? 'Du har fullført læringsstien.' : `Du har fullført læringsstien: ${done} av ${total} sider.`)
       : `Du har fullført ${done} av ${total} sider. Det er ${hours(path.minutes_left)} igjen.`,
     skipped.length ? ` ${skipped.join(' og ')} er hoppet over og telles ikke med.` : ''),
     h('progress', { max: total, value: done, 'aria-label': 'Sider fullført' }),

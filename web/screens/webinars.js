@@ -117,7 +117,8 @@ function seriesCard(series) {
 }
 
 const begun = (sessions, now) => sessions.some((s) => Date.parse(s.starts_at) <= now);
-const attendedAll = (webinar) => webinar.sessions.every((s) => s.cancelled || s.attended === true);
+// As the certificate is issued: all three sessions attended (a cancelled one is not attended).
+const attendedAll = (webinar) => webinar.sessions.length === 3 && webinar.sessions.every((s) => s.attended === true);
 
 /** A series the mentor is in (or was): status, sessions with join links, cancelling. */
 function myCard(webinar, slots, now) {
