@@ -6,7 +6,7 @@
 // Environment: as harness.mjs. Exits non-zero at the first step that fails, saying which.
 
 import {
-  PHONE, check, expectHeading, keyboardWalk, menu, newPage, shoot, step, walk,
+  apiGet, check, expectHeading, keyboardWalk, menu, newPage, PHONE, shoot, step, walk,
 } from './harness.mjs';
 
 const [base, email, password] = process.argv.slice(2);
@@ -18,13 +18,6 @@ const DEMO_USHT = 'USHT Buskerud (demo)';
 const NEW_USHT = 'USHT Agder';
 const COORDINATOR = { name: 'Siri Koordinator', email: 'siri.koordinator@usht-agder.no' };
 const DEMO_INVITEE = 'Nina Nykommer';
-
-async function apiGet(page, path) {
-  const { access } = await page.evaluate(() => JSON.parse(localStorage.getItem('mentorsti.session')));
-  const response = await page.request.get(`${base}/api/v1${path}`, { headers: { authorization: `Bearer ${access}` } });
-  check(response.ok(), `GET ${path} answered ${response.status()}`);
-  return response.json();
-}
 
 async function signIn(page) {
   await page.goto(`${base}/sign-in`);

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  DESKTOP, PHONE, check, checkLayout, desktopPage, expectHeading, keyboardWalk, menu, newPage, shoot, shots, step, useDesktop, walk,
+  apiGet, check, checkLayout, DESKTOP, desktopPage, expectHeading, keyboardWalk, menu, newPage, PHONE, shoot, shots, step, useDesktop, walk,
 } from './harness.mjs';
 
 const [base, email, password] = process.argv.slice(2);
@@ -39,13 +39,6 @@ function edit(file, from, to) {
   const text = readFileSync(file, 'utf8');
   check(text.includes(from), `${file} has ${from}`);
   writeFileSync(file, text.replace(from, to));
-}
-
-async function apiGet(page, path) {
-  const { access } = await page.evaluate(() => JSON.parse(localStorage.getItem('mentorsti.session')));
-  const response = await page.request.get(`${base}/api/v1${path}`, { headers: { authorization: `Bearer ${access}` } });
-  check(response.ok(), `GET ${path} answered ${response.status()}`);
-  return response.json();
 }
 
 async function signIn(page) {

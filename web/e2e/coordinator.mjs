@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  DESKTOP, PHONE, check, expectHeading, keyboardWalk, menu, newPage, shoot, signInWith, step, walk,
+  apiGet, check, DESKTOP, expectHeading, keyboardWalk, menu, newPage, PHONE, shoot, signInWith, step, walk,
 } from './harness.mjs';
 
 const [base, email, password] = process.argv.slice(2);
@@ -19,13 +19,6 @@ if (!base || !email || !password) {
   process.exit(2);
 }
 const signIn = (page) => signInWith(page, base, email, password, 'Oversikt');
-
-async function apiGet(page, path) {
-  const { access } = await page.evaluate(() => JSON.parse(localStorage.getItem('mentorsti.session')));
-  const response = await page.request.get(`${base}/api/v1${path}`, { headers: { authorization: `Bearer ${access}` } });
-  check(response.ok(), `GET ${path} answered ${response.status()}`);
-  return response.json();
-}
 
 const rowTexts = (page, table) => page.locator(`#${table} tbody tr`).evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent.trim())));
 

@@ -5,7 +5,7 @@
 // Environment: as harness.mjs. Exits non-zero at the first step that fails, saying which.
 
 import {
-  PHONE, check, checkLayout, expectHeading, keyboardWalk, newPage, shoot, step, walk,
+  apiGet, check, checkLayout, expectHeading, keyboardWalk, newPage, PHONE, shoot, step, walk,
 } from './harness.mjs';
 
 const [base, email, password] = process.argv.slice(2);
@@ -14,13 +14,6 @@ if (!base || !email || !password) {
   process.exit(2);
 }
 const RUNNING = 'Refleksjonsgruppe vinter';
-
-async function apiGet(page, path) {
-  const { access } = await page.evaluate(() => JSON.parse(localStorage.getItem('mentorsti.session')));
-  const response = await page.request.get(`${base}/api/v1${path}`, { headers: { authorization: `Bearer ${access}` } });
-  check(response.ok(), `GET ${path} answered ${response.status()}`);
-  return response.json();
-}
 
 async function signIn(page) {
   await page.goto(`${base}/sign-in`);

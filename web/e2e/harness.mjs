@@ -157,6 +157,20 @@ export async function menu(page, name, role = 'link') {
   return page.getByRole('navigation', { name: 'Hovedmeny' }).getByRole(role, { name });
 }
 
+/** The signed-in user's access token, as the client keeps it. */
+export async function accessToken(page) {
+  const session = await page.evaluate(() => JSON.parse(localStorage.getItem('mentorsti.session')));
+  return session?.access;
+}
+
+/** What the API answers the page's signed-in user (a GET that must succeed). */
+export async function apiGet(page, path) {
+  const origin = new URL(page.url()).origin;
+  const response = await page.request.get(`${origin}/api/v1${path}`, { headers: { authorization: `Bearer ${await accessToken(page)}` } });
+  check(response.ok(), `GET ${path} answered ${response.status()}`);
+  return response.json();
+}
+
 /** Signs in with the password form and waits for the heading of the start page. */
 export async function signInWith(page, base, email, password, heading) {
   await page.goto(`${base}/sign-in`);

@@ -7,7 +7,7 @@
 
 import { readFileSync } from 'node:fs';
 import {
-  DESKTOP, PHONE, audit, check, checkLayout, expectHeading, menu, newPage, shoot, shots, step, useDesktop, walk,
+  apiGet, DESKTOP, PHONE, audit, check, checkLayout, expectHeading, menu, newPage, shoot, shots, step, useDesktop, walk,
 } from './harness.mjs';
 import { bundledFilms, checkFilms } from './films.mjs';
 
@@ -20,12 +20,6 @@ const FIRST_SCREEN_LIMIT = 100 * 1024;
 
 async function session(page) {
   return page.evaluate(() => JSON.parse(localStorage.getItem('mentorsti.session')));
-}
-async function apiGet(page, path) {
-  const { access } = await session(page);
-  const response = await page.request.get(`${base}/api/v1${path}`, { headers: { authorization: `Bearer ${access}` } });
-  check(response.ok(), `GET ${path} answered ${response.status()}`);
-  return response.json();
 }
 
 async function signIn(page) {

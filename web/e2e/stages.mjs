@@ -6,7 +6,7 @@
 // STAGE_SESSION_NEAR (a session starting within the hour), STAGE_CERTIFICATE, STAGE_SKIPPER.
 
 import {
-  DESKTOP, PHONE, check, expectHeading, keyboardWalk, newPage, shoot, signInWith, step, useDesktop, walk,
+  apiGet, check, DESKTOP, expectHeading, keyboardWalk, newPage, PHONE, shoot, signInWith, step, useDesktop, walk,
 } from './harness.mjs';
 
 const [base, password] = process.argv.slice(2);
@@ -21,13 +21,6 @@ const stage = (name) => {
 if (!base || !password) {
   console.error('usage: node stages.mjs <base-url> <password>');
   process.exit(2);
-}
-
-async function apiGet(page, path) {
-  const { access } = await page.evaluate(() => JSON.parse(localStorage.getItem('mentorsti.session')));
-  const response = await page.request.get(`${base}/api/v1${path}`, { headers: { authorization: `Bearer ${access}` } });
-  check(response.ok(), `GET ${path} answered ${response.status()}`);
-  return response.json();
 }
 
 /** A phone and a desktop page signed in as `email`, the desktop used by `shoot`. */
