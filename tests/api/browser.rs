@@ -6,11 +6,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use mentorsti::auth::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, spawn_app, PASSWORD};
+use uuid::Uuid;
+
+use crate::helpers::{assert_problem, spawn_app, TestApp, PASSWORD};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -132,19 +134,7 @@ async fn a_mentor_goes_through_the_programme_in_a_real_browser() {
         .expect("the demo data");
 
     // The coordinator invites a new mentor; the journey accepts from the email's link.
-    let signed_in: Value = app
-        .login(&demo.coordinator, &demo.password)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let coordinator = signed_in["access_token"].as_str().unwrap().to_owned();
-    let municipalities: Value = app
-        .get("/admin/municipalities", &coordinator)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (coordinator, municipalities) = demo_coordinator(&app, &demo).await;
     let invitee = "liv.moen@example.no";
     let invited = app
         .post(
@@ -208,8 +198,89 @@ pub async fn run_walk(script: &str, base: &str, args: &[&str], env: &[(&str, &st
     );
 }
 
+/// The JSON of an answer that must succeed (`Null` for an empty one), naming what failed.
+pub async fn ok(response: reqwest::Response, what: &str) -> Value {
+    let status = response.status();
+    assert!(status.is_success(), "{what}: {status}");
+    response.json().await.unwrap_or(Value::Null)
+}
+
+/// A series of three sessions three weeks apart from `start`, created by an admin, with join
+/// links `https://meet.example.no/<place>-<n>`.
+pub async fn create_series(
+    app: &TestApp,
+    admin: &str,
+    facilitator: Uuid,
+    start: DateTime<Utc>,
+    title: &str,
+    place: &str,
+) -> Uuid {
+    let sessions: Vec<Value> = (0..3)
+        .map(|n| {
+            json!({
+                "starts_at": start + chrono::Duration::days(21 * n),
+                "join_url": format!("https://meet.example.no/{place}-{}", n + 1),
+            })
+        })
+        .collect();
+    let body = json!({
+        "title": title,
+        "capacity": 12,
+        "facilitator_id": facilitator,
+        "sessions": sessions,
+    });
+    let response = app.post("/admin/webinar-series", admin, &body).await;
+    assert_eq!(response.status(), 201, "{title}");
+    let created: Value = response.json().await.unwrap();
+    created["id"].as_str().unwrap().parse().unwrap()
+}
+
+/// Sets a series' sessions to `now() + offsets` (in minutes) and its deadline before them:
+/// the API plans series only in the future, so moving one in time is the database's job here.
+pub async fn move_sessions(app: &TestApp, series: Uuid, offsets: [i32; 3], deadline: i32) {
+    let sql = app.sql().await;
+    for (number, minutes) in (1..=3).zip(offsets) {
+        sql.execute(
+            "UPDATE webinar_sessions \
+             SET starts_at = date_trunc('minute', now()) + make_interval(mins => $3) \
+             WHERE series_id = $1 AND number = $2",
+            &[&series, &number, &minutes],
+        )
+        .await
+        .unwrap();
+    }
+    sql.execute(
+        "UPDATE webinar_series SET registration_deadline = now() + make_interval(mins => $2) \
+         WHERE id = $1",
+        &[&series, &deadline],
+    )
+    .await
+    .unwrap();
+}
+
+/// The demo coordinator's access token, and the municipalities they see.
+pub async fn demo_coordinator(
+    app: &TestApp,
+    demo: &mentorsti::orgs::demo::Seeded,
+) -> (String, Value) {
+    let signed_in: Value = app
+        .login(&demo.coordinator, &demo.password)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let coordinator = signed_in["access_token"].as_str().unwrap().to_owned();
+    let municipalities: Value = app
+        .get("/admin/municipalities", &coordinator)
+        .await
+        .json()
+        .await
+        .unwrap();
+    (coordinator, municipalities)
+}
+
 /// A server with the demo data (`mentorsti demo seed`): every role has something to see.
-pub async fn demo_app() -> (crate::helpers::TestApp, mentorsti::orgs::demo::Seeded) {
+pub async fn demo_app() -> (TestApp, mentorsti::orgs::demo::Seeded) {
     let app = spawn_app().await;
     let demo = mentorsti::orgs::demo::seed(&app.state)
         .await

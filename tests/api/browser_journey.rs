@@ -6,10 +6,10 @@
 
 use chrono::{Duration, Utc};
 use mentorsti::auth::Role;
-use serde_json::{json, Value};
+use serde_json::json;
 use uuid::Uuid;
 
-use crate::browser::run_walk;
+use crate::browser::{create_series, move_sessions, ok, run_walk};
 use crate::helpers::{coordinator_of, spawn_app, TestApp};
 
 const INVITEE_EMAIL: &str = "astrid.lie@asker.kommune.no";
@@ -18,35 +18,6 @@ const INVITEE_NAME: &str = "Astrid Lie";
 const CHOSEN_PASSWORD: &str = "Kveldsvakten rydder alltid medisinrommet";
 const SERIES_TITLE: &str = "Vinterens refleksjonsgruppe, Asker";
 const FIRST_JOIN_URL: &str = "https://meet.example.no/asker-samling-1";
-
-async fn ok(response: reqwest::Response, what: &str) -> Value {
-    let status = response.status();
-    assert!(status.is_success(), "{what}: {status}");
-    response.json().await.unwrap_or(Value::Null)
-}
-
-/// Sets the series' sessions to `now() + offsets` (in minutes) and its deadline before them:
-/// the API plans series only in the future, so moving one in time is the database's job here.
-async fn move_sessions(app: &TestApp, series: Uuid, offsets: [i32; 3], deadline: i32) {
-    let sql = app.sql().await;
-    for (number, minutes) in (1..=3).zip(offsets) {
-        sql.execute(
-            "UPDATE webinar_sessions \
-             SET starts_at = date_trunc('minute', now()) + make_interval(mins => $3) \
-             WHERE series_id = $1 AND number = $2",
-            &[&series, &number, &minutes],
-        )
-        .await
-        .unwrap();
-    }
-    sql.execute(
-        "UPDATE webinar_series SET registration_deadline = now() + make_interval(mins => $2) \
-         WHERE id = $1",
-        &[&series, &deadline],
-    )
-    .await
-    .unwrap();
-}
 
 /// One part of the walk (`before`, `near` or `after`), with what every part is told.
 async fn walk(app: &TestApp, stage: &str, extra: &[(&str, &str)]) {
@@ -123,30 +94,15 @@ async fn one_mentor_goes_from_the_invitation_to_the_certificate_in_a_real_browse
         .and_hms_opt(9, 0, 0)
         .unwrap()
         .and_utc();
-    let sessions: Vec<Value> = (0..3)
-        .map(|n| {
-            json!({
-                "starts_at": start + Duration::days(21 * n),
-                "join_url": format!("https://meet.example.no/asker-samling-{}", n + 1),
-            })
-        })
-        .collect();
-    let created = ok(
-        app.post(
-            "/admin/webinar-series",
-            &admin,
-            &json!({
-                "title": SERIES_TITLE,
-                "capacity": 12,
-                "facilitator_id": facilitator.id,
-                "sessions": sessions,
-            }),
-        )
-        .await,
-        "series",
+    let series = create_series(
+        &app,
+        &admin,
+        facilitator.id,
+        start,
+        SERIES_TITLE,
+        "asker-samling",
     )
     .await;
-    let series: Uuid = created["id"].as_str().unwrap().parse().unwrap();
 
     // Invitation, path, note and registration.
     walk(&app, "before", &[("INVITATION_TOKEN", &invitation_token)]).await;

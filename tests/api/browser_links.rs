@@ -4,25 +4,13 @@
 
 use serde_json::{json, Value};
 
-use crate::browser::{demo_app, run_walk};
+use crate::browser::{demo_app, demo_coordinator, run_walk};
 use mentorsti::auth::Role;
 
 #[tokio::test]
 async fn links_from_emails_and_certificates_never_dead_end_in_a_real_browser() {
     let (app, demo) = demo_app().await;
-    let signed_in: Value = app
-        .login(&demo.coordinator, &demo.password)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let coordinator = signed_in["access_token"].as_str().unwrap().to_owned();
-    let municipalities: Value = app
-        .get("/admin/municipalities", &coordinator)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let (coordinator, municipalities) = demo_coordinator(&app, &demo).await;
 
     // The coordinator invites two mentors, one with a name; the second invitation runs out.
     let (invitee, invitee_name) = ("randi.solheim@example.no", "Randi");

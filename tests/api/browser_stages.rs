@@ -4,10 +4,10 @@
 
 use chrono::{Duration, Utc};
 use mentorsti::auth::Role;
-use serde_json::{json, Value};
+use serde_json::json;
 use uuid::Uuid;
 
-use crate::browser::run_walk;
+use crate::browser::{create_series, ok, run_walk};
 use crate::helpers::{spawn_app, TestApp, PASSWORD};
 
 /// A mentor with a name (the start page greets them by it) and an access token.
@@ -22,12 +22,6 @@ async fn mentor(app: &TestApp, name: &str) -> (String, Uuid, String) {
         .await
         .unwrap();
     (account.email, account.id, token)
-}
-
-async fn ok(response: reqwest::Response, what: &str) -> Value {
-    let status = response.status();
-    assert!(status.is_success(), "{what}: {status}");
-    response.json().await.unwrap_or(Value::Null)
 }
 
 /// Completes the first `count` pages of the path, in order.
@@ -59,27 +53,16 @@ async fn submit_note(app: &TestApp, token: &str) {
 }
 
 /// A series of three sessions, the first `days` from now at 09:00 UTC; returns its id.
-async fn series(app: &TestApp, admin: &str, facilitator: Uuid, title: &str, days: i64) -> String {
+async fn series(app: &TestApp, admin: &str, facilitator: Uuid, title: &str, days: i64) -> Uuid {
     let start = (Utc::now() + Duration::days(days))
         .date_naive()
         .and_hms_opt(9, 0, 0)
         .unwrap()
         .and_utc();
-    let body = json!({
-        "title": title,
-        "capacity": 12,
-        "facilitator_id": facilitator,
-        "sessions": [
-            {"starts_at": start, "join_url": "https://meet.example.no/samling-1"},
-            {"starts_at": start + Duration::days(21), "join_url": "https://meet.example.no/samling-2"},
-            {"starts_at": start + Duration::days(42), "join_url": "https://meet.example.no/samling-3"},
-        ],
-    });
-    let created = ok(app.post("/admin/webinar-series", admin, &body).await, title).await;
-    created["id"].as_str().unwrap().to_owned()
+    create_series(app, admin, facilitator, start, title, "samling").await
 }
 
-async fn register(app: &TestApp, token: &str, series: &str) {
+async fn register(app: &TestApp, token: &str, series: Uuid) {
     let registered = ok(
         app.post(
             &format!("/webinar-series/{series}/registrations"),
@@ -111,7 +94,7 @@ async fn the_start_page_follows_the_mentor_through_every_stage_in_a_real_browser
     let later = series(&app, &admin, facilitator.id, "Vårens refleksjonsgruppe", 10).await;
     let (in_series, _, in_series_token) = mentor(&app, "Mona Berg").await;
     submit_note(&app, &in_series_token).await;
-    register(&app, &in_series_token, &later).await;
+    register(&app, &in_series_token, later).await;
 
     // In a series whose first session starts in half an hour (registered while it was open,
     // then the session was moved: registration closes 48 hours before the start).
@@ -125,14 +108,13 @@ async fn the_start_page_follows_the_mentor_through_every_stage_in_a_real_browser
     .await;
     let (near, _, near_token) = mentor(&app, "Ali Haug").await;
     submit_note(&app, &near_token).await;
-    register(&app, &near_token, &soon).await;
-    let soon_id: Uuid = soon.parse().unwrap();
+    register(&app, &near_token, soon).await;
     app.sql()
         .await
         .execute(
             "UPDATE webinar_sessions SET starts_at = now() + interval '20 minutes' \
              WHERE series_id = $1 AND number = 1",
-            &[&soon_id],
+            &[&soon],
         )
         .await
         .unwrap();
@@ -148,7 +130,7 @@ async fn the_start_page_follows_the_mentor_through_every_stage_in_a_real_browser
     .await;
     let (certified, certified_id, certified_token) = mentor(&app, "Randi Vik").await;
     submit_note(&app, &certified_token).await;
-    register(&app, &certified_token, &held).await;
+    register(&app, &certified_token, held).await;
     for n in 1..=3 {
         ok(
             app.put(
@@ -166,13 +148,12 @@ async fn the_start_page_follows_the_mentor_through_every_stage_in_a_real_browser
         "certificate",
     )
     .await;
-    let held_id: Uuid = held.parse().unwrap();
     app.sql()
         .await
         .execute(
             "UPDATE webinar_sessions SET starts_at = starts_at - interval '90 days' \
              WHERE series_id = $1",
-            &[&held_id],
+            &[&held],
         )
         .await
         .unwrap();

@@ -2,12 +2,11 @@
 //! The webinars screen before the note is submitted, with a session about to start, and after
 //! a finished series; and the note screen before the path is done.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use mentorsti::auth::Role;
 use serde_json::{json, Value};
-use uuid::Uuid;
 
-use crate::browser::run_walk;
+use crate::browser::{create_series, move_sessions, run_walk};
 use crate::helpers::{spawn_app, Account, TestApp, PASSWORD};
 
 /// A mentor named `name` whose path is done and note submitted, set up in the database.
@@ -35,56 +34,6 @@ async fn ready_mentor(app: &TestApp, email: &str, name: &str) -> (Account, Strin
     .unwrap();
     let token = app.access_token(&account).await;
     (account, token)
-}
-
-/// Moves a series' sessions to `now() + offsets` (in minutes) and its deadline before them,
-/// since the API only plans series in the future.
-async fn move_sessions(app: &TestApp, series: Uuid, offsets: [i64; 3], deadline: i64) {
-    let sql = app.sql().await;
-    for (number, minutes) in (1..=3).zip(offsets) {
-        sql.execute(
-            "UPDATE webinar_sessions SET starts_at = date_trunc('minute', now()) + make_interval(mins => $3) \
-             WHERE series_id = $1 AND number = $2",
-            &[&series, &number, &(minutes as i32)],
-        )
-        .await
-        .unwrap();
-    }
-    sql.execute(
-        "UPDATE webinar_series SET registration_deadline = now() + make_interval(mins => $2) WHERE id = $1",
-        &[&series, &(deadline as i32)],
-    )
-    .await
-    .unwrap();
-}
-
-/// A series of three sessions three weeks apart from `start`, created by an admin.
-async fn create_series(
-    app: &TestApp,
-    admin: &str,
-    facilitator: Uuid,
-    start: DateTime<Utc>,
-    title: &str,
-    place: &str,
-) -> Uuid {
-    let sessions: Vec<Value> = (0..3)
-        .map(|n| {
-            json!({
-                "starts_at": start + Duration::days(21 * n),
-                "join_url": format!("https://meet.example.no/{place}-{}", n + 1),
-            })
-        })
-        .collect();
-    let body = json!({
-        "title": title,
-        "capacity": 12,
-        "facilitator_id": facilitator,
-        "sessions": sessions,
-    });
-    let response = app.post("/admin/webinar-series", admin, &body).await;
-    assert_eq!(response.status(), 201, "{title}");
-    let created: Value = response.json().await.unwrap();
-    created["id"].as_str().unwrap().parse().unwrap()
 }
 
 #[tokio::test]
