@@ -49,7 +49,20 @@ export const LABELS = {
   webinar_status: { none: 'Ikke påmeldt', waitlisted: 'Venteliste', confirmed: 'Påmeldt', completed: 'Fullført' },
   invitation: { pending: 'Venter', accepted: 'Akseptert', expired: 'Utløpt', withdrawn: 'Trukket tilbake' },
   role: { mentor: 'Mentor', facilitator: 'Veileder', coordinator: 'Koordinator', admin: 'Administrator' },
+  series: { upcoming: 'Kommende', running: 'Pågår', finished: 'Avsluttet', cancelled: 'Avlyst' },
 };
+
+/**
+ * Where a webinar series is, by the clock: `cancelled`, `finished` (its last session held is
+ * over), `running` (its first has begun) or `upcoming`.
+ */
+export function seriesState(series, now = Date.now()) {
+  if (series.cancelled) return 'cancelled';
+  const held = series.sessions.filter((s) => !s.cancelled);
+  if (!held.length || Date.parse(held.at(-1).ends_at) <= now) return 'finished';
+  if (Date.parse(held[0].starts_at) <= now) return 'running';
+  return 'upcoming';
+}
 
 export const label = (kind, value) => LABELS[kind]?.[value] || value || '–';
 

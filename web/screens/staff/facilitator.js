@@ -4,9 +4,8 @@
 
 import { ApiError, api } from '../../api.js';
 import { alertBox, badge, explain, formatDateTime, formatTime, h, render } from '../../ui.js';
-import { dataTable, label } from './common.js';
+import { dataTable, label, seriesState } from './common.js';
 
-const SERIES_STATE = { running: 'Pågår', upcoming: 'Kommende', finished: 'Avsluttet', cancelled: 'Avlyst' };
 const SESSION_STATE = { running: 'pågår nå', upcoming: 'kommer', finished: 'ferdig', cancelled: 'avlyst' };
 
 function sessionState(session, now = Date.now()) {
@@ -16,15 +15,7 @@ function sessionState(session, now = Date.now()) {
   return 'upcoming';
 }
 
-function seriesState(series, now = Date.now()) {
-  if (series.cancelled) return 'cancelled';
-  const held = series.sessions.filter((s) => !s.cancelled);
-  if (!held.length || Date.parse(held.at(-1).ends_at) <= now) return 'finished';
-  if (Date.parse(held[0].starts_at) <= now) return 'running';
-  return 'upcoming';
-}
-
-const stateBadge = (state) => h('span', { class: `badge fac-state fac-state-${state}` }, SERIES_STATE[state]);
+const stateBadge = (state) => h('span', { class: `badge fac-state fac-state-${state}` }, label('series', state));
 
 /** "tirsdag 12. januar 2027 kl. 13:00–15:00", in Oslo time. */
 const when = (session) => `${formatDateTime(session.starts_at)}–${formatTime(session.ends_at)}`;

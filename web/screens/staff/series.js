@@ -4,7 +4,7 @@
 
 import { ApiError, api } from '../../api.js';
 import { alertBox, confirmButton, explain, formatDateTime, formatTime, go, h, render } from '../../ui.js';
-import { dataTable, items } from './common.js';
+import { dataTable, items, label, seriesState } from './common.js';
 
 // ---- Oslo time ----------------------------------------------------------------------------
 
@@ -59,17 +59,7 @@ export function utcToOslo(iso) {
 
 // ---- series and their state ---------------------------------------------------------------
 
-const STATE = { upcoming: 'Kommende', running: 'Pågår', finished: 'Avsluttet', cancelled: 'Avlyst' };
-
-function seriesState(series, now = Date.now()) {
-  if (series.cancelled) return 'cancelled';
-  const held = series.sessions.filter((s) => !s.cancelled);
-  if (!held.length || Date.parse(held.at(-1).ends_at) <= now) return 'finished';
-  if (Date.parse(held[0].starts_at) <= now) return 'running';
-  return 'upcoming';
-}
-
-const stateBadge = (state) => h('span', { class: `badge series-state series-state-${state}` }, STATE[state]);
+const stateBadge = (state) => h('span', { class: `badge series-state series-state-${state}` }, label('series', state));
 
 const confirmedOf = (series) => (series.cancelled ? 0 : series.capacity - series.seats_left);
 const seriesPath = (id) => `/admin/series/${id}`;
