@@ -2,6 +2,10 @@
 // The token pair is kept in localStorage so that a reload or a new tab stays signed in; see
 // docs/decisions.md for why. Refreshes are serialised across tabs with the Web Locks API,
 // because refresh tokens are single-use and a reused one revokes the whole session.
+// Every request says which written form (bokmål or nynorsk) the reader has chosen, so answers
+// (course text, messages, emails sent on a sign-up) come in that form before anyone signs in.
+
+import { language } from './i18n.js';
 
 const KEY = 'mentorsti.session';
 
@@ -78,7 +82,7 @@ async function renew(used) {
     }
     const response = await fetch('/api/v1/auth/refresh', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'accept-language': language() },
       body: JSON.stringify({ refresh_token: current.refresh }),
     });
     if (response.status === 401) {
@@ -101,7 +105,7 @@ export async function api(path, { method = 'GET', body, contentType, raw = false
   let current = session;
   if (current && current.expires <= Date.now()) current = await renew(current.access);
   const send = (tokens) => {
-    const headers = {};
+    const headers = { 'accept-language': language() };
     // A file (a CSV of invitees, a content archive) goes as it is, with its own type.
     if (body !== undefined) headers['content-type'] = contentType || 'application/json';
     if (tokens) headers.authorization = `Bearer ${tokens.access}`;
@@ -133,7 +137,7 @@ export async function signOut() {
     try {
       await fetch('/api/v1/auth/logout', {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'accept-language': language() },
         body: JSON.stringify({ refresh_token: current.refresh }),
       });
     } catch {

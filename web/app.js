@@ -1,23 +1,41 @@
 // The client's entry: routes client paths to screens, keeps the menu, and sends anyone who is
-// not signed in to the sign-in screen (and back where they were going afterwards).
+// not signed in to the sign-in screen (and back where they were going afterwards). It also keeps
+// the written form: the one remembered on this device until someone signs in, then theirs.
 
 import { ApiError, api, isSignedIn, onSignedOut, signOut } from './api.js';
 import { flushAll, forgetUnsaved } from './autosave.js';
+import { initialLanguage, language, setLanguage, t, useCatalogue } from './i18n.js';
 import { alertBox, explain, go, h, onNavigate, render } from './ui.js';
 import * as auth from './screens/auth.js';
 import * as learning from './screens/learning.js';
 import { noteScreen } from './screens/note.js';
+import { profileScreen } from './screens/profile.js';
 import { certificateScreen, webinarsScreen } from './screens/webinars.js';
 
 let me = null;
+/** The signed-in person's profile; the first answer after signing in sets the written form. */
 async function whoAmI() {
-  if (!me) me = await api('/me');
+  if (!me) {
+    const answer = await api('/me');
+    // The profile's form wins over the device's (a profile from before forms were chosen: bokmål).
+    const wanted = answer.language || 'nb';
+    if (wanted !== language()) await setLanguage(wanted);
+    me = answer;
+  }
   return me;
 }
 
+/** The person chose another written form on the profile (`updated`): the screen is drawn again in it. */
+async function languageChanged(updated) {
+  me = updated;
+  await setLanguage(updated.language || 'nb');
+  await route();
+}
+
 // Staff screens are modules of their own, fetched only when a staff member opens one, so a
-// mentor's phone never downloads them.
+// mentor's phone never downloads them (nor their nynorsk catalogue).
 const staff = (module, screen) => async (...args) => {
+  await useCatalogue('staff');
   const loaded = await import(`./screens/staff/${module}.js`);
   return loaded[screen](...args);
 };
@@ -53,6 +71,7 @@ const ROUTES = [
   [/^\/webinars$/, () => webinarsScreen()],
   [/^\/certificate$/, () => certificateScreen()],
   [/^\/certificate\/([A-Za-z0-9-]{1,40})$/, (q, code) => auth.verifyCertificate(code), true],
+  [/^\/profile$/, async () => profileScreen(await whoAmI(), { saved: (updated) => { me = updated; }, languageChanged })],
   [/^\/coordinator$/, staff('coordinator', 'overviewScreen')],
   [/^\/coordinator\/municipalities$/, staff('coordinator', 'municipalitiesScreen')],
   [/^\/coordinator\/invitations$/, staff('invitations', 'invitationsScreen')],
@@ -70,12 +89,13 @@ const ROUTES = [
   [new RegExp(`^/admin/content/${ID}/modules/(\\d+)/([a-z0-9-]+)$`), staff('content', 'previewPageScreen')],
 ];
 
-const MENUS = {
-  mentor: [['/path', 'Læringsstien'], ['/literature', 'Litteratur'], ['/note', 'Notat'], ['/webinars', 'Webinarer'], ['/certificate', 'Kursbevis']],
-  coordinator: [['/coordinator', 'Oversikt'], ['/coordinator/municipalities', 'Kommuner'], ['/coordinator/invitations', 'Invitasjoner'], ['/coordinator/progress', 'Fremdrift']],
-  facilitator: [['/facilitator', 'Webinarserier']],
-  admin: [['/admin', 'USHT-er'], ['/coordinator', 'Oversikt'], ['/admin/series', 'Webinarserier'], ['/admin/content', 'Innhold'], ['/admin/users', 'Brukere']],
-};
+// Built when drawn, so the labels follow the written form. Everyone's last item is the profile.
+const menus = () => ({
+  mentor: [['/path', t('Læringsstien')], ['/literature', t('Litteratur')], ['/note', t('Notat')], ['/webinars', t('Webinarer')], ['/certificate', t('Kursbevis')]],
+  coordinator: [['/coordinator', t('Oversikt')], ['/coordinator/municipalities', t('Kommuner')], ['/coordinator/invitations', t('Invitasjoner')], ['/coordinator/progress', t('Fremdrift')]],
+  facilitator: [['/facilitator', t('Webinarserier')]],
+  admin: [['/admin', t('USHT-er')], ['/coordinator', t('Oversikt')], ['/admin/series', t('Webinarserier')], ['/admin/content', t('Innhold')], ['/admin/users', t('Brukere')]],
+});
 
 /** The menu item for where the user is: the longest one the path starts with. */
 function currentItem(links) {
@@ -92,7 +112,8 @@ function menu(user) {
     nav.replaceChildren();
     return;
   }
-  const links = MENUS[user.role] || MENUS.mentor;
+  const all = menus();
+  const links = [...(all[user.role] || all.mentor), ['/profile', t('Profil')]];
   const here = currentItem(links);
   const list = h('ul', {},
     links.map(([href, text]) => h('li', {}, h('a', { href, 'aria-current': here === href ? 'page' : undefined }, text))),
@@ -104,13 +125,13 @@ function menu(user) {
         me = null;
         go('/sign-in');
       },
-    }, 'Logg ut')));
+    }, t('Logg ut'))));
   // On a phone the menu folds behind one button, so the screen starts with its content.
   const toggle = h('button', {
     type: 'button', id: 'menu-toggle', class: 'menu-toggle', 'aria-expanded': 'false', 'aria-controls': 'nav', onclick: () => {
       toggle.setAttribute('aria-expanded', String(toggle.getAttribute('aria-expanded') !== 'true'));
     },
-  }, 'Meny');
+  }, t('Meny'));
   nav.before(toggle);
   nav.replaceChildren(list);
   nav.hidden = false;
@@ -132,6 +153,7 @@ async function route() {
 }
 
 async function routeTo() {
+  shell();
   const path = location.pathname;
   const query = new URLSearchParams(location.search);
   for (const [pattern, screen, open] of ROUTES) {
@@ -143,15 +165,26 @@ async function routeTo() {
     }
     try {
       menu(isSignedIn() ? await whoAmI() : null);
+      // The profile's answer may just have changed the written form.
+      shell();
       await screen(query, ...match.slice(1));
     } catch (error) {
       // A refused session has already sent the user to the sign-in screen.
       if (error instanceof ApiError && error.status === 401) return;
-      render('Noe gikk galt', alertBox(explain(error)), h('p', {}, h('a', { href: '/' }, 'Til forsiden')));
+      render(t('Noe gikk galt'), alertBox(explain(error)), h('p', {}, h('a', { href: '/' }, t('Til forsiden'))));
     }
     return;
   }
-  render('Fant ikke siden', h('p', {}, 'Denne adressen finnes ikke.'), h('p', {}, h('a', { href: '/' }, 'Til forsiden')));
+  render(t('Fant ikke siden'), h('p', {}, t('Denne adressen finnes ikke.')), h('p', {}, h('a', { href: '/' }, t('Til forsiden'))));
+}
+
+/** The page around the screens (index.html is written in bokmål) in the current form. */
+function shell() {
+  document.querySelector('.skip-link').textContent = t('Hopp til innholdet');
+  document.querySelector('.brand').textContent = t('Mentoropplæring');
+  document.getElementById('nav').setAttribute('aria-label', t('Hovedmeny'));
+  document.querySelector('meta[name="description"]')
+    ?.setAttribute('content', t('Opplæring for mentorer i kommunale helse- og omsorgstjenester.'));
 }
 
 // Links inside the client navigate without reloading; downloads, new tabs and the API do not.
@@ -175,4 +208,7 @@ onSignedOut(() => {
 auth.onSignedIn(() => {
   me = null;
 });
+// The main catalogue is part of the client from the start (fetched only for nynorsk).
+useCatalogue();
+await setLanguage(initialLanguage());
 route();

@@ -3,6 +3,7 @@
 // retried with growing pauses, and at once when the browser is back online.
 
 import { ApiError, userId } from './api.js';
+import { t } from './i18n.js';
 import { explain, formatDate, formatTime } from './ui.js';
 
 const PREFIX = 'mentorsti.unsaved:';
@@ -72,14 +73,14 @@ export function autosave({ textarea, status, key, save, saved = '', savedAt, onC
     saving = true;
     dirty = false;
     const text = textarea.value;
-    show('Lagrer …', 'saving');
+    show(t('Lagrer …'), 'saving');
     try {
       const answer = await save(text);
       pause = 2000;
       if (!retired) onSaved?.(answer);
       if (textarea.value === text) localStorage.removeItem(storageKey);
       if (!dirty) {
-        show(`Lagret kl. ${formatTime(new Date().toISOString())}`, 'saved');
+        show(t('Lagret kl. {time}', { time: formatTime(new Date().toISOString()) }), 'saved');
         if (!textarea.isConnected && savers.get(storageKey) === saver) savers.delete(storageKey);
       }
     } catch (error) {
@@ -89,11 +90,11 @@ export function autosave({ textarea, status, key, save, saved = '', savedAt, onC
       if (retired) {
         // Another screen for the same text has taken over.
       } else if (retry) {
-        show('Ikke lagret: ingen forbindelse. Teksten er tatt vare på, og vi prøver igjen automatisk.', 'offline');
+        show(t('Ikke lagret: ingen forbindelse. Teksten er tatt vare på, og vi prøver igjen automatisk.'), 'offline');
         schedule(pause);
         pause = Math.min(pause * 2, 30000);
       } else {
-        show(`Ikke lagret: ${explain(error)} Teksten er tatt vare på på denne enheten.`, 'error');
+        show(t('Ikke lagret: {reason} Teksten er tatt vare på på denne enheten.', { reason: explain(error) }), 'error');
       }
     } finally {
       saving = false;
@@ -122,7 +123,7 @@ export function autosave({ textarea, status, key, save, saved = '', savedAt, onC
   textarea.addEventListener('input', () => {
     localStorage.setItem(storageKey, textarea.value);
     dirty = true;
-    show('Lagres snart …', 'pending');
+    show(t('Lagres snart …'), 'pending');
     onChange?.(textarea.value);
     schedule(800);
   });
@@ -130,10 +131,10 @@ export function autosave({ textarea, status, key, save, saved = '', savedAt, onC
   textarea.addEventListener('blur', () => dirty && schedule(0));
 
   if (dirty) {
-    show('Lagrer tekst som ikke ble lagret sist …', 'pending');
+    show(t('Lagrer tekst som ikke ble lagret sist …'), 'pending');
     schedule(0);
   } else if (savedAt) {
-    show(`Sist lagret ${formatDate(savedAt)} kl. ${formatTime(savedAt)}`, 'saved');
+    show(t('Sist lagret {date} kl. {time}', { date: formatDate(savedAt), time: formatTime(savedAt) }), 'saved');
   }
   return saver;
 }

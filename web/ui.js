@@ -1,7 +1,8 @@
 // Small DOM helpers shared by the screens: element building, rendering a screen, navigation,
-// dates in Norwegian time and error messages in bokmål.
+// dates in Norwegian time and error messages in the reader's written form.
 
 import { ApiError } from './api.js';
+import { dateText, locale, t } from './i18n.js';
 
 /** Builds an element; strings become text nodes (never HTML), `on*` attributes listeners. */
 export function h(tag, attributes = {}, ...children) {
@@ -18,6 +19,17 @@ export function h(tag, attributes = {}, ...children) {
     element.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
   return element;
+}
+
+/**
+ * A translated sentence with elements in it: `{name}` in `text` is replaced by `elements.name`
+ * (a link, say), so the sentence stays whole in either written form. For `h()`'s children.
+ */
+export function parts(text, elements) {
+  return text.split(/(\{\w+\})/).filter(Boolean).map((piece) => {
+    const key = /^\{(\w+)\}$/.exec(piece)?.[1];
+    return key && key in elements ? elements[key] : piece;
+  });
 }
 
 let navigateHandler = () => {};
@@ -48,7 +60,7 @@ export function showOnNextScreen(text) {
  * the top, so the first Tab reaches the skip link.
  */
 export function render(title, ...children) {
-  document.title = `${title} – Mentoropplæring`;
+  document.title = t('{title} – Mentoropplæring', { title });
   const main = document.getElementById('main');
   const heading = h('h1', { tabindex: '-1' }, title);
   const message = welcome && alertBox(welcome, 'success');
@@ -61,28 +73,29 @@ export function render(title, ...children) {
 }
 
 const oslo = 'Europe/Oslo';
-export const formatDateTime = (iso) =>
-  new Intl.DateTimeFormat('nb-NO', { timeZone: oslo, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+export const formatDateTime = (iso) => dateText(
+  new Intl.DateTimeFormat(locale(), { timeZone: oslo, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso)));
 export const formatDate = (iso) =>
-  new Intl.DateTimeFormat('nb-NO', { timeZone: oslo, day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(iso));
+  new Intl.DateTimeFormat(locale(), { timeZone: oslo, day: 'numeric', month: 'long', year: 'numeric' }).format(new Date(iso));
 export const formatTime = (iso) =>
-  new Intl.DateTimeFormat('nb-NO', { timeZone: oslo, hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+  new Intl.DateTimeFormat(locale(), { timeZone: oslo, hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
 
+// Read when shown (not when the module loads), so a change of written form is seen at once.
 export const STATUS = {
-  locked: 'Låst',
-  available: 'Klar',
-  in_progress: 'Påbegynt',
-  completed: 'Fullført',
-  skipped: 'Hoppet over',
-  none: 'Ikke påbegynt',
-  draft: 'Utkast',
-  submitted: 'Sendt inn',
-  confirmed: 'Påmeldt',
-  waitlisted: 'Venteliste',
-  cancelled: 'Avmeldt',
-  not_started: 'Ikke startet',
-  not_registered: 'Ikke påmeldt',
-  attended: 'Deltatt',
+  get locked() { return t('Låst'); },
+  get available() { return t('Klar'); },
+  get in_progress() { return t('Påbegynt'); },
+  get completed() { return t('Fullført'); },
+  get skipped() { return t('Hoppet over'); },
+  get none() { return t('Ikke påbegynt'); },
+  get draft() { return t('Utkast'); },
+  get submitted() { return t('Sendt inn'); },
+  get confirmed() { return t('Påmeldt'); },
+  get waitlisted() { return t('Venteliste'); },
+  get cancelled() { return t('Avmeldt'); },
+  get not_started() { return t('Ikke startet'); },
+  get not_registered() { return t('Ikke påmeldt'); },
+  get attended() { return t('Deltatt'); },
 };
 
 // A session's "Bli med" link shows from this long before it starts until it ends: early enough
@@ -99,56 +112,59 @@ export function joinable(session, now = Date.now()) {
 export const badge = (status) => h('span', { class: `badge badge-${status}` }, STATUS[status] || status);
 
 const FIELD = {
-  password: 'Passordet',
-  email: 'E-postadressen',
-  name: 'Navnet',
-  token: 'Lenken',
-  body: 'Teksten',
-  text: 'Svaret',
-  number: 'Kommunenummeret',
+  get password() { return t('Passordet'); },
+  get email() { return t('E-postadressen'); },
+  get name() { return t('Navnet'); },
+  get token() { return t('Lenken'); },
+  get body() { return t('Teksten'); },
+  get text() { return t('Svaret'); },
+  get number() { return t('Kommunenummeret'); },
+  get workplace() { return t('Arbeidsplassen'); },
+  get leader_name() { return t('Navnet på lederen'); },
+  get leader_email() { return t('E-postadressen til lederen'); },
 };
 
-/** A bokmål sentence for what went wrong, for a screen or a form. */
+/** A sentence for what went wrong, for a screen or a form. */
 export function explain(error) {
-  if (!(error instanceof ApiError)) return 'Ingen forbindelse med serveren. Sjekk nettet og prøv igjen.';
+  if (!(error instanceof ApiError)) return t('Ingen forbindelse med serveren. Sjekk nettet og prøv igjen.');
   switch (error.code) {
     case 'unauthorized':
-      return 'Du er ikke logget inn, eller økten er utløpt. Logg inn igjen.';
+      return t('Du er ikke logget inn, eller økten er utløpt. Logg inn igjen.');
     case 'forbidden':
-      return 'Du har ikke tilgang til dette.';
+      return t('Du har ikke tilgang til dette.');
     case 'not_found':
-      return 'Fant ikke det du så etter.';
+      return t('Fant ikke det du så etter.');
     case 'rate_limited':
-      return 'For mange forsøk på kort tid. Vent litt og prøv igjen.';
+      return t('For mange forsøk på kort tid. Vent litt og prøv igjen.');
     case 'payload_too_large':
-      return 'Teksten er for lang.';
+      return t('Teksten er for lang.');
     case 'link_not_found':
-      return 'Lenken er ikke gyldig, kanskje fordi du har fått en nyere. Be om en ny lenke.';
+      return t('Lenken er ikke gyldig, kanskje fordi du har fått en nyere. Be om en ny lenke.');
     case 'link_used':
-      return 'Lenken er allerede brukt, eller du har fått en nyere. Be om en ny lenke.';
+      return t('Lenken er allerede brukt, eller du har fått en nyere. Be om en ny lenke.');
     case 'link_expired':
-      return 'Lenken er utløpt. Be om en ny lenke.';
+      return t('Lenken er utløpt. Be om en ny lenke.');
     case 'invitation_not_found':
-      return 'Invitasjonslenken er ikke gyldig. Har du fått invitasjonen på nytt, bruker du lenken i den nyeste e-posten.';
+      return t('Invitasjonslenken er ikke gyldig. Har du fått invitasjonen på nytt, bruker du lenken i den nyeste e-posten.');
     case 'invitation_used':
-      return 'Invitasjonen er allerede brukt. Logg inn i stedet.';
+      return t('Invitasjonen er allerede brukt. Logg inn i stedet.');
     case 'invitation_withdrawn':
-      return 'Invitasjonen er trukket tilbake. Spør den som inviterte deg, om du skal ha en ny.';
+      return t('Invitasjonen er trukket tilbake. Spør den som inviterte deg, om du skal ha en ny.');
     case 'invitation_replaced':
-      return 'Du har fått en nyere invitasjon. Bruk lenken i den nyeste e-posten.';
+      return t('Du har fått en nyere invitasjon. Bruk lenken i den nyeste e-posten.');
     case 'invitation_expired':
-      return 'Invitasjonen er utløpt. Be koordinatoren om å sende den på nytt.';
+      return t('Invitasjonen er utløpt. Be koordinatoren om å sende den på nytt.');
     case 'validation_failed': {
       const errors = error.problem.errors || [];
       if (errors.some((e) => e.field === 'password')) {
-        return 'Passordet må ha 12–128 tegn og ikke være et vanlig eller lett gjettbart passord. Prøv gjerne en setning du husker.';
+        return t('Passordet må ha 12–128 tegn og ikke være et vanlig eller lett gjettbart passord. Prøv gjerne en setning du husker.');
       }
-      if (errors.some((e) => e.field === 'token')) return 'Lenken er ugyldig eller utløpt.';
+      if (errors.some((e) => e.field === 'token')) return t('Lenken er ugyldig eller utløpt.');
       const fields = errors.map((e) => FIELD[e.field]).filter(Boolean);
-      return fields.length ? `Sjekk feltene: ${fields.join(', ')}.` : 'Noe av det du fylte inn, er ikke gyldig.';
+      return fields.length ? t('Sjekk feltene: {fields}.', { fields: fields.join(', ') }) : t('Noe av det du fylte inn, er ikke gyldig.');
     }
     default:
-      return error.status >= 500 ? 'Noe gikk galt på serveren. Prøv igjen om litt.' : 'Det gikk ikke. Prøv igjen.';
+      return error.status >= 500 ? t('Noe gikk galt på serveren. Prøv igjen om litt.') : t('Det gikk ikke. Prøv igjen.');
   }
 }
 
@@ -174,12 +190,12 @@ function bound(input, value) {
 }
 
 /**
- * Why a field is not valid, in bokmål, or null when it is. Browsers write their own messages in
- * the language of their menus (often English) and word them for a bubble, so the client never
- * shows `validationMessage`; it reads the `validity` flags and words each one itself. `label` is
- * the field's name as its label says it.
+* Why a field is not valid, in the reader's form, or null when it is. Browsers write their own
+ * messages in the language of their menus (often English) and word them for a bubble, so the
+ * client never shows `validationMessage`; it reads the `validity` flags and words each one
+ * itself. `label` is the field's name as its label says it.
  */
-export function validationMessage(input, label = input.labels?.[0]?.textContent?.trim() || input.getAttribute('aria-label') || 'Feltet') {
+export function validationMessage(input, label = input.labels?.[0]?.textContent?.trim() || input.getAttribute('aria-label') || t('Feltet')) {
   if (!input.willValidate) return null;
   const v = input.validity;
   const name = `«${label}»`;
@@ -188,34 +204,39 @@ export function validationMessage(input, label = input.labels?.[0]?.textContent?
   // (a password manager, a restored draft), so the length is checked here too.
   const tooShort = v.tooShort || (input.minLength > 0 && length > 0 && length < input.minLength);
   const tooLong = v.tooLong || (input.maxLength >= 0 && length > input.maxLength);
+  const dated = DATE_TYPES.includes(input.type);
   if (v.valueMissing) {
-    if (input.type === 'checkbox') return `Kryss av for ${name}.`;
-    if (input.type === 'radio' || input.tagName === 'SELECT') return `Velg et svar for ${name}.`;
-    if (input.type === 'file') return `Velg en fil for ${name}.`;
-    return `${name} må fylles ut.`;
+    if (input.type === 'checkbox') return t('Kryss av for {name}.', { name });
+    if (input.type === 'radio' || input.tagName === 'SELECT') return t('Velg et svar for {name}.', { name });
+    if (input.type === 'file') return t('Velg en fil for {name}.', { name });
+    return t('{name} må fylles ut.', { name });
   }
-  if (v.badInput) return DATE_TYPES.includes(input.type) ? `${name} er ikke en gyldig dato eller tid.` : `${name} må være et tall.`;
+  if (v.badInput) return dated ? t('{name} er ikke en gyldig dato eller tid.', { name }) : t('{name} må være et tall.', { name });
   if (v.typeMismatch) {
-    if (input.type === 'email') return `${name} må være en e-postadresse, for eksempel navn@kommune.no.`;
-    if (input.type === 'url') return `${name} må være en nettadresse som begynner med https://.`;
-    return `${name} har feil form.`;
+    if (input.type === 'email') return t('{name} må være en e-postadresse, for eksempel navn@kommune.no.', { name });
+    if (input.type === 'url') return t('{name} må være en nettadresse som begynner med https://.', { name });
+    return t('{name} har feil form.', { name });
   }
-  if (tooShort) return `${name} må ha minst ${input.minLength} tegn. Nå har det ${length}.`;
-  if (tooLong) return `${name} kan ha høyst ${input.maxLength} tegn. Nå har det ${length}.`;
-  if (v.rangeUnderflow) return DATE_TYPES.includes(input.type) ? `${name} kan ikke være før ${bound(input, input.min)}.` : `${name} må være minst ${input.min}.`;
-  if (v.rangeOverflow) return DATE_TYPES.includes(input.type) ? `${name} kan ikke være etter ${bound(input, input.max)}.` : `${name} kan være høyst ${input.max}.`;
-  if (v.stepMismatch) return input.type === 'number' ? `${name} må være et helt tall.` : `${name} har en verdi som ikke går an.`;
-  // A pattern's `title` says in words what the field takes (written by the screen, in bokmål).
-  if (v.patternMismatch) return input.title ? `${name}: ${input.title}` : `${name} har ikke riktig form.`;
+  if (tooShort) return t('{name} må ha minst {min} tegn. Nå har det {length}.', { name, min: input.minLength, length });
+  if (tooLong) return t('{name} kan ha høyst {max} tegn. Nå har det {length}.', { name, max: input.maxLength, length });
+  if (v.rangeUnderflow) {
+    return dated ? t('{name} kan ikke være før {min}.', { name, min: bound(input, input.min) }) : t('{name} må være minst {min}.', { name, min: input.min });
+  }
+  if (v.rangeOverflow) {
+    return dated ? t('{name} kan ikke være etter {max}.', { name, max: bound(input, input.max) }) : t('{name} kan være høyst {max}.', { name, max: input.max });
+  }
+  if (v.stepMismatch) return input.type === 'number' ? t('{name} må være et helt tall.', { name }) : t('{name} har en verdi som ikke går an.', { name });
+  // A pattern's `title` says in words what the field takes (written by the screen, through t()).
+  if (v.patternMismatch) return input.title ? `${name}: ${input.title}` : t('{name} har ikke riktig form.', { name });
   // A screen's own `setCustomValidity` text is already the client's own, after the label.
   if (v.customError) return `${label}: ${input.validationMessage}`;
-  return v.valid ? null : `${name} er ikke fylt ut riktig.`;
+  return v.valid ? null : t('{name} er ikke fylt ut riktig.', { name });
 }
 
 /**
  * A form whose submit runs `action(values)`; while it runs the button is disabled, and an
  * error (from `explain`, or what `describe` makes of it; text or elements) is shown above the
- * button. Fields are checked first, with the client's own bokmål messages.
+ * button. Fields are checked first, with the client's own messages.
  */
 export function form({ fields, submit, action, describe = explain, label }) {
   const errorArea = h('div', { class: 'form-error' });
@@ -274,7 +295,7 @@ export function confirmButton({ label, question, yes, action, className = 'secon
         ask.setAttribute('aria-expanded', 'false');
         ask.focus();
       },
-    }, 'Avbryt'),
+    }, t('Avbryt')),
     errorArea);
   ask.addEventListener('click', () => {
     panel.hidden = false;

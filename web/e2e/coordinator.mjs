@@ -2,7 +2,8 @@
 // node coordinator.mjs <base-url> <email> <password>
 // The start page's charts and their tables, enrolling a municipality from the register,
 // inviting mentors by pasting and from a CSV file (astrid.lie@, bjorn.dahl@ and cecilie.holm@
-// asker.kommune.no: the Rust test then waits for their emails), resending and withdrawing, the
+// asker.kommune.no: the Rust test then waits for their emails) and one in nynorsk (dagny.vik@),
+// resending and withdrawing, the
 // progress table with its filters, sorting, search and CSV, and a nudge with its preview.
 // Environment: as harness.mjs.
 
@@ -92,6 +93,21 @@ await walk(base, 'coordinator walk', async () => {
     check(listed.some((r) => r[0] === address && r[2] === 'Venter'), `${address} is listed as pending`);
   }
   check(listed.some((r) => r[2] === 'Utløpt'), 'the demo\'s expired invitations are listed as expired');
+  check(!listed.some((r) => r[0].includes('Nynorsk')), 'invitations in bokmål (the default) are not marked');
+
+  step('… and one in nynorsk, marked so in the list');
+  const paste = phone.locator('form', { has: phone.getByLabel('E-postadresser') });
+  check(await paste.getByRole('radio', { name: 'Bokmål' }).isChecked(), 'an invitation is in bokmål unless nynorsk is chosen');
+  await phone.getByLabel('E-postadresser').fill('Dagny Vik <dagny.vik@asker.kommune.no>');
+  await paste.getByRole('group', { name: 'Skriftform for invitasjonen' }).getByRole('radio', { name: 'Nynorsk' }).check();
+  await phone.getByRole('button', { name: 'Send invitasjoner' }).click();
+  await outcome.filter({ hasText: 'dagny.vik@asker.kommune.no' }).filter({ hasText: '1 invitasjon er sendt.' }).waitFor();
+  const dagny = phone.locator('#invitations tbody tr', { hasText: 'dagny.vik@asker.kommune.no' });
+  await dagny.waitFor();
+  check((await dagny.locator('th').innerText()).includes('Nynorsk'), 'the invitation in nynorsk says so in the list');
+  const sentInNynorsk = (await apiGet(phone, `/admin/invitations?municipality_id=${asker.id}`)).items.find((i) => i.email === 'dagny.vik@asker.kommune.no');
+  check(sentInNynorsk?.language === 'nn', `the server has the invitation in nynorsk: ${JSON.stringify(sentInNynorsk)}`);
+  check(!(await rowTexts(phone, 'invitations')).some((r) => r[0].startsWith('astrid.lie@') && r[0].includes('Nynorsk')), 'the others stay unmarked');
   await shoot(phone, 'coordinator-invitations', signIn);
   await keyboardWalk(phone, 'invitations', ['E-postadresser', 'Send invitasjoner', 'CSV-fil', 'Vis invitasjoner', 'Send på nytt til']);
 

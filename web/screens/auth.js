@@ -6,7 +6,8 @@
 // replaced or expired one says so at once, with the way on, instead of after a filled-in form.
 
 import { ApiError, api, keepTokens } from '../api.js';
-import { alertBox, explain, field, form, formatDate, go, h, render, showOnNextScreen } from '../ui.js';
+import { t } from '../i18n.js';
+import { alertBox, explain, field, form, formatDate, go, h, parts, render, showOnNextScreen } from '../ui.js';
 
 let signedInHandler = () => {};
 export function onSignedIn(handler) {
@@ -30,12 +31,10 @@ export function safeNext(next, origin = location.origin) {
   return url.origin === origin ? url.pathname + url.search + url.hash : '/';
 }
 
-const PASSWORD_HINT = 'Minst 12 tegn. En setning du husker, er et godt passord.';
-
 function newPasswordFields() {
   return [
-    field({ id: 'password', label: 'Nytt passord', type: 'password', autocomplete: 'new-password', required: true, minlength: 12, maxlength: 128, hint: PASSWORD_HINT }),
-    field({ id: 'repeat', label: 'Gjenta passordet', type: 'password', autocomplete: 'new-password', required: true }),
+    field({ id: 'password', label: t('Nytt passord'), type: 'password', autocomplete: 'new-password', required: true, minlength: 12, maxlength: 128, hint: t('Minst 12 tegn. En setning du husker, er et godt passord.') }),
+    field({ id: 'repeat', label: t('Gjenta passordet'), type: 'password', autocomplete: 'new-password', required: true }),
   ];
 }
 
@@ -44,22 +43,22 @@ function samePasswords(values) {
 }
 
 const mismatchOr = (describe) => (error) =>
-  error.message === 'mismatch' ? 'De to passordene er ikke like.' : describe(error);
+  error.message === 'mismatch' ? t('De to passordene er ikke like.') : describe(error);
 
 export function signIn(query) {
-  render('Logg inn',
-    h('p', { class: 'lead' }, 'Velkommen til mentoropplæringen i lindrende behandling.'),
+  render(t('Logg inn'),
+    h('p', { class: 'lead' }, t('Velkommen til mentoropplæringen i lindrende behandling.')),
     form({
-      label: 'Logg inn',
+      label: t('Logg inn'),
       fields: [
-        field({ id: 'email', label: 'E-post', type: 'email', autocomplete: 'username', required: true, inputmode: 'email' }),
-        field({ id: 'password', label: 'Passord', type: 'password', autocomplete: 'current-password', required: true }),
+        field({ id: 'email', label: t('E-post'), type: 'email', autocomplete: 'username', required: true, inputmode: 'email' }),
+        field({ id: 'password', label: t('Passord'), type: 'password', autocomplete: 'current-password', required: true }),
       ],
-      submit: 'Logg inn',
+      submit: t('Logg inn'),
       describe: (error) => {
         if (!(error instanceof ApiError)) return explain(error);
-        if (error.code === 'unauthorized') return 'E-postadressen eller passordet er feil.';
-        if (error.code === 'rate_limited') return 'For mange feil passord for denne kontoen. Vent litt, eller logg inn med en lenke på e-post.';
+        if (error.code === 'unauthorized') return t('E-postadressen eller passordet er feil.');
+        if (error.code === 'rate_limited') return t('For mange feil passord for denne kontoen. Vent litt, eller logg inn med en lenke på e-post.');
         return explain(error);
       },
       action: async ({ email, password }) => {
@@ -68,27 +67,27 @@ export function signIn(query) {
         go(safeNext(query.get('next')), { replace: true });
       },
     }),
-    h('p', {}, h('a', { href: '/forgot-password' }, 'Glemt passordet?')),
-    h('p', {}, h('a', { href: '/sign-in-link' }, 'Logg inn med en lenke på e-post')),
-    h('p', { class: 'muted' }, 'Har du fått en invitasjon på e-post? Bruk lenken i e-posten for å lage konto.'));
+    h('p', {}, h('a', { href: '/forgot-password' }, t('Glemt passordet?'))),
+    h('p', {}, h('a', { href: '/sign-in-link' }, t('Logg inn med en lenke på e-post'))),
+    h('p', { class: 'muted' }, t('Har du fått en invitasjon på e-post? Bruk lenken i e-posten for å lage konto.')));
 }
 
 export function forgotPassword() {
   const done = h('div', { 'aria-live': 'polite' });
   const request = form({
-    label: 'Be om nytt passord',
-    fields: [field({ id: 'email', label: 'E-post', type: 'email', autocomplete: 'username', required: true })],
-    submit: 'Send lenke',
+    label: t('Be om nytt passord'),
+    fields: [field({ id: 'email', label: t('E-post'), type: 'email', autocomplete: 'username', required: true })],
+    submit: t('Send lenke'),
     action: async ({ email }) => {
       await api('/auth/password-reset', { method: 'POST', body: { email: email.trim() } });
       request.hidden = true;
-      done.append(alertBox('Hvis det finnes en konto med denne adressen, har vi sendt en e-post med en lenke for å lage nytt passord. Lenken virker en kort stund.', 'success'));
+      done.append(alertBox(t('Hvis det finnes en konto med denne adressen, har vi sendt en e-post med en lenke for å lage nytt passord. Lenken virker en kort stund.'), 'success'));
     },
   });
-  render('Glemt passordet',
-    h('p', {}, 'Skriv e-postadressen din, så sender vi deg en lenke for å lage et nytt passord.'),
+  render(t('Glemt passordet'),
+    h('p', {}, t('Skriv e-postadressen din, så sender vi deg en lenke for å lage et nytt passord.')),
     request, done,
-    h('p', {}, h('a', { href: '/sign-in' }, 'Tilbake til innlogging')));
+    h('p', {}, h('a', { href: '/sign-in' }, t('Tilbake til innlogging'))));
 }
 
 /**
@@ -100,39 +99,39 @@ export function signInLink(query) {
   if (!token) {
     const done = h('div', { 'aria-live': 'polite' });
     const request = form({
-      label: 'Be om innloggingslenke',
-      fields: [field({ id: 'email', label: 'E-post', type: 'email', autocomplete: 'username', required: true })],
-      submit: 'Send lenke',
+      label: t('Be om innloggingslenke'),
+      fields: [field({ id: 'email', label: t('E-post'), type: 'email', autocomplete: 'username', required: true })],
+      submit: t('Send lenke'),
       action: async ({ email }) => {
         await api('/auth/sign-in-link', { method: 'POST', body: { email: email.trim() } });
         request.hidden = true;
-        done.append(alertBox('Hvis det finnes en konto med denne adressen, har vi sendt en e-post med en lenke for å logge inn. Lenken virker i 15 minutter og kan brukes én gang.', 'success'));
+        done.append(alertBox(t('Hvis det finnes en konto med denne adressen, har vi sendt en e-post med en lenke for å logge inn. Lenken virker i 15 minutter og kan brukes én gang.'), 'success'));
       },
     });
-    return render('Logg inn med lenke',
-      h('p', {}, 'Skriv e-postadressen din, så sender vi deg en lenke som logger deg inn uten passord. Det virker også når kontoen er sperret etter for mange feil passord.'),
+    return render(t('Logg inn med lenke'),
+      h('p', {}, t('Skriv e-postadressen din, så sender vi deg en lenke som logger deg inn uten passord. Det virker også når kontoen er sperret etter for mange feil passord.')),
       request, done,
-      h('p', {}, h('a', { href: '/sign-in' }, 'Tilbake til innlogging')));
+      h('p', {}, h('a', { href: '/sign-in' }, t('Tilbake til innlogging'))));
   }
-  render('Logg inn med lenke',
-    h('p', {}, 'Trykk på knappen for å logge inn. Lenken kan brukes én gang.'),
+  render(t('Logg inn med lenke'),
+    h('p', {}, t('Trykk på knappen for å logge inn. Lenken kan brukes én gang.')),
     form({
-      label: 'Logg inn med lenken',
+      label: t('Logg inn med lenken'),
       fields: [],
-      submit: 'Logg inn',
+      submit: t('Logg inn'),
       action: async () => {
         keepTokens(await api('/auth/sign-in-link/confirm', { method: 'POST', body: { token } }));
         signedInHandler();
         go('/', { replace: true });
       },
     }),
-    h('p', {}, h('a', { href: '/sign-in-link' }, 'Be om en ny lenke')));
+    h('p', {}, h('a', { href: '/sign-in-link' }, t('Be om en ny lenke'))));
 }
 
 function missingToken() {
-  render('Lenken mangler noe',
-    alertBox('Lenken er ufullstendig. Åpne den på nytt fra e-posten, eller kopier hele adressen.'),
-    h('p', {}, h('a', { href: '/sign-in' }, 'Til innlogging')));
+  render(t('Lenken mangler noe'),
+    alertBox(t('Lenken er ufullstendig. Åpne den på nytt fra e-posten, eller kopier hele adressen.')),
+    h('p', {}, h('a', { href: '/sign-in' }, t('Til innlogging'))));
 }
 
 /** The ways on from a link that cannot be used: each a link styled as a button, the first primary. */
@@ -141,20 +140,20 @@ function waysOn(...links) {
     h('a', { href, class: `button ${i === 0 ? 'primary' : 'secondary'}` }, text)));
 }
 
-const SIGN_IN = ['/sign-in', 'Logg inn'];
-const NEW_RESET_LINK = ['/forgot-password', 'Be om ny lenke'];
+const SIGN_IN = () => ['/sign-in', t('Logg inn')];
+const NEW_RESET_LINK = () => ['/forgot-password', t('Be om ny lenke')];
 
 /** What to say, and where to go on, for a link from an email that cannot be used. */
-const DEAD_LINK = {
-  link_used: ['Lenken er allerede brukt', 'Lenken er brukt, eller du har bedt om en ny lenke etter denne (da virker bare den nyeste). Be om en ny lenke, eller logg inn hvis du nettopp har valgt nytt passord.'],
-  link_expired: ['Lenken er utløpt', 'Lenken virker bare en kort stund, og denne er gått ut. Be om en ny lenke, så får du den på e-post med en gang.'],
-  link_not_found: ['Lenken virker ikke', 'Lenken er ikke gyldig. Kanskje er den ikke kopiert helt, eller du har fått en nyere lenke. Be om en ny lenke.'],
-  invitation_used: ['Invitasjonen er allerede brukt', 'Kontoen er laget. Logg inn med e-postadressen invitasjonen kom til og passordet du valgte.'],
-  invitation_expired: ['Invitasjonen er utløpt', 'Invitasjonslenker virker i 14 dager. Be koordinatoren som inviterte deg om å sende invitasjonen på nytt, så får du en ny lenke på e-post.'],
-  invitation_replaced: ['Du har fått en nyere invitasjon', 'Denne lenken er erstattet av en nyere. Bruk lenken i den nyeste e-posten med invitasjonen.'],
-  invitation_withdrawn: ['Invitasjonen er trukket tilbake', 'Den som inviterte deg, har trukket tilbake invitasjonen. Spør koordinatoren om du skal ha en ny.'],
-  invitation_not_found: ['Invitasjonslenken virker ikke', 'Lenken er ikke gyldig. Kanskje er den ikke kopiert helt, eller invitasjonen er sendt på nytt med en ny lenke. Bruk lenken i den nyeste e-posten.'],
-};
+const DEAD_LINK = () => ({
+  link_used: [t('Lenken er allerede brukt'), t('Lenken er brukt, eller du har bedt om en ny lenke etter denne (da virker bare den nyeste). Be om en ny lenke, eller logg inn hvis du nettopp har valgt nytt passord.')],
+  link_expired: [t('Lenken er utløpt'), t('Lenken virker bare en kort stund, og denne er gått ut. Be om en ny lenke, så får du den på e-post med en gang.')],
+  link_not_found: [t('Lenken virker ikke'), t('Lenken er ikke gyldig. Kanskje er den ikke kopiert helt, eller du har fått en nyere lenke. Be om en ny lenke.')],
+  invitation_used: [t('Invitasjonen er allerede brukt'), t('Kontoen er laget. Logg inn med e-postadressen invitasjonen kom til og passordet du valgte.')],
+  invitation_expired: [t('Invitasjonen er utløpt'), t('Invitasjonslenker virker i 14 dager. Be koordinatoren som inviterte deg om å sende invitasjonen på nytt, så får du en ny lenke på e-post.')],
+  invitation_replaced: [t('Du har fått en nyere invitasjon'), t('Denne lenken er erstattet av en nyere. Bruk lenken i den nyeste e-posten med invitasjonen.')],
+  invitation_withdrawn: [t('Invitasjonen er trukket tilbake'), t('Den som inviterte deg, har trukket tilbake invitasjonen. Spør koordinatoren om du skal ha en ny.')],
+  invitation_not_found: [t('Invitasjonslenken virker ikke'), t('Lenken er ikke gyldig. Kanskje er den ikke kopiert helt, eller invitasjonen er sendt på nytt med en ny lenke. Bruk lenken i den nyeste e-posten.')],
+});
 
 /** A screen for a link that cannot be used (or a check that failed for another reason). */
 function deadLink(error, ways, notFound) {
@@ -162,9 +161,9 @@ function deadLink(error, ways, notFound) {
   const cut = error instanceof ApiError && error.code === 'validation_failed'
     && (error.problem.errors || []).some((e) => e.field === 'token');
   const code = cut ? notFound : error.code;
-  const known = error instanceof ApiError && DEAD_LINK[code];
+  const known = error instanceof ApiError && DEAD_LINK()[code];
   if (!known) {
-    return render('Lenken kunne ikke sjekkes', alertBox(explain(error)), waysOn([location.pathname + location.search, 'Prøv igjen'], SIGN_IN));
+    return render(t('Lenken kunne ikke sjekkes'), alertBox(explain(error)), waysOn([location.pathname + location.search, t('Prøv igjen')], SIGN_IN()));
   }
   const [title, text] = known;
   return render(title, h('p', { class: 'lead' }, text), waysOn(...ways(code)));
@@ -172,7 +171,7 @@ function deadLink(error, ways, notFound) {
 
 /** A read-only field that shows (and tells password managers) which account a password is for. */
 const accountField = (email, hint) =>
-  field({ id: 'account', label: 'E-post', type: 'email', value: email, readonly: true, autocomplete: 'username', hint });
+  field({ id: 'account', label: t('E-post'), type: 'email', value: email, readonly: true, autocomplete: 'username', hint });
 
 export async function resetPassword(query) {
   const token = query.get('token');
@@ -181,39 +180,41 @@ export async function resetPassword(query) {
   try {
     link = await api('/auth/password-reset/check', { method: 'POST', body: { token } });
   } catch (error) {
-    return deadLink(error, () => [NEW_RESET_LINK, SIGN_IN], 'link_not_found');
+    return deadLink(error, () => [NEW_RESET_LINK(), SIGN_IN()], 'link_not_found');
   }
   const done = h('div', { 'aria-live': 'polite' });
   const reset = form({
-    label: 'Velg nytt passord',
-    fields: [accountField(link.email, 'Kontoen du velger nytt passord for.'), ...newPasswordFields()],
-    submit: 'Lagre nytt passord',
+    label: t('Velg nytt passord'),
+    fields: [accountField(link.email, t('Kontoen du velger nytt passord for.')), ...newPasswordFields()],
+    submit: t('Lagre nytt passord'),
     describe: mismatchOr((error) => {
       // Spent or replaced while the form was open (another tab, a newer email).
-      if (error instanceof ApiError && DEAD_LINK[error.code]) return [explain(error), ' ', h('a', { href: '/forgot-password' }, 'Be om ny lenke')];
+      if (error instanceof ApiError && DEAD_LINK()[error.code]) return [explain(error), ' ', h('a', { href: '/forgot-password' }, t('Be om ny lenke'))];
       return explain(error);
     }),
     action: async (values) => {
       samePasswords(values);
       await api('/auth/password-reset/confirm', { method: 'POST', body: { token, password: values.password } });
       reset.hidden = true;
-      done.append(alertBox('Passordet er endret.', 'success'), h('p', {}, h('a', { href: '/sign-in' }, 'Logg inn med det nye passordet')));
+      done.append(alertBox(t('Passordet er endret.'), 'success'), h('p', {}, h('a', { href: '/sign-in' }, t('Logg inn med det nye passordet'))));
     },
   });
-  return render('Velg nytt passord', reset, done);
+  return render(t('Velg nytt passord'), reset, done);
 }
 
 /** The heading and opening of an invitation, by what the account will be. */
 function invitationIntro(invitation) {
   if (invitation.role === 'coordinator') {
-    const usht = invitation.usht ? ` for ${invitation.usht.name}` : '';
-    return ['Velkommen som koordinator', `Du er invitert som koordinator${usht} i mentoropplæringen. Sjekk navnet og velg et passord, så er kontoen klar.`];
+    return [t('Velkommen som koordinator'), invitation.usht
+      ? t('Du er invitert som koordinator for {usht} i mentoropplæringen. Sjekk navnet og velg et passord, så er kontoen klar.', { usht: invitation.usht.name })
+      : t('Du er invitert som koordinator i mentoropplæringen. Sjekk navnet og velg et passord, så er kontoen klar.')];
   }
   if (invitation.role === 'mentor') {
-    const place = invitation.municipality ? ` i ${invitation.municipality.name} kommune` : '';
-    return ['Velkommen som mentor', `Du er invitert til mentoropplæringen som mentor${place}. Sjekk navnet og velg et passord, så er kontoen klar.`];
+    return [t('Velkommen som mentor'), invitation.municipality
+      ? t('Du er invitert til mentoropplæringen som mentor i {municipality} kommune. Sjekk navnet og velg et passord, så er kontoen klar.', { municipality: invitation.municipality.name })
+      : t('Du er invitert til mentoropplæringen som mentor. Sjekk navnet og velg et passord, så er kontoen klar.')];
   }
-  return ['Velkommen', 'Du er invitert til mentoropplæringen. Sjekk navnet og velg et passord, så er kontoen klar.'];
+  return [t('Velkommen'), t('Du er invitert til mentoropplæringen. Sjekk navnet og velg et passord, så er kontoen klar.')];
 }
 
 export async function acceptInvitation(query) {
@@ -223,23 +224,23 @@ export async function acceptInvitation(query) {
   try {
     invitation = await api('/auth/invitations/check', { method: 'POST', body: { token } });
   } catch (error) {
-    return deadLink(error, (code) => (code === 'invitation_used' ? [SIGN_IN, ['/forgot-password', 'Glemt passordet?']] : [SIGN_IN]), 'invitation_not_found');
+    return deadLink(error, (code) => (code === 'invitation_used' ? [SIGN_IN(), ['/forgot-password', t('Glemt passordet?')]] : [SIGN_IN()]), 'invitation_not_found');
   }
   const [title, lead] = invitationIntro(invitation);
   return render(title,
     h('p', { class: 'lead' }, lead),
     form({
-      label: 'Godta invitasjonen',
+      label: t('Godta invitasjonen'),
       fields: [
-        accountField(invitation.email, 'Adressen invitasjonen kom til. Du logger inn med den.'),
-        field({ id: 'name', label: 'Fullt navn', autocomplete: 'name', required: true, maxlength: 200, value: invitation.name || undefined, hint: invitation.name ? 'Slik skrev den som inviterte deg navnet ditt. Du kan endre det.' : undefined }),
+        accountField(invitation.email, t('Adressen invitasjonen kom til. Du logger inn med den.')),
+        field({ id: 'name', label: t('Fullt navn'), autocomplete: 'name', required: true, maxlength: 200, value: invitation.name || undefined, hint: invitation.name ? t('Slik skrev den som inviterte deg navnet ditt. Du kan endre det.') : undefined }),
         ...newPasswordFields(),
       ],
-      submit: 'Opprett konto',
+      submit: t('Opprett konto'),
       describe: mismatchOr((error) => {
         if (!(error instanceof ApiError)) return explain(error);
-        if (error.code === 'already_a_user') return ['Det finnes allerede en konto med denne e-postadressen. ', h('a', { href: '/sign-in' }, 'Logg inn'), ' i stedet, eller be om nytt passord.'];
-        if (DEAD_LINK[error.code]) return [explain(error), ' ', h('a', { href: '/sign-in' }, 'Logg inn')];
+        if (error.code === 'already_a_user') return parts(t('Det finnes allerede en konto med denne e-postadressen. {link} i stedet, eller be om nytt passord.'), { link: h('a', { href: '/sign-in' }, t('Logg inn')) });
+        if (DEAD_LINK()[error.code]) return [explain(error), ' ', h('a', { href: '/sign-in' }, t('Logg inn'))];
         return explain(error);
       }),
       action: async (values) => {
@@ -247,7 +248,7 @@ export async function acceptInvitation(query) {
         const name = values.name.trim();
         keepTokens(await api('/auth/invitations/accept', { method: 'POST', body: { token, name, password: values.password } }));
         signedInHandler();
-        showOnNextScreen(`Velkommen, ${name.split(' ')[0]}! Kontoen din er klar, og du er logget inn. Her ser du hele opplæringen og hvor du begynner.`);
+        showOnNextScreen(t('Velkommen, {name}! Kontoen din er klar, og du er logget inn. Her ser du hele opplæringen og hvor du begynner.', { name: name.split(' ')[0] }));
         go('/', { replace: true });
       },
     }));
@@ -265,31 +266,31 @@ export async function verifyCertificate(code) {
     if (!(error instanceof ApiError && error.status === 404)) throw error;
   }
   const another = form({
-    label: 'Sjekk et annet kursbevis',
+    label: t('Sjekk et annet kursbevis'),
     fields: [field({
-      id: 'code', label: 'Kode på kursbeviset', required: true, autocomplete: 'off', spellcheck: 'false',
-      pattern: '\\s*[A-Za-z0-9]{4}(-?[A-Za-z0-9]{4}){3}\\s*', title: 'Koden er fire grupper med fire tegn, for eksempel ABCD-EFGH-JKLM-NPQR.',
-      hint: 'Står på kursbeviset: fire grupper med fire tegn.',
+      id: 'code', label: t('Kode på kursbeviset'), required: true, autocomplete: 'off', spellcheck: 'false',
+      pattern: '\\s*[A-Za-z0-9]{4}(-?[A-Za-z0-9]{4}){3}\\s*', title: t('Koden er fire grupper med fire tegn, for eksempel ABCD-EFGH-JKLM-NPQR.'),
+      hint: t('Står på kursbeviset: fire grupper med fire tegn.'),
     })],
-    submit: 'Sjekk koden',
+    submit: t('Sjekk koden'),
     action: async ({ code: typed }) => {
       const groups = typed.replace(/[^A-Za-z0-9]/g, '').toUpperCase().match(/.{4}/g);
       go(`/certificate/${groups.join('-')}`);
     },
   });
   if (!certificate) {
-    return render('Fant ikke kursbeviset',
-      h('p', { class: 'lead' }, `Ingen kursbevis har koden ${code.toUpperCase()}. Sjekk at koden er skrevet av riktig, eller be den som viste deg kursbeviset om lenken.`),
-      h('h2', {}, 'Sjekk en kode'), another);
+    return render(t('Fant ikke kursbeviset'),
+      h('p', { class: 'lead' }, t('Ingen kursbevis har koden {code}. Sjekk at koden er skrevet av riktig, eller be den som viste deg kursbeviset om lenken.', { code: code.toUpperCase() })),
+      h('h2', {}, t('Sjekk en kode')), another);
   }
-  return render('Kursbeviset er ekte',
-    h('p', { class: 'lead' }, 'Dette kursbeviset er utstedt av mentoropplæringen.'),
+  return render(t('Kursbeviset er ekte'),
+    h('p', { class: 'lead' }, t('Dette kursbeviset er utstedt av mentoropplæringen.')),
     h('dl', { class: 'card links-certificate' },
-      h('dt', {}, 'Navn'), h('dd', {}, certificate.name),
-      h('dt', {}, 'Opplæring'), h('dd', {}, certificate.programme),
-      h('dt', {}, 'Fullført'), h('dd', {}, formatDate(`${certificate.completed_on}T12:00:00Z`)),
-      h('dt', {}, 'Kode'), h('dd', {}, code.toUpperCase())),
-    h('h2', {}, 'Sjekk et annet kursbevis'), another);
+      h('dt', {}, t('Navn')), h('dd', {}, certificate.name),
+      h('dt', {}, t('Opplæring')), h('dd', {}, certificate.programme),
+      h('dt', {}, t('Fullført')), h('dd', {}, formatDate(`${certificate.completed_on}T12:00:00Z`)),
+      h('dt', {}, t('Kode')), h('dd', {}, code.toUpperCase())),
+    h('h2', {}, t('Sjekk et annet kursbevis')), another);
 }
 
 export function verifyEmail(query) {
@@ -297,23 +298,23 @@ export function verifyEmail(query) {
   if (!token) return missingToken();
   const done = h('div', { 'aria-live': 'polite' });
   const confirm = form({
-    label: 'Bekreft e-postadressen',
-    fields: [field({ id: 'password', label: 'Passordet du valgte', type: 'password', autocomplete: 'current-password', required: true })],
-    submit: 'Bekreft',
+    label: t('Bekreft e-postadressen'),
+    fields: [field({ id: 'password', label: t('Passordet du valgte'), type: 'password', autocomplete: 'current-password', required: true })],
+    submit: t('Bekreft'),
     describe: (error) => {
       if (!(error instanceof ApiError)) return explain(error);
-      if (error.code === 'validation_failed') return 'Passordet er ikke det du valgte da du meldte deg på. Prøv igjen, eller meld deg på på nytt for å velge et annet.';
-      if (error.code === 'invitation_pending') return 'Adressen din er invitert til opplæringen. Bruk lenken i invitasjonen for å lage kontoen.';
-      if (error.code === 'already_a_user') return 'Det finnes allerede en konto med denne adressen. Logg inn i stedet.';
+      if (error.code === 'validation_failed') return t('Passordet er ikke det du valgte da du meldte deg på. Prøv igjen, eller meld deg på på nytt for å velge et annet.');
+      if (error.code === 'invitation_pending') return t('Adressen din er invitert til opplæringen. Bruk lenken i invitasjonen for å lage kontoen.');
+      if (error.code === 'already_a_user') return t('Det finnes allerede en konto med denne adressen. Logg inn i stedet.');
       return explain(error);
     },
     action: async ({ password }) => {
       await api('/auth/verify-email', { method: 'POST', body: { token, password } });
       confirm.hidden = true;
-      done.append(alertBox('E-postadressen er bekreftet, og kontoen er klar.', 'success'), h('p', {}, h('a', { href: '/sign-in' }, 'Logg inn')));
+      done.append(alertBox(t('E-postadressen er bekreftet, og kontoen er klar.'), 'success'), h('p', {}, h('a', { href: '/sign-in' }, t('Logg inn'))));
     },
   });
-  render('Bekreft e-postadressen',
-    h('p', { class: 'lead' }, 'Skriv passordet du valgte da du meldte deg på, så er kontoen klar.'),
+  render(t('Bekreft e-postadressen'),
+    h('p', { class: 'lead' }, t('Skriv passordet du valgte da du meldte deg på, så er kontoen klar.')),
     confirm, done);
 }

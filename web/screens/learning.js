@@ -3,14 +3,18 @@
 
 import { ApiError, api } from '../api.js';
 import { autosave } from '../autosave.js';
-import { alertBox, badge, confirmButton, formatDateTime, formatTime, go, h, JOIN_OPENS_MINUTES, joinable, render, STATUS } from '../ui.js';
+import { language, locale, t } from '../i18n.js';
+import {
+  alertBox, badge, confirmButton, formatDateTime, formatTime, go, h, JOIN_OPENS_MINUTES, joinable, parts, render, STATUS,
+} from '../ui.js';
 
 const pageHref = (module, slug) => `/modules/${module}/${slug}`;
 
 export function hours(minutes) {
-  if (minutes < 60) return `ca. ${minutes} minutter`;
+  if (minutes === 1) return t('ca. 1 minutt');
+  if (minutes < 60) return t('ca. {n} minutter', { n: minutes });
   const value = Math.round(minutes / 30) / 2;
-  return `ca. ${String(value).replace('.', ',')} timer`;
+  return value === 1 ? t('ca. 1 time') : t('ca. {n} timer', { n: String(value).replace('.', ',') });
 }
 
 
@@ -57,33 +61,33 @@ export function nextStep({ path, note, webinars, certificate }, now = Date.now()
   return { kind: 'register' };
 }
 
-const NOTE_STATE = { none: 'Ikke påbegynt', draft: 'Utkast', submitted: 'Sendt inn' };
-const shortDateTime = (iso) => new Intl.DateTimeFormat('nb-NO', {
+const noteState = (status) => ({ none: t('Ikke påbegynt'), draft: t('Utkast'), submitted: t('Sendt inn') })[status];
+const shortDateTime = (iso) => new Intl.DateTimeFormat(locale(), {
   timeZone: 'Europe/Oslo', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit',
 }).format(new Date(iso));
 
 /** The state of one webinar session of the followed series, in words. */
 function sessionState(session, series, certificate, now) {
-  if (!series) return certificate ? ['Deltatt', 'done'] : ['Ikke påmeldt', 'todo'];
-  if (series.status === 'waitlisted') return ['Venteliste', 'todo'];
-  if (session.attended === true || (certificate && series.sessions.every((s) => s.attended === true))) return ['Deltatt', 'done'];
-  if (session.cancelled) return ['Avlyst', 'todo'];
+  if (!series) return certificate ? [t('Deltatt'), 'done'] : [t('Ikke påmeldt'), 'todo'];
+  if (series.status === 'waitlisted') return [t('Venteliste'), 'todo'];
+  if (session.attended === true || (certificate && series.sessions.every((s) => s.attended === true))) return [t('Deltatt'), 'done'];
+  if (session.cancelled) return [t('Avlyst'), 'todo'];
   if (!hasEnded(session, now)) return [shortDateTime(session.starts_at), 'todo'];
-  return session.attended === false ? ['Ikke deltatt', 'todo'] : ['Oppmøte ikke registrert ennå', 'todo'];
+  return session.attended === false ? [t('Ikke deltatt'), 'todo'] : [t('Oppmøte ikke registrert ennå'), 'todo'];
 }
 
 /** The whole programme as a list of steps, each with its state in words. */
 function tracker({ path, note, webinars, certificate }, step, now) {
   const series = followedSeries(webinars, certificate);
   const steps = path.modules.map((module) => ({
-    name: `Modul ${module.number}: ${module.title}`,
+    name: t('Modul {number}: {title}', { number: module.number, title: module.title }),
     state: STATUS[module.status],
     kind: ['completed', 'skipped'].includes(module.status) ? 'done' : 'todo',
     current: step.kind === 'page' && step.page?.module === module.number,
   }));
   steps.push({
-    name: 'Refleksjonsnotat',
-    state: NOTE_STATE[note.status] || note.status,
+    name: t('Refleksjonsnotat'),
+    state: noteState(note.status) || note.status,
     kind: note.status === 'submitted' ? 'done' : 'todo',
     current: step.kind === 'note',
   });
@@ -91,27 +95,27 @@ function tracker({ path, note, webinars, certificate }, step, now) {
     const session = series?.sessions.find((s) => s.number === number);
     const [state, kind] = sessionState(session || {}, session ? series : null, certificate, now);
     steps.push({
-      name: `Webinar ${number}`,
+      name: t('Webinar {number}', { number }),
       state,
       kind,
       current: step.kind === 'session' && step.session.number === number,
     });
   }
   steps.push({
-    name: 'Kursbevis',
-    state: certificate ? 'Mottatt' : 'Ikke ennå',
+    name: t('Kursbevis'),
+    state: certificate ? t('Mottatt') : t('Ikke ennå'),
     kind: certificate ? 'done' : 'todo',
     current: false, // with the certificate every step is done: nothing is "here" any more
   });
   return h('section', { class: 'card', 'aria-labelledby': 'programme' },
-    h('h2', { id: 'programme' }, 'Hele opplæringen'),
+    h('h2', { id: 'programme' }, t('Hele opplæringen')),
     h('ol', { class: 'tracker' }, steps.map((s) => h('li', {
       class: `tracker-step tracker-${s.current ? 'current' : s.kind}`,
       'aria-current': s.current ? 'step' : undefined,
     },
     h('span', { class: 'tracker-name' }, s.name),
     ' ',
-    h('span', { class: 'tracker-state' }, s.current ? `${s.state} – du er her` : s.state)))));
+    h('span', { class: 'tracker-state' }, s.current ? t('{state} – du er her', { state: s.state }) : s.state)))));
 }
 
 const button = (href, text, attributes = {}) => h('p', {}, h('a', { class: 'button primary', href, ...attributes }, text));
@@ -121,57 +125,58 @@ function nextStepCard(step, path, now) {
   let body;
   switch (step.kind) {
     case 'certificate':
-      body = [h('p', {}, 'Gratulerer! Du har fullført hele mentoropplæringen og fått kursbevis.'),
-        button('/certificate', 'Se kursbeviset')];
+      body = [h('p', {}, t('Gratulerer! Du har fullført hele mentoropplæringen og fått kursbevis.')),
+        button('/certificate', t('Se kursbeviset'))];
       break;
     case 'page':
       body = step.page
         ? [h('p', {}, path.pages_completed === 0
-          ? `Du er klar til å begynne på læringsstien: ${hours(path.minutes_left)} med selvstudium.`
-          : `Les neste side på læringsstien. Det er ${hours(path.minutes_left)} igjen.`),
-          button(pageHref(step.page.module, step.page.slug),
-            [path.pages_completed === 0 ? 'Start: ' : 'Fortsett der du slapp: ', step.page.title])]
-        : [h('p', {}, 'Fortsett på læringsstien nedenfor.')];
+          ? t('Du er klar til å begynne på læringsstien: {time} med selvstudium.', { time: hours(path.minutes_left) })
+          : t('Les neste side på læringsstien. Det er {time} igjen.', { time: hours(path.minutes_left) })),
+          button(pageHref(step.page.module, step.page.slug), path.pages_completed === 0
+            ? t('Start: {title}', { title: step.page.title })
+            : t('Fortsett der du slapp: {title}', { title: step.page.title }))]
+        : [h('p', {}, t('Fortsett på læringsstien nedenfor.'))];
       break;
     case 'note':
       body = step.status === 'draft'
-        ? [h('p', {}, 'Læringsstien er fullført. Les gjennom utkastet ditt og send inn refleksjonsnotatet: det er billetten din til webinarene.'),
-          button('/note', 'Til refleksjonsnotatet')]
-        : [h('p', {}, 'Læringsstien er fullført. Skriv refleksjonsnotatet og send det inn: det er billetten din til webinarene.'),
-          button('/note', 'Skriv refleksjonsnotatet')];
+        ? [h('p', {}, t('Læringsstien er fullført. Les gjennom utkastet ditt og send inn refleksjonsnotatet: det er billetten din til webinarene.')),
+          button('/note', t('Til refleksjonsnotatet'))]
+        : [h('p', {}, t('Læringsstien er fullført. Skriv refleksjonsnotatet og send det inn: det er billetten din til webinarene.')),
+          button('/note', t('Skriv refleksjonsnotatet'))];
       break;
     case 'register':
-      body = [h('p', {}, 'Refleksjonsnotatet er sendt inn. Meld deg på en webinarserie: tre webinarer på to timer, med den samme gruppen hver gang.'),
-        button('/webinars', 'Meld deg på en webinarserie')];
+      body = [h('p', {}, t('Refleksjonsnotatet er sendt inn. Meld deg på en webinarserie: tre webinarer på to timer, med den samme gruppen hver gang.')),
+        button('/webinars', t('Meld deg på en webinarserie'))];
       break;
     case 'waitlist':
-      body = [h('p', {}, `Du står som nummer ${step.series.position} på ventelisten til «${step.series.title}». Du får e-post hvis du får plass.`),
-        button('/webinars', 'Se webinarene')];
+      body = [h('p', {}, t('Du står som nummer {position} på ventelisten til «{title}». Du får e-post hvis du får plass.', { position: step.series.position, title: step.series.title })),
+        button('/webinars', t('Se webinarene'))];
       break;
     case 'session': {
       const { series, session } = step;
       const open = joinable(session, now);
       body = [
-        h('p', {}, `Webinar ${session.number} av 3 i «${series.title}»:`),
+        h('p', {}, t('Webinar {number} av 3 i «{title}»:', { number: session.number, title: series.title })),
         h('p', { class: 'next-session' }, h('time', { datetime: session.starts_at },
           `${formatDateTime(session.starts_at)}–${formatTime(session.ends_at)}`)),
         open
-          ? button(session.join_url, 'Bli med', { rel: 'noopener' })
-          : h('p', { class: 'muted' }, `Knappen for å bli med kommer her ${JOIN_OPENS_MINUTES} minutter før webinaret starter.`),
-        h('p', {}, h('a', { href: '/webinars' }, 'Se alle webinarene dine')),
+          ? button(session.join_url, t('Bli med'), { rel: 'noopener' })
+          : h('p', { class: 'muted' }, t('Knappen for å bli med kommer her {minutes} minutter før webinaret starter.', { minutes: JOIN_OPENS_MINUTES })),
+        h('p', {}, h('a', { href: '/webinars' }, t('Se alle webinarene dine'))),
       ];
       break;
     }
     case 'attendance':
-      body = [h('p', {}, `Alle webinarene i «${step.series.title}» er holdt. Når kurslederen har registrert oppmøtet, får du kursbeviset.`),
-        h('p', {}, h('a', { href: '/webinars' }, 'Se webinarene dine'))];
+      body = [h('p', {}, t('Alle webinarene i «{title}» er holdt. Når kurslederen har registrert oppmøtet, får du kursbeviset.', { title: step.series.title })),
+        h('p', {}, h('a', { href: '/webinars' }, t('Se webinarene dine')))];
       break;
     default: // 'again'
-      body = [h('p', {}, `Du deltok ikke på alle tre webinarene i «${step.series.title}». For å få kursbevis må du delta på alle tre i én serie.`),
-        button('/webinars', 'Meld deg på en ny serie')];
+      body = [h('p', {}, t('Du deltok ikke på alle tre webinarene i «{title}». For å få kursbevis må du delta på alle tre i én serie.', { title: step.series.title })),
+        button('/webinars', t('Meld deg på en ny serie'))];
   }
   return h('section', { class: 'card next-step', 'aria-labelledby': 'next-step' },
-    h('h2', { id: 'next-step' }, 'Neste steg'), body);
+    h('h2', { id: 'next-step' }, t('Neste steg')), body);
 }
 
 async function certificateOrNull() {
@@ -183,18 +188,21 @@ async function certificateOrNull() {
   }
 }
 
+/** "A, B og C" in the reader's form. */
+const listOf = (names) => new Intl.ListFormat(locale(), { type: 'conjunction' }).format(names);
+
 /** The progress on the path in words: pages of a skipped module are not counted. */
 function pathProgress(path) {
-  const skipped = path.modules.filter((m) => m.status === 'skipped').map((m) => `Modul ${m.number}`);
+  const skipped = path.modules.filter((m) => m.status === 'skipped').map((m) => t('Modul {number}', { number: m.number }));
   const total = path.pages_counted;
   const done = path.pages_completed;
   return [
     h('p', {}, path.completed
       // A revision may add pages after the path was done; it stays done.
-      ? (done < total ? 'Du har fullført læringsstien.' : `Du har fullført læringsstien: ${done} av ${total} sider.`)
-      : `Du har fullført ${done} av ${total} sider. Det er ${hours(path.minutes_left)} igjen.`,
-    skipped.length ? ` ${skipped.join(' og ')} er hoppet over og telles ikke med.` : ''),
-    h('progress', { max: total, value: done, 'aria-label': 'Sider fullført' }),
+      ? (done < total ? t('Du har fullført læringsstien.') : t('Du har fullført læringsstien: {done} av {total} sider.', { done, total }))
+      : t('Du har fullført {done} av {total} sider. Det er {time} igjen.', { done, total, time: hours(path.minutes_left) }),
+    skipped.length ? ` ${t('{modules} er hoppet over og telles ikke med.', { modules: listOf(skipped) })}` : ''),
+    h('progress', { max: total, value: done, 'aria-label': t('Sider fullført') }),
   ];
 }
 
@@ -213,9 +221,9 @@ export async function pathScreen(user, { notice } = {}) {
     const headingId = `module-${module.number}`;
     const skippable = module.skippable && !['completed', 'skipped'].includes(module.status);
     return h('section', { class: 'card module', 'aria-labelledby': headingId },
-      h('h2', { id: headingId }, `Modul ${module.number}: ${module.title} `, badge(module.status)),
+      h('h2', { id: headingId }, t('Modul {number}: {title}', { number: module.number, title: module.title }), ' ', badge(module.status)),
       h('p', { class: 'muted' }, module.summary),
-      module.status === 'skipped' && h('p', {}, 'Du har hoppet over modulen. Sidene er åpne, så du kan lese dem når du vil.'),
+      module.status === 'skipped' && h('p', {}, t('Du har hoppet over modulen. Sidene er åpne, så du kan lese dem når du vil.')),
       outcomes(module.outcomes),
       h('ol', { class: 'pages' }, module.pages.map((page) => h('li', { class: `page page-${page.status}` },
         page.status === 'locked'
@@ -223,44 +231,42 @@ export async function pathScreen(user, { notice } = {}) {
           : h('a', { href: pageHref(module.number, page.slug) }, page.title),
         ' ', badge(page.status)))),
       skippable && confirmButton({
-        label: `Hopp over modul ${module.number}`,
-        question: `Kjenner du opplæringspakken godt fra før, kan du hoppe over modul ${module.number}. `
-          + `Den regnes da som fullført og telles ikke med i fremdriften, og modul ${module.number + 1} åpnes med en gang. `
-          + 'Du kan ikke angre, men alle sidene i modulen er fortsatt åpne, så du kan lese dem når du vil.',
-        yes: 'Ja, hopp over modulen',
+        label: t('Hopp over modul {number}', { number: module.number }),
+        question: t('Kjenner du opplæringspakken godt fra før, kan du hoppe over modul {number}. Den regnes da som fullført og telles ikke med i fremdriften, og modul {next} åpnes med en gang. Du kan ikke angre, men alle sidene i modulen er fortsatt åpne, så du kan lese dem når du vil.', { number: module.number, next: module.number + 1 }),
+        yes: t('Ja, hopp over modulen'),
         action: async () => {
           await api(`/modules/${module.number}/skip`, { method: 'POST', body: {} });
           await pathScreen(user, {
-            notice: `Modul ${module.number} er hoppet over. Modul ${module.number + 1} er åpnet. Sidene i modul ${module.number} er fortsatt åpne for deg.`,
+            notice: t('Modul {number} er hoppet over. Modul {next} er åpnet. Sidene i modul {number} er fortsatt åpne for deg.', { number: module.number, next: module.number + 1 }),
           });
         },
       }));
   });
 
   const confirmation = notice && h('p', { class: 'notice notice-success', role: 'status', tabindex: '-1' }, notice);
-  render(firstName ? `Hei, ${firstName}` : 'Læringsstien',
+  render(firstName ? t('Hei, {name}', { name: firstName }) : t('Læringsstien'),
     confirmation,
     nextStepCard(step, path, now),
     tracker(facts, step, now),
-    h('h2', { class: 'section-title' }, 'Læringsstien'),
+    h('h2', { class: 'section-title' }, t('Læringsstien')),
     pathProgress(path),
     h('p', { class: 'muted' }, path.completed
-      ? 'Hele stien er gjort, så alle sidene er åpne.'
-      : 'Modulene tas i rekkefølge. En side åpnes når du har fullført siden før.'),
+      ? t('Hele stien er gjort, så alle sidene er åpne.')
+      : t('Modulene tas i rekkefølge. En side åpnes når du har fullført siden før.')),
     modules,
     h('section', { class: 'card', 'aria-labelledby': 'literature' },
       h('h2', { id: 'literature' }, path.literature.title),
-      h('p', {}, `${path.literature.references} lesetips, alltid tilgjengelig. `, h('a', { href: '/literature' }, 'Se litteraturlisten'))));
+      h('p', {}, t('{count} lesetips, alltid tilgjengelig.', { count: path.literature.references }), ' ', h('a', { href: '/literature' }, t('Se litteraturlisten')))));
   // What just happened is read out first, before the rest of the screen.
   confirmation?.focus({ preventScroll: true });
 }
 
 /** What a module teaches, folded: knowledge, skills and general competence. */
 export function outcomes(list) {
-  const kinds = [['knowledge', 'Kunnskap'], ['skills', 'Ferdigheter'], ['general_competence', 'Generell kompetanse']]
+  const kinds = [['knowledge', t('Kunnskap')], ['skills', t('Ferdigheter')], ['general_competence', t('Generell kompetanse')]]
     .filter(([key]) => list?.[key]?.length);
   if (!kinds.length) return null;
-  return h('details', { class: 'outcomes' }, h('summary', {}, 'Dette lærer du'),
+  return h('details', { class: 'outcomes' }, h('summary', {}, t('Dette lærer du')),
     kinds.map(([key, label]) => [h('h3', {}, label), h('ul', {}, list[key].map((item) => h('li', {}, item)))]));
 }
 
@@ -283,16 +289,16 @@ const STALL_MS = 15000;
 
 function filmBlock(block) {
   const minutes = Math.max(1, Math.round(block.duration_seconds / 60));
-  const facts = ['norsk teksting', `${minutes} min`];
+  const facts = [t('norsk teksting'), t('{minutes} min', { minutes })];
   if (block.size_bytes) facts.push(megabytes(block.size_bytes));
   const transcript = block.transcript && h('details', { class: 'transcript' },
-    h('summary', {}, 'Les hele teksten til filmen'), transcriptText(block.transcript));
+    h('summary', {}, t('Les hele teksten til filmen')), transcriptText(block.transcript));
   const notice = h('div', { class: 'film-notice' });
   const video = h('video', {
     controls: true, preload: 'none', src: block.src, poster: block.poster_url, width: 640, height: 360,
   },
-  h('track', { kind: 'subtitles', srclang: 'nb', label: 'Norsk', src: block.subtitles_url, default: true }),
-  h('p', {}, 'Nettleseren din kan ikke spille av filmen. ', h('a', { href: block.src }, 'Last ned filmen'), '.'));
+  h('track', { kind: 'subtitles', srclang: language(), label: t('Norsk'), src: block.subtitles_url, default: true }),
+  h('p', {}, parts(t('Nettleseren din kan ikke spille av filmen. {link}.'), { link: h('a', { href: block.src }, t('Last ned filmen')) })));
 
   let stallTimer;
   const failed = () => {
@@ -305,9 +311,9 @@ function filmBlock(block) {
         video.load();
         video.play().catch(() => {});
       },
-    }, 'Prøv igjen');
+    }, t('Prøv igjen'));
     notice.append(
-      alertBox('Filmen kan ikke spilles av nå. Kanskje er du uten nett, eller nettet du er på, stenger for filmen. Prøv igjen, eller les hele teksten til filmen nedenfor.'),
+      alertBox(t('Filmen kan ikke spilles av nå. Kanskje er du uten nett, eller nettet du er på, stenger for filmen. Prøv igjen, eller les hele teksten til filmen nedenfor.')),
       retry);
     if (transcript) transcript.open = true;
   };
@@ -339,9 +345,9 @@ function reflectionBlock(block, module, slug, answer) {
     save: (text) => api(key, { method: 'PUT', body: { text } }),
   });
   return h('div', { class: 'reflection' },
-    h('label', { for: id }, h('span', { class: 'kicker' }, 'Refleksjonsspørsmål'), block.question),
+    h('label', { for: id }, h('span', { class: 'kicker' }, t('Refleksjonsspørsmål')), block.question),
     textarea, status,
-    h('p', { class: 'hint' }, 'Svarene dine er private og lagres mens du skriver.'));
+    h('p', { class: 'hint' }, t('Svarene dine er private og lagres mens du skriver.')));
 }
 
 /**
@@ -353,7 +359,7 @@ export function pageContent(page, reflection) {
   body.innerHTML = page.html; // sanitised by the server when the content was published
   // Wide tables scroll sideways on a phone, in a region the keyboard can reach.
   for (const table of body.querySelectorAll('table')) {
-    const wrap = h('div', { class: 'table-wrap', role: 'region', tabindex: '0', 'aria-label': 'Tabell (kan rulles sidelengs)' });
+    const wrap = h('div', { class: 'table-wrap', role: 'region', tabindex: '0', 'aria-label': t('Tabell (kan rulles sidelengs)') });
     table.replaceWith(wrap);
     wrap.append(table);
   }
@@ -364,8 +370,8 @@ export function pageContent(page, reflection) {
     if (block.type === 'film') slot.replaceWith(filmBlock(block));
     else if (block.type === 'reflection') slot.replaceWith(reflection(block));
     else if (block.type === 'exercise') {
-      const box = h('aside', { class: 'exercise', 'aria-label': 'Øvelse' },
-        h('p', { class: 'kicker' }, `Øvelse · ${hours(block.estimated_minutes || 10)}`));
+      const box = h('aside', { class: 'exercise', 'aria-label': t('Øvelse') },
+        h('p', { class: 'kicker' }, t('Øvelse · {time}', { time: hours(block.estimated_minutes || 10) })));
       box.insertAdjacentHTML('beforeend', block.html);
       slot.replaceWith(box);
     }
@@ -381,14 +387,14 @@ export async function pageScreen(module, slug) {
   } catch (error) {
     if (error instanceof ApiError && error.code === 'page_locked') {
       const first = error.problem.next_page;
-      render('Siden er ikke åpnet ennå',
-        alertBox('Læringsstien går i rekkefølge: denne siden åpnes når du har fullført siden før.', 'info'),
-        first && h('p', {}, 'Neste side du kan lese, er ', h('a', { href: pageHref(first.module, first.slug) }, first.title), '.'),
-        h('p', {}, h('a', { class: 'button primary', href: '/path' }, 'Tilbake til læringsstien')));
+      render(t('Siden er ikke åpnet ennå'),
+        alertBox(t('Læringsstien går i rekkefølge: denne siden åpnes når du har fullført siden før.'), 'info'),
+        first && h('p', {}, parts(t('Neste side du kan lese, er {link}.'), { link: h('a', { href: pageHref(first.module, first.slug) }, first.title) })),
+        h('p', {}, h('a', { class: 'button primary', href: '/path' }, t('Tilbake til læringsstien'))));
       return;
     }
     if (error instanceof ApiError && error.code === 'not_found') {
-      render('Fant ikke siden', h('p', {}, h('a', { href: '/path' }, 'Tilbake til læringsstien')));
+      render(t('Fant ikke siden'), h('p', {}, h('a', { href: '/path' }, t('Tilbake til læringsstien'))));
       return;
     }
     throw error;
@@ -399,8 +405,8 @@ export async function pageScreen(module, slug) {
   const footer = h('div', { class: 'page-footer' });
   const next = page.next ? pageHref(page.next.module, page.next.slug) : '/path';
   if (page.status === 'completed') {
-    footer.append(alertBox('Du har fullført denne siden.', 'success'),
-      h('a', { class: 'button primary', href: next }, page.next ? `Neste: ${page.next.title}` : 'Tilbake til læringsstien'));
+    footer.append(alertBox(t('Du har fullført denne siden.'), 'success'),
+      h('a', { class: 'button primary', href: next }, page.next ? t('Neste: {title}', { title: page.next.title }) : t('Tilbake til læringsstien')));
   } else {
     const errorArea = h('div');
     footer.append(errorArea, h('button', {
@@ -410,21 +416,21 @@ export async function pageScreen(module, slug) {
           const result = await api(`/modules/${module}/pages/${slug}/completion`, { method: 'PUT', body: {} });
           go(result.next ? pageHref(result.next.module, result.next.slug) : '/path');
         } catch (error) {
-          errorArea.replaceChildren(alertBox('Kunne ikke registrere at siden er fullført. Sjekk nettet og prøv igjen.'));
+          errorArea.replaceChildren(alertBox(t('Kunne ikke registrere at siden er fullført. Sjekk nettet og prøv igjen.')));
           event.target.disabled = false;
         }
       },
-    }, page.next ? 'Fullført – gå til neste side' : 'Fullført – tilbake til læringsstien'));
+    }, page.next ? t('Fullført – gå til neste side') : t('Fullført – tilbake til læringsstien')));
   }
 
   render(page.title,
-    h('p', { class: 'breadcrumb' }, h('a', { href: '/path' }, 'Læringsstien'), ` › Modul ${page.module.number}: ${page.module.title}`),
-    h('p', { class: 'muted' }, `Lesetid ${hours(page.estimated_minutes)}`),
+    h('p', { class: 'breadcrumb' }, h('a', { href: '/path' }, t('Læringsstien')), ` › ${t('Modul {number}: {title}', { number: page.module.number, title: page.module.title })}`),
+    h('p', { class: 'muted' }, t('Lesetid {time}', { time: hours(page.estimated_minutes) })),
     body,
     footer,
-    h('nav', { class: 'pager', 'aria-label': 'Sider i modulen' },
+    h('nav', { class: 'pager', 'aria-label': t('Sider i modulen') },
       page.prev ? h('a', { href: pageHref(page.prev.module, page.prev.slug), rel: 'prev' }, `‹ ${page.prev.title}`) : h('span'),
-      h('a', { href: '/path' }, 'Oversikt')));
+      h('a', { href: '/path' }, t('Oversikt'))));
 }
 
 export async function literatureScreen() {

@@ -3,18 +3,24 @@
 
 import { ApiError, api } from '../api.js';
 import { autosave } from '../autosave.js';
+import { t } from '../i18n.js';
 import { alertBox, explain, formatDate, h, render } from '../ui.js';
 
 const MIN_LENGTH = 300;
 
 function statusText(note) {
   if (note.status === 'submitted') {
-    const when = note.submitted_at ? ` ${formatDate(note.submitted_at)}` : '';
-    return note.has_unsubmitted_draft
-      ? `Sendt inn${when}. Utkast lagret med endringer som ikke er sendt inn; det innsendte notatet gjelder fortsatt.`
-      : `Sendt inn${when}. Du kan fortsatt endre teksten og sende inn på nytt.`;
+    const date = note.submitted_at && formatDate(note.submitted_at);
+    if (note.has_unsubmitted_draft) {
+      return date
+        ? t('Sendt inn {date}. Utkast lagret med endringer som ikke er sendt inn; det innsendte notatet gjelder fortsatt.', { date })
+        : t('Sendt inn. Utkast lagret med endringer som ikke er sendt inn; det innsendte notatet gjelder fortsatt.');
+    }
+    return date
+      ? t('Sendt inn {date}. Du kan fortsatt endre teksten og sende inn på nytt.', { date })
+      : t('Sendt inn. Du kan fortsatt endre teksten og sende inn på nytt.');
   }
-  return note.status === 'draft' ? 'Utkast lagret, ikke sendt inn.' : 'Ikke påbegynt.';
+  return note.status === 'draft' ? t('Utkast lagret, ikke sendt inn.') : t('Ikke påbegynt.');
 }
 
 /** Pages left of the learning path (modules done or skipped have none left). */
@@ -34,8 +40,8 @@ export async function noteScreen() {
   const count = (text) => {
     const length = [...text].length;
     counter.textContent = length >= MIN_LENGTH
-      ? `${length} tegn.`
-      : `${length} tegn. Minst ${MIN_LENGTH} tegn for å sende inn (${MIN_LENGTH - length} igjen).`;
+      ? t('{length} tegn.', { length })
+      : t('{length} tegn. Minst {min} tegn for å sende inn ({left} igjen).', { length, min: MIN_LENGTH, left: MIN_LENGTH - length });
   };
   const saver = autosave({
     textarea,
@@ -57,7 +63,7 @@ export async function noteScreen() {
     type: 'button', class: 'primary', onclick: async () => {
       result.replaceChildren();
       if ([...textarea.value].length < MIN_LENGTH) {
-        result.append(alertBox(`Notatet må ha minst ${MIN_LENGTH} tegn før du sender det inn.`));
+        result.append(alertBox(t('Notatet må ha minst {min} tegn før du sender det inn.', { min: MIN_LENGTH })));
         return;
       }
       submit.disabled = true;
@@ -66,27 +72,27 @@ export async function noteScreen() {
         if (saver.unsaved) throw new TypeError('not saved');
         const submitted = await api('/me/reflection-note/submit', { method: 'POST', body: {} });
         state.textContent = statusText({ ...submitted, status: 'submitted', has_unsubmitted_draft: false });
-        result.append(alertBox('Notatet er sendt inn. Nå kan du melde deg på en webinarserie.', 'success'),
-          h('p', {}, h('a', { class: 'button primary', href: '/webinars' }, 'Se webinarseriene')));
+        result.append(alertBox(t('Notatet er sendt inn. Nå kan du melde deg på en webinarserie.'), 'success'),
+          h('p', {}, h('a', { class: 'button primary', href: '/webinars' }, t('Se webinarseriene'))));
       } catch (error) {
         const text = error instanceof ApiError && error.code === 'path_not_completed'
-          ? 'Du kan sende inn notatet når hele læringsstien er fullført. Utkastet ditt er lagret.'
+          ? t('Du kan sende inn notatet når hele læringsstien er fullført. Utkastet ditt er lagret.')
           : error instanceof ApiError && error.code === 'validation_failed'
-            ? `Notatet må ha minst ${MIN_LENGTH} tegn.`
+            ? t('Notatet må ha minst {min} tegn.', { min: MIN_LENGTH })
             : explain(error);
         result.append(alertBox(text));
       } finally {
         submit.disabled = !pathDone;
       }
     },
-  }, 'Send inn notatet');
+  }, t('Send inn notatet'));
 
   // Submitting waits for the whole path; the button says why until then, and wakes up when
   // the mentor comes back from finishing the path in another tab or window.
   let pathDone = path.completed;
   // The sentence changes in place: the link in it keeps focus while the screen checks again.
   const reasonText = document.createTextNode('');
-  const reason = h('p', { class: 'hint', id: 'note-submit-reason' }, reasonText, h('a', { href: '/path' }, 'Fortsett på læringsstien'));
+  const reason = h('p', { class: 'hint', id: 'note-submit-reason' }, reasonText, h('a', { href: '/path' }, t('Fortsett på læringsstien')));
   const showSubmittable = (current) => {
     pathDone = current.completed;
     submit.disabled = !pathDone;
@@ -97,7 +103,10 @@ export async function noteScreen() {
     }
     const left = pagesLeft(current);
     submit.setAttribute('aria-describedby', 'note-submit-reason');
-    reasonText.data = `Du kan sende inn notatet når hele læringsstien er fullført${left ? ` (${left} ${left === 1 ? 'side' : 'sider'} igjen)` : ''}. `;
+    let why = t('Du kan sende inn notatet når hele læringsstien er fullført.');
+    if (left === 1) why = t('Du kan sende inn notatet når hele læringsstien er fullført (1 side igjen).');
+    else if (left) why = t('Du kan sende inn notatet når hele læringsstien er fullført ({left} sider igjen).', { left });
+    reasonText.data = `${why} `;
   };
   showSubmittable(path);
   const recheck = async () => {
@@ -116,12 +125,12 @@ export async function noteScreen() {
   window.addEventListener('focus', recheck);
   document.addEventListener('visibilitychange', recheck);
 
-  render('Refleksjonsnotat',
-    h('p', { class: 'lead' }, 'Notatet er billetten din til webinarene i modul 5. Skriv om hva du har lært, og hva du vil ta med deg inn i rollen som mentor.'),
+  render(t('Refleksjonsnotat'),
+    h('p', { class: 'lead' }, t('Notatet er billetten din til webinarene i modul 5. Skriv om hva du har lært, og hva du vil ta med deg inn i rollen som mentor.')),
     state,
     h('div', { class: 'field' },
-      h('label', { for: 'note' }, 'Notatet ditt'),
-      h('p', { class: 'hint', id: 'note-hint' }, 'Du kan skrive utkast når du vil; teksten lagres mens du skriver. Du kan sende inn når læringsstien er fullført.'),
+      h('label', { for: 'note' }, t('Notatet ditt')),
+      h('p', { class: 'hint', id: 'note-hint' }, t('Du kan skrive utkast når du vil; teksten lagres mens du skriver. Du kan sende inn når læringsstien er fullført.')),
       textarea, counter, status),
     result,
     h('div', { class: 'note-submit' }, submit, reason));

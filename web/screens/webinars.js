@@ -2,9 +2,10 @@
 // webinars with their times, join links and a calendar file, and the certificate.
 
 import { ApiError, api, download } from '../api.js';
+import { t } from '../i18n.js';
 import {
   alertBox, badge, confirmButton, explain, formatDate, formatDateTime, formatTime, h, JOIN_OPENS_MINUTES, joinable,
-  render,
+  parts, render,
 } from '../ui.js';
 
 const JOIN_CHECK_MS = 30 * 1000;
@@ -34,9 +35,8 @@ function joinSlot(session, slots) {
       if (show === slot.shown) return;
       slot.shown = show;
       element.replaceChildren(...(show ? [
-        h('span', { class: 'join-when' }, now < Date.parse(session.starts_at) ? 'Starter snart.' : 'Pågår nå.'),
-        h('a', { class: 'button primary', href: session.join_url }, 'Bli med',
-          h('span', { class: 'visually-hidden' }, ` på samling ${session.number}`)),
+        h('span', { class: 'join-when' }, now < Date.parse(session.starts_at) ? t('Starter snart.') : t('Pågår nå.')),
+        h('a', { class: 'button primary', href: session.join_url, 'aria-label': t('Bli med på samling {number}', { number: session.number }) }, t('Bli med')),
       ] : []));
     },
   };
@@ -48,10 +48,11 @@ function joinSlot(session, slots) {
 /** The sessions with their times in Norwegian time; with `slots`, join links where near. */
 function sessionList(sessions, slots) {
   return h('ol', { class: 'sessions' }, sessions.map((s) => h('li', {},
-    h('span', { class: s.cancelled ? 'cancelled' : '' }, `Samling ${s.number}: `,
-      h('time', { datetime: s.starts_at }, `${formatDateTime(s.starts_at)}–${formatTime(s.ends_at)}`)),
-    s.cancelled ? ' (avlyst)' : '',
-    s.attended === true ? ' – deltatt' : '',
+    h('span', { class: s.cancelled ? 'cancelled' : '' }, parts(t('Samling {number}: {time}', { number: s.number }), {
+      time: h('time', { datetime: s.starts_at }, `${formatDateTime(s.starts_at)}–${formatTime(s.ends_at)}`),
+    })),
+    s.cancelled ? ` ${t('(avlyst)')}` : '',
+    s.attended === true ? ` ${t('– deltatt')}` : '',
     slots && !s.cancelled ? joinSlot(s, slots) : null)));
 }
 
@@ -59,11 +60,11 @@ function registrationError(error) {
   if (!(error instanceof ApiError)) return explain(error);
   switch (error.code) {
     case 'reflection_note_required':
-      return 'Du må sende inn refleksjonsnotatet før du kan melde deg på.';
+      return t('Du må sende inn refleksjonsnotatet før du kan melde deg på.');
     case 'already_registered':
-      return 'Du er allerede påmeldt en kommende serie. Meld deg av den først hvis du vil bytte.';
+      return t('Du er allerede påmeldt en kommende serie. Meld deg av den først hvis du vil bytte.');
     case 'registration_closed':
-      return 'Påmeldingen til denne serien er stengt.';
+      return t('Påmeldingen til denne serien er stengt.');
     default:
       return explain(error);
   }
@@ -71,17 +72,17 @@ function registrationError(error) {
 
 /** Why registering is not possible now, said before anyone taps; null when it is. */
 function refusalText(series) {
-  if (series.cancelled) return h('p', { class: 'muted' }, 'Serien er avlyst.');
-  if (!series.registration_open) return h('p', { class: 'muted' }, 'Påmeldingen er stengt.');
+  if (series.cancelled) return h('p', { class: 'muted' }, t('Serien er avlyst.'));
+  if (!series.registration_open) return h('p', { class: 'muted' }, t('Påmeldingen er stengt.'));
   switch (series.registration_refusal) {
     case 'reflection_note_required':
-      return h('p', { class: 'refusal' }, 'Påmelding er ikke mulig ennå: du må først sende inn refleksjonsnotatet.');
+      return h('p', { class: 'refusal' }, t('Påmelding er ikke mulig ennå: du må først sende inn refleksjonsnotatet.'));
     case 'already_registered':
-      return h('p', { class: 'refusal' }, 'Du er allerede påmeldt en kommende serie. Meld deg av den først hvis du vil bytte.');
+      return h('p', { class: 'refusal' }, t('Du er allerede påmeldt en kommende serie. Meld deg av den først hvis du vil bytte.'));
     case 'forbidden':
-      return h('p', { class: 'muted' }, 'Bare mentorer kan melde seg på.');
+      return h('p', { class: 'muted' }, t('Bare mentorer kan melde seg på.'));
     case 'registration_closed':
-      return h('p', { class: 'muted' }, 'Påmeldingen er stengt.');
+      return h('p', { class: 'muted' }, t('Påmeldingen er stengt.'));
     default:
       return null;
   }
@@ -92,8 +93,8 @@ function seriesCard(series) {
   const headingId = `series-${series.id}`;
   const errorArea = h('div', { 'aria-live': 'polite' });
   const seats = series.seats_left > 0
-    ? `${series.seats_left} av ${series.capacity} plasser ledige.`
-    : `Fullt. ${series.waitlist_length} på venteliste.`;
+    ? t('{left} av {capacity} plasser ledige.', { left: series.seats_left, capacity: series.capacity })
+    : t('Fullt. {count} på venteliste.', { count: series.waitlist_length });
   const action = refusalText(series) || h('button', {
     type: 'button', class: 'primary', onclick: async (event) => {
       event.target.disabled = true;
@@ -106,12 +107,12 @@ function seriesCard(series) {
         event.target.disabled = false;
       }
     },
-  }, series.seats_left > 0 ? 'Meld meg på' : 'Sett meg på ventelisten');
+  }, series.seats_left > 0 ? t('Meld meg på') : t('Sett meg på ventelisten'));
   return h('section', { class: 'card series', 'aria-labelledby': headingId },
     h('h3', { id: headingId }, series.title),
-    h('p', { class: 'muted' }, `Ledes av ${series.facilitator.name}.`),
+    h('p', { class: 'muted' }, t('Ledes av {name}.', { name: series.facilitator.name })),
     sessionList(series.sessions),
-    h('p', {}, seats, series.registration_deadline ? ` Påmeldingsfrist ${formatDate(series.registration_deadline)}.` : ''),
+    h('p', {}, seats, series.registration_deadline ? ` ${t('Påmeldingsfrist {date}.', { date: formatDate(series.registration_deadline) })}` : ''),
     errorArea,
     action);
 }
@@ -134,22 +135,22 @@ function myCard(webinar, slots, now) {
   });
   let status;
   if (completed) {
-    status = [h('p', {}, 'Du har deltatt på alle samlingene i serien.'), h('p', {}, h('a', { href: '/certificate' }, 'Se kursbeviset'))];
+    status = [h('p', {}, t('Du har deltatt på alle samlingene i serien.')), h('p', {}, h('a', { href: '/certificate' }, t('Se kursbeviset')))];
   } else if (over) {
     const attended = webinar.sessions.filter((s) => s.attended === true).length;
     status = h('p', {}, webinar.status === 'confirmed'
-      ? `Serien er avsluttet. Du deltok på ${attended} av ${webinar.sessions.length} samlinger. For kursbevis må du delta på alle samlingene i én serie.`
-      : 'Serien er avsluttet. Du fikk ikke plass fra ventelisten.');
+      ? t('Serien er avsluttet. Du deltok på {attended} av {total} samlinger. For kursbevis må du delta på alle samlingene i én serie.', { attended, total: webinar.sessions.length })
+      : t('Serien er avsluttet. Du fikk ikke plass fra ventelisten.'));
   } else if (webinar.status === 'waitlisted') {
-    status = [alertBox(`Du står som nummer ${webinar.position} på ventelisten. Du får e-post hvis du får plass.`, 'info'),
-      leave('Gå av ventelisten', 'Vil du fjerne deg fra ventelisten?', 'Ja, fjern meg')];
+    status = [alertBox(t('Du står som nummer {position} på ventelisten. Du får e-post hvis du får plass.', { position: webinar.position }), 'info'),
+      leave(t('Gå av ventelisten'), t('Vil du fjerne deg fra ventelisten?'), t('Ja, fjern meg'))];
   } else {
-    status = [alertBox('Du er påmeldt denne serien.', 'success'),
-      !begun(webinar.sessions, now) && leave('Meld meg av', 'Vil du melde deg av? Plassen går til den første på ventelisten.', 'Ja, meld meg av')];
+    status = [alertBox(t('Du er påmeldt denne serien.'), 'success'),
+      !begun(webinar.sessions, now) && leave(t('Meld meg av'), t('Vil du melde deg av? Plassen går til den første på ventelisten.'), t('Ja, meld meg av'))];
   }
   // Once a series is over, "Påmeldt" no longer says anything: it is done, or it has ended.
   const shownBadge = completed ? badge('completed')
-    : over ? h('span', { class: 'badge badge-cancelled' }, 'Avsluttet') : badge(webinar.status);
+    : over ? h('span', { class: 'badge badge-cancelled' }, t('Avsluttet')) : badge(webinar.status);
   return h('li', {}, h('section', { class: 'card series', 'aria-labelledby': headingId },
     // The region is named by the title alone, the badge beside it being a status.
     h('h3', {}, h('span', { id: headingId }, webinar.title), ' ', shownBadge),
@@ -170,11 +171,11 @@ export async function webinarsScreen() {
     // Those still open for registration first; the API gives each group soonest first.
     .sort((a, b) => Number(registrable(b)) - Number(registrable(a)));
   const slots = [];
-  render('Webinarer',
-    h('p', { class: 'lead' }, 'Modul 5 er tre webinarer på to timer med læring og refleksjon. Deltakerne i en serie blir en refleksjonsgruppe. Du må ha sendt inn refleksjonsnotatet for å melde deg på.'),
-    h('p', { class: 'muted' }, `Alle tider er norsk tid. «Bli med»-knappen kommer fram ${JOIN_OPENS_MINUTES} minutter før hver samling.`),
+  render(t('Webinarer'),
+    h('p', { class: 'lead' }, t('Modul 5 er tre webinarer på to timer med læring og refleksjon. Deltakerne i en serie blir en refleksjonsgruppe. Du må ha sendt inn refleksjonsnotatet for å melde deg på.')),
+    h('p', { class: 'muted' }, t('Alle tider er norsk tid. «Bli med»-knappen kommer fram {minutes} minutter før hver samling.', { minutes: JOIN_OPENS_MINUTES })),
     h('section', { 'aria-labelledby': 'mine' },
-      h('h2', { id: 'mine' }, 'Mine webinarer'),
+      h('h2', { id: 'mine' }, t('Mine webinarer')),
       own.length
         ? [h('ul', { class: 'plain' }, own.map((w) => myCard(w, slots, now))),
           own.some((w) => w.status === 'confirmed' && w.upcoming) && h('button', {
@@ -186,15 +187,15 @@ export async function webinarsScreen() {
                 calendarError.append(alertBox(explain(error)));
               }
             },
-          }, 'Last ned kalender (.ics)'), calendarError]
-        : h('p', { class: 'muted' }, 'Du er ikke påmeldt noen serie ennå.')),
+          }, t('Last ned kalender (.ics)')), calendarError]
+        : h('p', { class: 'muted' }, t('Du er ikke påmeldt noen serie ennå.'))),
     h('section', { 'aria-labelledby': 'upcoming' },
-      h('h2', { id: 'upcoming' }, 'Kommende serier'),
+      h('h2', { id: 'upcoming' }, t('Kommende serier')),
       // The reason, and the way on, once above the series it holds back.
       open.some((s) => registrable(s) && s.registration_refusal === 'reflection_note_required') && h('p', { class: 'refusal' },
-        'Du kan melde deg på når du har sendt inn refleksjonsnotatet, og det kan du når læringsstien er fullført. ',
-        h('a', { href: '/note' }, 'Gå til refleksjonsnotatet')),
-      open.length ? open.map(seriesCard) : h('p', { class: 'muted' }, 'Ingen nye serier er lagt ut ennå. Se innom igjen senere.')));
+        t('Du kan melde deg på når du har sendt inn refleksjonsnotatet, og det kan du når læringsstien er fullført.'), ' ',
+        h('a', { href: '/note' }, t('Gå til refleksjonsnotatet'))),
+      open.length ? open.map(seriesCard) : h('p', { class: 'muted' }, t('Ingen nye serier er lagt ut ennå. Se innom igjen senere.'))));
   keepJoinLinksCurrent(slots);
 }
 
@@ -204,20 +205,20 @@ export async function certificateScreen() {
     certificate = await api('/me/certificate');
   } catch (error) {
     if (error instanceof ApiError && error.status < 500 && error.status !== 401) {
-      render('Kursbevis',
-        h('p', {}, 'Du får kursbevis når du har fullført læringsstien, sendt inn refleksjonsnotatet og deltatt på alle tre samlingene i én webinarserie.'),
-        h('p', {}, h('a', { href: '/path' }, 'Se hvor langt du har kommet')));
+      render(t('Kursbevis'),
+        h('p', {}, t('Du får kursbevis når du har fullført læringsstien, sendt inn refleksjonsnotatet og deltatt på alle tre samlingene i én webinarserie.')),
+        h('p', {}, h('a', { href: '/path' }, t('Se hvor langt du har kommet'))));
       return;
     }
     throw error;
   }
-  render('Kursbevis',
-    h('section', { class: 'card certificate', 'aria-label': 'Kursbevis' },
-      h('p', { class: 'kicker' }, 'Kursbevis'),
+  render(t('Kursbevis'),
+    h('section', { class: 'card certificate', 'aria-label': t('Kursbevis') },
+      h('p', { class: 'kicker' }, t('Kursbevis')),
       h('p', { class: 'certificate-name' }, certificate.name),
-      h('p', {}, `har fullført ${certificate.programme}.`),
-      h('p', {}, `Fullført ${formatDate(certificate.completed_on)}.`),
-      h('p', { class: 'muted' }, 'Kontrollkode: ', h('code', {}, certificate.verification_code)),
-      h('p', { class: 'muted' }, 'Hvem som helst kan sjekke kursbeviset på ', h('a', { href: certificate.verify_url }, certificate.verify_url))),
-    h('button', { type: 'button', class: 'secondary', onclick: () => window.print() }, 'Skriv ut'));
+      h('p', {}, t('har fullført {programme}.', { programme: certificate.programme })),
+      h('p', {}, t('Fullført {date}.', { date: formatDate(certificate.completed_on) })),
+      h('p', { class: 'muted' }, parts(t('Kontrollkode: {code}'), { code: h('code', {}, certificate.verification_code) })),
+      h('p', { class: 'muted' }, parts(t('Hvem som helst kan sjekke kursbeviset på {link}'), { link: h('a', { href: certificate.verify_url }, certificate.verify_url) }))),
+    h('button', { type: 'button', class: 'secondary', onclick: () => window.print() }, t('Skriv ut')));
 }

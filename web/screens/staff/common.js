@@ -2,6 +2,7 @@
 // USHT an administrator is looking at.
 
 import { api } from '../../api.js';
+import { t } from '../../i18n.js';
 import { h } from '../../ui.js';
 
 // The staff screens' styles come with them, before any of them renders.
@@ -34,23 +35,24 @@ export async function allPages(path, pages = 100) {
   return all;
 }
 
-export const LABELS = {
+/** The words for each API status, in the current written form (looked up at every call). */
+export const labels = () => ({
   stage: {
-    invited: 'Invitert',
-    not_started: 'Ikke startet',
-    in_progress: 'Påbegynt',
-    path_done: 'Læringssti fullført',
-    note_submitted: 'Notat sendt inn',
-    in_series: 'I webinarserie',
-    completed: 'Fullført',
+    invited: t('Invitert'),
+    not_started: t('Ikke startet'),
+    in_progress: t('Påbegynt'),
+    path_done: t('Læringssti fullført'),
+    note_submitted: t('Notat sendt inn'),
+    in_series: t('I webinarserie'),
+    completed: t('Fullført'),
   },
-  path_status: { not_started: 'Ikke startet', in_progress: 'Påbegynt', completed: 'Fullført' },
-  note_status: { none: 'Ikke påbegynt', draft: 'Utkast', submitted: 'Sendt inn' },
-  webinar_status: { none: 'Ikke påmeldt', waitlisted: 'Venteliste', confirmed: 'Påmeldt', completed: 'Fullført' },
-  invitation: { pending: 'Venter', accepted: 'Akseptert', expired: 'Utløpt', withdrawn: 'Trukket tilbake' },
-  role: { mentor: 'Mentor', facilitator: 'Veileder', coordinator: 'Koordinator', admin: 'Administrator' },
-  series: { upcoming: 'Kommende', running: 'Pågår', finished: 'Avsluttet', cancelled: 'Avlyst' },
-};
+  path_status: { not_started: t('Ikke startet'), in_progress: t('Påbegynt'), completed: t('Fullført') },
+  note_status: { none: t('Ikke påbegynt'), draft: t('Utkast'), submitted: t('Sendt inn') },
+  webinar_status: { none: t('Ikke påmeldt'), waitlisted: t('Venteliste'), confirmed: t('Påmeldt'), completed: t('Fullført') },
+  invitation: { pending: t('Venter'), accepted: t('Akseptert'), expired: t('Utløpt'), withdrawn: t('Trukket tilbake') },
+  role: { mentor: t('Mentor'), facilitator: t('Veileder'), coordinator: t('Koordinator'), admin: t('Administrator') },
+  series: { upcoming: t('Kommende'), running: t('Pågår'), finished: t('Avsluttet'), cancelled: t('Avlyst') },
+});
 
 /**
  * Where a webinar series is, by the clock: `cancelled`, `finished` (its last session held is
@@ -64,7 +66,7 @@ export function seriesState(series, now = Date.now()) {
   return 'upcoming';
 }
 
-export const label = (kind, value) => LABELS[kind]?.[value] || value || '–';
+export const label = (kind, value) => labels()[kind]?.[value] || value || '–';
 
 /**
  * A table in a scrollable region: its first column is the row's header and stays in place
@@ -90,7 +92,7 @@ export function dataTable({ id, caption, columns, rows, cell = (key, row) => row
 export function choice({ id, label: text, select, onChoose }) {
   const form = h('form', { class: 'choice', novalidate: true },
     h('div', { class: 'field' }, h('label', { for: id }, text), select),
-    h('button', { type: 'submit', class: 'secondary' }, 'Vis'));
+    h('button', { type: 'submit', class: 'secondary' }, t('Vis')));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     onChoose(select.value);
@@ -107,10 +109,10 @@ export async function ushtChoice(user, query, onChange) {
   if (user.role !== 'admin') return { usht: null, picker: null };
   const ushts = items(await api('/admin/ushts'));
   const chosen = ushts.find((u) => u.id === query.get('usht')) || ushts[0] || null;
-  if (!ushts.length) return { usht: null, picker: h('p', { class: 'muted' }, 'Det finnes ingen USHT-er ennå.') };
+  if (!ushts.length) return { usht: null, picker: h('p', { class: 'muted' }, t('Det finnes ingen USHT-er ennå.')) };
   const select = h('select', { id: 'usht' },
     ushts.map((u) => h('option', { value: u.id, selected: u.id === chosen.id }, u.name)));
-  return { usht: chosen, picker: choice({ id: 'usht', label: 'USHT', select, onChoose: onChange }) };
+  return { usht: chosen, picker: choice({ id: 'usht', label: t('USHT'), select, onChoose: onChange }) };
 }
 
 /**
@@ -131,3 +133,25 @@ export async function scopeOf(query, onChange) {
     name: usht?.name || user.usht?.name || '',
   };
 }
+
+/**
+ * The written form an invitation is sent in (its email and the invitee's account start in it):
+ * a pair of radios named `name`, bokmål chosen at first. The names of the two forms are written
+ * in the forms themselves, so they are the same whichever form the screen is in.
+ */
+export function languageChoice(name) {
+  const option = (value, text) => h('label', { class: 'adm-role' },
+    h('input', { type: 'radio', name, value, checked: value === 'nb' }), ` ${text}`);
+  return h('fieldset', { class: 'adm-roles language-choice' },
+    h('legend', {}, t('Skriftform for invitasjonen')),
+    option('nb', 'Bokmål'),
+    option('nn', 'Nynorsk'));
+}
+
+/** The written form chosen in a `languageChoice` inside `element`: `nb` or `nn`. */
+export const chosenLanguage = (element, name) => (element.querySelector(`input[name="${name}"]:checked`)?.value === 'nn' ? 'nn' : 'nb');
+
+/** A mark for an invitation sent in nynorsk; nothing for bokmål (the default) or an unknown form. */
+export const languageMark = (invitation) => (invitation.language === 'nn'
+  ? h('span', { class: 'badge badge-language', lang: 'nn' }, 'Nynorsk')
+  : null);

@@ -3,6 +3,7 @@
 // the history of revisions.
 
 import { ApiError, api } from '../../api.js';
+import { locale, t } from '../../i18n.js';
 import { alertBox, confirmButton, explain, go, h, render } from '../../ui.js';
 import { hours, outcomes, pageContent } from '../learning.js';
 import { dataTable, items } from './common.js';
@@ -10,21 +11,24 @@ import { dataTable, items } from './common.js';
 // The server's limit for a content archive (films included).
 const MAX_BYTES = 64 * 1024 * 1024;
 
-const SOURCE = {
-  upload: 'Opplastet arkiv',
-  server: 'Innholdsmappen på serveren',
-  bundled: 'Fulgte med tjenesten',
-};
+/** Where a revision came from, in words (the API's code for a source not known here). */
+const sourceText = (source) => ({
+  upload: t('Opplastet arkiv'),
+  server: t('Innholdsmappen på serveren'),
+  bundled: t('Fulgte med tjenesten'),
+})[source] || source;
 
 const previewHref = (id) => `/admin/content/${id}`;
 const previewPageHref = (id, module, slug) => `/admin/content/${id}/modules/${module}/${slug}`;
 
 // Short enough for a table cell on a phone: "03.12.2026, 14:05".
-const shortTime = (iso) => new Intl.DateTimeFormat('nb-NO', {
+const shortTime = (iso) => new Intl.DateTimeFormat(locale(), {
   timeZone: 'Europe/Oslo', dateStyle: 'short', timeStyle: 'short',
 }).format(new Date(iso));
 
-const count = (n, one, many) => `${n} ${n === 1 ? one : many}`;
+// Counts as whole phrases, one string for one and one for many.
+const modulesText = (n) => (n === 1 ? t('1 modul') : t('{n} moduler', { n }));
+const pagesText = (n) => (n === 1 ? t('1 side') : t('{n} sider', { n }));
 
 /**
  * Problems or warnings as "file:line: reason". The reasons are the content checker's own
@@ -36,30 +40,30 @@ function problemList(list, id) {
 }
 
 function uploadError(error) {
-  if (error instanceof ApiError && error.code === 'payload_too_large') return 'Arkivet er større enn 64 MB, som er det største som kan lastes opp.';
-  if (error instanceof ApiError && error.code === 'unsupported_media_type') return 'Filen må være et tar.gz-arkiv av innholdsmappen.';
+  if (error instanceof ApiError && error.code === 'payload_too_large') return t('Arkivet er større enn 64 MB, som er det største som kan lastes opp.');
+  if (error instanceof ApiError && error.code === 'unsupported_media_type') return t('Filen må være et tar.gz-arkiv av innholdsmappen.');
   return explain(error);
 }
 
 /** The revision's state as a badge: the one mentors see, one seen before, or a draft. */
 function stateBadge(revision) {
-  if (revision.current) return h('span', { class: 'badge badge-completed' }, 'Publisert nå');
-  if (revision.published_at) return h('span', { class: 'badge badge-locked' }, 'Tidligere publisert');
-  return h('span', { class: 'badge badge-draft' }, 'Utkast');
+  if (revision.current) return h('span', { class: 'badge badge-completed' }, t('Publisert nå'));
+  if (revision.published_at) return h('span', { class: 'badge badge-locked' }, t('Tidligere publisert'));
+  return h('span', { class: 'badge badge-draft' }, t('Utkast'));
 }
 
 function history(revisions) {
-  if (!revisions.length) return h('p', {}, 'Det finnes ingen versjoner ennå.');
+  if (!revisions.length) return h('p', {}, t('Det finnes ingen versjoner ennå.'));
   return dataTable({
     id: 'content-revisions',
-    caption: 'Versjoner av kurset, nyeste først',
-    columns: [['created_at', 'Lastet inn'], ['state', 'Status'], ['title', 'Kurs og kilde'], ['published_at', 'Publisert'],
-      ['modules', 'Moduler'], ['pages', 'Sider'], ['total_minutes', 'Beregnet tid']],
+    caption: t('Versjoner av kurset, nyeste først'),
+    columns: [['created_at', t('Lastet inn')], ['state', t('Status')], ['title', t('Kurs og kilde')], ['published_at', t('Publisert')],
+      ['modules', t('Moduler')], ['pages', t('Sider')], ['total_minutes', t('Beregnet tid')]],
     rows: revisions,
     cell: (key, r) => {
       switch (key) {
-        case 'created_at': return h('a', { href: previewHref(r.id), 'aria-label': `Forhåndsvis versjonen fra ${shortTime(r.created_at)}` }, shortTime(r.created_at));
-        case 'title': return [h('span', {}, r.title), h('span', { class: 'content-source' }, SOURCE[r.source] || r.source)];
+        case 'created_at': return h('a', { href: previewHref(r.id), 'aria-label': t('Forhåndsvis versjonen fra {when}', { when: shortTime(r.created_at) }) }, shortTime(r.created_at));
+        case 'title': return [h('span', {}, r.title), h('span', { class: 'content-source' }, sourceText(r.source))];
         case 'state': return stateBadge(r);
         case 'published_at': return r.published_at ? shortTime(r.published_at) : '–';
         case 'total_minutes': return hours(r.total_minutes);
@@ -70,23 +74,27 @@ function history(revisions) {
 }
 
 function draftSummary(draft) {
-  const heading = h('h3', { tabindex: '-1' }, 'Utkastet er lagret');
+  const heading = h('h3', { tabindex: '-1' }, t('Utkastet er lagret'));
   const warnings = draft.warnings || [];
   return [heading, h('div', { class: 'content-imported' },
-    alertBox(`${draft.title}: ${count(draft.modules, 'modul', 'moduler')}, ${count(draft.pages, 'side', 'sider')}, ${hours(draft.total_minutes)}. Utkastet er ikke publisert ennå.`, 'success'),
-    h('p', {}, h('a', { class: 'button primary', href: previewHref(draft.id) }, 'Forhåndsvis utkastet')),
+    alertBox(t('{title}: {modules}, {pages}, {time}. Utkastet er ikke publisert ennå.', {
+      title: draft.title, modules: modulesText(draft.modules), pages: pagesText(draft.pages), time: hours(draft.total_minutes),
+    }), 'success'),
+    h('p', {}, h('a', { class: 'button primary', href: previewHref(draft.id) }, t('Forhåndsvis utkastet'))),
     warnings.length > 0 && [
-      h('h4', {}, count(warnings.length, 'merknad', 'merknader')),
-      h('p', { class: 'hint' }, 'Merknadene hindrer ikke publisering, men er verdt å se på.'),
+      h('h4', {}, warnings.length === 1 ? t('1 merknad') : t('{n} merknader', { n: warnings.length })),
+      h('p', { class: 'hint' }, t('Merknadene hindrer ikke publisering, men er verdt å se på.')),
       problemList(warnings, 'content-warnings'),
     ])];
 }
 
 function problemsSummary(problems) {
-  const heading = h('h3', { tabindex: '-1' }, 'Innholdet ble ikke lastet opp');
+  const heading = h('h3', { tabindex: '-1' }, t('Innholdet ble ikke lastet opp'));
   return [heading,
-    alertBox(`Kontrollen fant ${count(problems.length, 'feil', 'feil')}, og ingenting er lagret. Rett feilene og last opp arkivet på nytt.`),
-    h('p', { class: 'hint' }, 'Hver feil står som fil:linje: årsak. Årsaken er kontrollens egen tekst, på engelsk.'),
+    alertBox(problems.length === 1
+      ? t('Kontrollen fant 1 feil, og ingenting er lagret. Rett feilen og last opp arkivet på nytt.')
+      : t('Kontrollen fant {n} feil, og ingenting er lagret. Rett feilene og last opp arkivet på nytt.', { n: problems.length })),
+    h('p', { class: 'hint' }, t('Hver feil står som fil:linje: årsak. Årsaken er kontrollens egen tekst, på engelsk.')),
     problemList(problems, 'content-problems')];
 }
 
@@ -95,14 +103,14 @@ function uploadForm(onImported) {
   const input = h('input', {
     id: 'content-archive', name: 'archive', type: 'file', accept: '.tar.gz,.tgz,application/gzip', 'aria-describedby': 'content-archive-hint',
   });
-  const button = h('button', { type: 'submit', class: 'primary' }, 'Last opp og kontroller');
+  const button = h('button', { type: 'submit', class: 'primary' }, t('Last opp og kontroller'));
   const progress = h('p', { class: 'content-progress', role: 'status' });
   const result = h('div', { class: 'content-result' });
   const element = h('form', { 'aria-labelledby': 'content-upload', novalidate: true },
     h('div', { class: 'field' },
-      h('label', { for: 'content-archive' }, 'Innholdsarkiv (.tar.gz)'),
+      h('label', { for: 'content-archive' }, t('Innholdsarkiv (.tar.gz)')),
       h('p', { class: 'hint', id: 'content-archive-hint' },
-        'Et tar.gz-arkiv av innholdsmappen med course.toml, modules/, literature/, subtitles/ og films/. Høyst 64 MB.'),
+        t('Et tar.gz-arkiv av innholdsmappen med course.toml, modules/, literature/, subtitles/ og films/. Høyst 64 MB.')),
       input),
     button, progress);
   const show = (children) => {
@@ -118,16 +126,16 @@ function uploadForm(onImported) {
     result.replaceChildren();
     const file = input.files[0];
     if (!file) {
-      result.append(alertBox('Velg et arkiv (.tar.gz) først.'));
+      result.append(alertBox(t('Velg et arkiv (.tar.gz) først.')));
       input.focus();
       return;
     }
     if (file.size > MAX_BYTES) {
-      result.append(alertBox('Arkivet er større enn 64 MB, som er det største som kan lastes opp.'));
+      result.append(alertBox(t('Arkivet er større enn 64 MB, som er det største som kan lastes opp.')));
       return;
     }
     button.disabled = true;
-    progress.textContent = 'Laster opp og kontrollerer innholdet …';
+    progress.textContent = t('Laster opp og kontrollerer innholdet …');
     try {
       const draft = await api('/admin/content/import', { method: 'POST', body: file, contentType: 'application/gzip' });
       show(draftSummary(draft));
@@ -151,29 +159,29 @@ export async function contentScreen(query) {
   const list = await revisions();
   const historyArea = h('div', {}, history(list));
   const published = list.find((r) => r.id === query.get('published') && r.current);
-  render('Kursinnhold',
-    published && alertBox('Versjonen er publisert. Mentorene ser den nå.', 'success'),
-    h('p', { class: 'lead' }, 'Kurset skrives som markdown i innholdsmappen. Last opp en ny versjon, se den slik mentorene vil se den, og publiser den når den er klar.'),
+  render(t('Kursinnhold'),
+    published && alertBox(t('Versjonen er publisert. Mentorene ser den nå.'), 'success'),
+    h('p', { class: 'lead' }, t('Kurset skrives som markdown i innholdsmappen. Last opp en ny versjon, se den slik mentorene vil se den, og publiser den når den er klar.')),
     h('section', { class: 'card', 'aria-labelledby': 'content-upload' },
-      h('h2', { id: 'content-upload' }, 'Last opp en ny versjon'),
-      h('p', {}, 'Arkivet kontrolleres før det lagres. Er alt i orden, blir det et utkast som ingen mentorer ser før du publiserer det.'),
+      h('h2', { id: 'content-upload' }, t('Last opp en ny versjon')),
+      h('p', {}, t('Arkivet kontrolleres før det lagres. Er alt i orden, blir det et utkast som ingen mentorer ser før du publiserer det.')),
       uploadForm(async () => historyArea.replaceChildren(history(await revisions())))),
     h('section', { 'aria-labelledby': 'content-history' },
-      h('h2', { id: 'content-history' }, 'Versjoner'),
-      h('p', { class: 'muted' }, 'Mentorene ser versjonen som er publisert nå. Åpne en versjon for å forhåndsvise den eller publisere den.'),
+      h('h2', { id: 'content-history' }, t('Versjoner')),
+      h('p', { class: 'muted' }, t('Mentorene ser versjonen som er publisert nå. Åpne en versjon for å forhåndsvise den eller publisere den.')),
       historyArea));
 }
 
 /** The banner over every preview: a draft is not what mentors see. */
 function banner(revision) {
-  if (revision?.current) return h('p', { class: 'content-banner content-banner-current' }, 'Publisert versjon – dette er det mentorene ser nå');
-  return h('p', { class: 'content-banner' }, 'Forhåndsvisning av utkast – ikke publisert');
+  if (revision?.current) return h('p', { class: 'content-banner content-banner-current' }, t('Publisert versjon – dette er det mentorene ser nå'));
+  return h('p', { class: 'content-banner' }, t('Forhåndsvisning av utkast – ikke publisert'));
 }
 
 function revisionMissing() {
-  render('Fant ikke versjonen',
-    h('p', {}, 'Versjonen finnes ikke, eller adressen er feil.'),
-    h('p', {}, h('a', { href: '/admin/content' }, 'Til kursinnholdet')));
+  render(t('Fant ikke versjonen'),
+    h('p', {}, t('Versjonen finnes ikke, eller adressen er feil.')),
+    h('p', {}, h('a', { href: '/admin/content' }, t('Til kursinnholdet'))));
 }
 
 async function revisionSummary(id) {
@@ -183,10 +191,11 @@ async function revisionSummary(id) {
 function previewModule(revisionId, module) {
   const headingId = `module-${module.number}`;
   return h('section', { class: 'card module', 'aria-labelledby': headingId },
-    h('h2', { id: headingId }, `Modul ${module.number}: ${module.title}`),
+    h('h2', { id: headingId }, t('Modul {number}: {title}', { number: module.number, title: module.title })),
     h('p', { class: 'muted' }, module.summary),
-    h('p', { class: 'content-facts' }, `${count(module.pages.length, 'side', 'sider')}, ${hours(module.estimated_minutes)}`,
-      module.skippable ? '. Kan hoppes over.' : '.'),
+    h('p', { class: 'content-facts' }, module.skippable
+      ? t('{pages}, {time}. Kan hoppes over.', { pages: pagesText(module.pages.length), time: hours(module.estimated_minutes) })
+      : `${pagesText(module.pages.length)}, ${hours(module.estimated_minutes)}.`),
     outcomes(module.outcomes),
     h('ol', { class: 'pages content-pages' }, module.pages.map((page) => h('li', {},
       h('a', { href: previewPageHref(revisionId, module.number, page.slug) }, page.title),
@@ -207,30 +216,36 @@ export async function previewScreen(query, revisionId) {
   const publish = revision?.current
     ? null
     : confirmButton({
-      label: 'Publiser denne versjonen',
-      question: 'Når du publiserer, ser alle mentorer denne versjonen med en gang. Sider som har samme slug som før, beholder mentorenes fremdrift. Vil du publisere?',
-      yes: 'Ja, publiser',
+      label: t('Publiser denne versjonen'),
+      question: t('Når du publiserer, ser alle mentorer denne versjonen med en gang. Sider som har samme slug som før, beholder mentorenes fremdrift. Vil du publisere?'),
+      yes: t('Ja, publiser'),
       className: 'primary',
       action: async () => {
         await api(`/admin/content/revisions/${revisionId}/publish`, { method: 'POST', body: {} });
         go(`/admin/content?published=${revisionId}`);
       },
     });
-  render('Forhåndsvisning av kurset',
+  const loaded = revision && {
+    loaded: shortTime(revision.created_at),
+    source: sourceText(revision.source).toLowerCase(),
+    published: revision.published_at && shortTime(revision.published_at),
+  };
+  render(t('Forhåndsvisning av kurset'),
     banner(revision),
-    h('p', { class: 'breadcrumb' }, h('a', { href: '/admin/content' }, 'Kursinnhold'), ' › Forhåndsvisning'),
-    h('section', { class: 'card', 'aria-label': 'Om versjonen' },
+    h('p', { class: 'breadcrumb' }, h('a', { href: '/admin/content' }, t('Kursinnhold')), ` › ${t('Forhåndsvisning')}`),
+    h('section', { class: 'card', 'aria-label': t('Om versjonen') },
       revision && h('p', {}, h('strong', {}, revision.title), h('br'),
-        `Lastet inn ${shortTime(revision.created_at)} (${(SOURCE[revision.source] || revision.source).toLowerCase()})`,
-        revision.published_at ? `, publisert ${shortTime(revision.published_at)}.` : '.'),
-      h('p', {}, `${count(path.modules.length, 'modul', 'moduler')}, ${count(pages, 'side', 'sider')}, ${hours(minutes)} selvstudium.`),
+        revision.published_at
+          ? t('Lastet inn {loaded} ({source}), publisert {published}.', loaded)
+          : t('Lastet inn {loaded} ({source}).', loaded)),
+      h('p', {}, t('{modules}, {pages}, {time} selvstudium.', { modules: modulesText(path.modules.length), pages: pagesText(pages), time: hours(minutes) })),
       publish),
-    h('h2', { class: 'section-title' }, 'Læringsstien slik mentorene ser den'),
-    h('p', { class: 'muted' }, 'Mentorene tar sidene i rekkefølge. Her er alle sidene åpne, så du kan lese dem.'),
+    h('h2', { class: 'section-title' }, t('Læringsstien slik mentorene ser den')),
+    h('p', { class: 'muted' }, t('Mentorene tar sidene i rekkefølge. Her er alle sidene åpne, så du kan lese dem.')),
     path.modules.map((module) => previewModule(revisionId, module)),
     h('section', { class: 'card', 'aria-labelledby': 'literature' },
       h('h2', { id: 'literature' }, path.literature.title),
-      h('p', {}, `${count(path.literature.references, 'lesetips', 'lesetips')}, alltid tilgjengelig for mentorene.`)));
+      h('p', {}, t('{count} lesetips, alltid tilgjengelig for mentorene.', { count: path.literature.references }))));
   return undefined;
 }
 
@@ -238,9 +253,9 @@ export async function previewScreen(query, revisionId) {
 function previewReflection(block) {
   const id = `answer-${block.id}`;
   return h('div', { class: 'reflection' },
-    h('label', { for: id }, h('span', { class: 'kicker' }, 'Refleksjonsspørsmål'), block.question),
+    h('label', { for: id }, h('span', { class: 'kicker' }, t('Refleksjonsspørsmål')), block.question),
     h('textarea', { id, rows: 3, disabled: true, 'aria-describedby': `${id}-hint` }),
-    h('p', { class: 'hint', id: `${id}-hint` }, 'Her skriver mentoren svaret sitt. I forhåndsvisningen lagres ingenting.'));
+    h('p', { class: 'hint', id: `${id}-hint` }, t('Her skriver mentoren svaret sitt. I forhåndsvisningen lagres ingenting.')));
 }
 
 export async function previewPageScreen(query, revisionId, module, slug) {
@@ -251,9 +266,9 @@ export async function previewPageScreen(query, revisionId, module, slug) {
       api(`/modules/${module}/pages/${slug}?revision=${revisionId}`), revisionSummary(revisionId)]);
   } catch (error) {
     if (error instanceof ApiError && error.code === 'not_found') {
-      render('Fant ikke siden',
-        h('p', {}, 'Siden finnes ikke i denne versjonen.'),
-        h('p', {}, h('a', { href: previewHref(revisionId) }, 'Til forhåndsvisningen')));
+      render(t('Fant ikke siden'),
+        h('p', {}, t('Siden finnes ikke i denne versjonen.')),
+        h('p', {}, h('a', { href: previewHref(revisionId) }, t('Til forhåndsvisningen'))));
       return undefined;
     }
     throw error;
@@ -263,14 +278,14 @@ export async function previewPageScreen(query, revisionId, module, slug) {
   render(page.title,
     banner(revision),
     h('p', { class: 'breadcrumb' },
-      h('a', { href: '/admin/content' }, 'Kursinnhold'), ' › ',
-      h('a', { href: previewHref(revisionId) }, 'Forhåndsvisning'),
-      ` › Modul ${page.module.number}: ${page.module.title}`),
-    h('p', { class: 'muted' }, `Lesetid ${hours(page.estimated_minutes)}`),
+      h('a', { href: '/admin/content' }, t('Kursinnhold')), ' › ',
+      h('a', { href: previewHref(revisionId) }, t('Forhåndsvisning')),
+      ` › ${t('Modul {number}: {title}', { number: page.module.number, title: page.module.title })}`),
+    h('p', { class: 'muted' }, t('Lesetid {time}', { time: hours(page.estimated_minutes) })),
     pageContent(page, previewReflection),
-    h('nav', { class: 'pager content-pager', 'aria-label': 'Sider i forhåndsvisningen' },
+    h('nav', { class: 'pager content-pager', 'aria-label': t('Sider i forhåndsvisningen') },
       page.prev ? neighbour(page.prev, 'prev') : h('span'),
       page.next ? neighbour(page.next, 'next') : h('span')),
-    h('p', {}, h('a', { href: previewHref(revisionId) }, 'Tilbake til forhåndsvisningen')));
+    h('p', {}, h('a', { href: previewHref(revisionId) }, t('Tilbake til forhåndsvisningen'))));
   return undefined;
 }

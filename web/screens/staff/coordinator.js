@@ -3,20 +3,32 @@
 // register. An administrator sees the same for a USHT of their choice.
 
 import { api } from '../../api.js';
+import { t } from '../../i18n.js';
 import { alertBox, explain, formatDate, go, h, render } from '../../ui.js';
 import { allPages, dataTable, scopeOf } from './common.js';
 
 // Stages in the order a mentor passes them, with the colour of their part of a bar. The
 // colours keep 3:1 against white and against their neighbours' labels (WCAG 1.4.11).
 const STAGES = [
-  ['invited', 'Invitert', '#6b6f76', (c) => c.pending_invitations],
-  ['not_started', 'Ikke startet', '#a33b20', (c) => c.not_started],
-  ['in_progress', 'Påbegynt', '#9a5b00', (c) => c.in_progress],
-  ['path_completed', 'Læringssti fullført', '#4d6b00', (c) => c.path_completed],
-  ['note_submitted', 'Notat sendt inn', '#00716a', (c) => c.note_submitted],
-  ['in_series', 'I webinarserie', '#2f5fa7', (c) => c.in_series],
-  ['completed', 'Fullført', '#5b3e96', (c) => c.completed],
+  ['invited', '#6b6f76', (c) => c.pending_invitations],
+  ['not_started', '#a33b20', (c) => c.not_started],
+  ['in_progress', '#9a5b00', (c) => c.in_progress],
+  ['path_completed', '#4d6b00', (c) => c.path_completed],
+  ['note_submitted', '#00716a', (c) => c.note_submitted],
+  ['in_series', '#2f5fa7', (c) => c.in_series],
+  ['completed', '#5b3e96', (c) => c.completed],
 ];
+
+/** A stage's name in the current written form. */
+const stageName = (key) => ({
+  invited: t('Invitert'),
+  not_started: t('Ikke startet'),
+  in_progress: t('Påbegynt'),
+  path_completed: t('Læringssti fullført'),
+  note_submitted: t('Notat sendt inn'),
+  in_series: t('I webinarserie'),
+  completed: t('Fullført'),
+})[key];
 
 const SVG = 'http://www.w3.org/2000/svg';
 function svg(tag, attributes = {}, ...children) {
@@ -26,7 +38,7 @@ function svg(tag, attributes = {}, ...children) {
   return element;
 }
 
-const counted = (municipality) => STAGES.map(([key, , , count]) => [key, count(municipality.mentors) || 0]);
+const counted = (municipality) => STAGES.map(([key, , count]) => [key, count(municipality.mentors) || 0]);
 const people = (municipality) => counted(municipality).reduce((sum, [, n]) => sum + n, 0);
 
 /** A stacked bar per municipality; what it shows is in the table beside it. */
@@ -40,7 +52,7 @@ function stageChart(municipalities) {
     role: 'img',
     'aria-labelledby': 'stage-chart-title',
     class: 'chart',
-  }, svg('title', { id: 'stage-chart-title' }, 'Mentorer etter trinn per kommune. Tallene står i tabellen under.'));
+  }, svg('title', { id: 'stage-chart-title' }, t('Mentorer etter trinn per kommune. Tallene står i tabellen under.')));
   municipalities.forEach((municipality, row) => {
     const y = row * rowHeight + 4;
     chart.append(svg('text', { x: 0, y: y + 19, class: 'chart-label' }, municipality.name));
@@ -48,9 +60,9 @@ function stageChart(municipalities) {
     for (const [key, n] of counted(municipality)) {
       if (!n) continue;
       const width = (n / widest) * barWidth;
-      const colour = STAGES.find(([k]) => k === key)[2];
+      const colour = STAGES.find(([k]) => k === key)[1];
       chart.append(svg('rect', { x, y, width, height: rowHeight - 10, fill: colour },
-        svg('title', {}, `${municipality.name}: ${n} ${STAGES.find(([k]) => k === key)[1].toLowerCase()}`)));
+        svg('title', {}, `${municipality.name}: ${n} ${stageName(key).toLowerCase()}`)));
       x += width;
     }
     chart.append(svg('text', { x: x + 6, y: y + 19, class: 'chart-label' }, String(people(municipality))));
@@ -60,9 +72,9 @@ function stageChart(municipalities) {
 
 function legend() {
   return h('ul', { class: 'legend', 'aria-hidden': 'true' },
-    STAGES.map(([, text, colour]) => h('li', {},
+    STAGES.map(([key, colour]) => h('li', {},
       svg('svg', { width: 14, height: 14, viewBox: '0 0 14 14' }, svg('rect', { width: 14, height: 14, fill: colour })),
-      text)));
+      stageName(key))));
 }
 
 /**
@@ -79,13 +91,13 @@ export function funnelOf(municipalities) {
   const accounts = started + sum((c) => c.not_started);
   const invited = accounts + sum((c) => c.pending_invitations);
   return [
-    ['Invitert eller registrert', invited],
-    ['Har konto', accounts],
-    ['Startet på læringsstien', started],
-    ['Læringssti fullført', path],
-    ['Notat sendt inn', note],
-    ['I webinarserie', inSeries],
-    ['Fullført med kursbevis', completed],
+    [t('Invitert eller registrert'), invited],
+    [t('Har konto'), accounts],
+    [t('Startet på læringsstien'), started],
+    [t('Læringssti fullført'), path],
+    [t('Notat sendt inn'), note],
+    [t('I webinarserie'), inSeries],
+    [t('Fullført med kursbevis'), completed],
   ];
 }
 
@@ -97,7 +109,7 @@ function funnelChart(funnel) {
     role: 'img',
     'aria-labelledby': 'funnel-title',
     class: 'chart',
-  }, svg('title', { id: 'funnel-title' }, 'Hvor mange som har kommet minst så langt. Tallene står i tabellen under.'));
+  }, svg('title', { id: 'funnel-title' }, t('Hvor mange som har kommet minst så langt. Tallene står i tabellen under.')));
   funnel.forEach(([text, n], row) => {
     const width = Math.max(2, (n / top) * 420);
     const y = row * rowHeight + 4;
@@ -113,42 +125,42 @@ export async function overviewScreen(query) {
   const scope = await scopeOf(query, (usht) => go(`/coordinator?usht=${usht}`));
   const municipalities = await allPages(`/admin/municipalities${scope.filter('?')}`);
   const links = h('p', { class: 'actions' },
-    h('a', { href: `/coordinator/municipalities${scope.keep}` }, 'Meld inn en kommune'),
-    h('a', { href: `/coordinator/invitations${scope.keep}` }, 'Inviter mentorer'),
-    h('a', { href: `/coordinator/progress${scope.keep}` }, 'Se fremdriften'));
+    h('a', { href: `/coordinator/municipalities${scope.keep}` }, t('Meld inn en kommune')),
+    h('a', { href: `/coordinator/invitations${scope.keep}` }, t('Inviter mentorer')),
+    h('a', { href: `/coordinator/progress${scope.keep}` }, t('Se fremdriften')));
   if (!municipalities.length) {
-    render('Oversikt', scope.picker,
-      h('p', {}, 'Ingen kommuner er meldt inn ennå. Begynn med å melde inn en kommune, og inviter så mentorene.'),
+    render(t('Oversikt'), scope.picker,
+      h('p', {}, t('Ingen kommuner er meldt inn ennå. Begynn med å melde inn en kommune, og inviter så mentorene.')),
       links);
     return;
   }
   const funnel = funnelOf(municipalities);
-  render('Oversikt',
+  render(t('Oversikt'),
     scope.picker,
-    h('p', { class: 'lead' }, 'Hvor mentorene i kommunene dine er i programmet. Svar og notater er private og vises aldri her.'),
+    h('p', { class: 'lead' }, t('Hvor mentorene i kommunene dine er i programmet. Svar og notater er private og vises aldri her.')),
     links,
     h('section', { 'aria-labelledby': 'stages-heading' },
-      h('h2', { id: 'stages-heading' }, 'Mentorer etter trinn'),
+      h('h2', { id: 'stages-heading' }, t('Mentorer etter trinn')),
       h('div', { class: 'chart-wrap' }, stageChart(municipalities)),
       legend(),
       dataTable({
         id: 'stage-table',
-        caption: 'Mentorer etter trinn per kommune',
-        columns: [['name', 'Kommune'], ...STAGES.map(([key, text]) => [key, text]), ['total', 'I alt']],
+        caption: t('Mentorer etter trinn per kommune'),
+        columns: [['name', t('Kommune')], ...STAGES.map(([key]) => [key, stageName(key)]), ['total', t('I alt')]],
         rows: municipalities,
         cell: (key, m) => {
           if (key === 'name') return h('a', { href: `/coordinator/progress?municipality=${m.id}${scope.also}` }, m.name);
           if (key === 'total') return String(people(m));
-          return String(STAGES.find(([k]) => k === key)[3](m.mentors) || 0);
+          return String(STAGES.find(([k]) => k === key)[2](m.mentors) || 0);
         },
       })),
     h('section', { 'aria-labelledby': 'funnel-heading' },
-      h('h2', { id: 'funnel-heading' }, 'Hele USHT-en: hvor langt har de kommet?'),
+      h('h2', { id: 'funnel-heading' }, t('Hele USHT-en: hvor langt har de kommet?')),
       h('div', { class: 'chart-wrap' }, funnelChart(funnel)),
       dataTable({
         id: 'funnel-table',
-        caption: 'Antall som har kommet minst så langt',
-        columns: [['step', 'Trinn'], ['count', 'Antall'], ['share', 'Andel']],
+        caption: t('Antall som har kommet minst så langt'),
+        columns: [['step', t('Trinn')], ['count', t('Antall')], ['share', t('Andel')]],
         rows: funnel,
         cell: (key, [text, n]) => {
           if (key === 'step') return text;
@@ -180,8 +192,8 @@ export function findInRegister(all, typed) {
 export async function municipalitiesScreen(query) {
   const scope = await scopeOf(query, (usht) => go(`/coordinator/municipalities?usht=${usht}`));
   if (scope.picker && !scope.usht) {
-    render('Kommuner', scope.picker, h('p', {}, 'Opprett en USHT først; kommuner meldes inn i en USHT.'),
-      h('p', {}, h('a', { href: '/admin' }, 'Til USHT-ene')));
+    render(t('Kommuner'), scope.picker, h('p', {}, t('Opprett en USHT først; kommuner meldes inn i en USHT.')),
+      h('p', {}, h('a', { href: '/admin' }, t('Til USHT-ene'))));
     return;
   }
   const [{ municipalities: all, source, valid_from: validFrom }, enrolled] = await Promise.all([
@@ -193,8 +205,8 @@ export async function municipalitiesScreen(query) {
     listArea.replaceChildren(list.length
       ? dataTable({
         id: 'enrolled',
-        caption: 'Innmeldte kommuner',
-        columns: [['name', 'Kommune'], ['number', 'Nummer'], ['mentors', 'Mentorer'], ['pending', 'Ventende invitasjoner'], ['enrolled_at', 'Meldt inn']],
+        caption: t('Innmeldte kommuner'),
+        columns: [['name', t('Kommune')], ['number', t('Nummer')], ['mentors', t('Mentorer')], ['pending', t('Ventende invitasjoner')], ['enrolled_at', t('Meldt inn')]],
         rows: list,
         cell: (key, m) => {
           if (key === 'mentors') return String(m.mentors.total);
@@ -203,7 +215,7 @@ export async function municipalitiesScreen(query) {
           return m[key];
         },
       })
-      : h('p', { class: 'muted' }, 'Ingen kommuner er meldt inn ennå.'));
+      : h('p', { class: 'muted' }, t('Ingen kommuner er meldt inn ennå.')));
   };
   showEnrolled(enrolled);
 
@@ -215,11 +227,11 @@ export async function municipalitiesScreen(query) {
   const options = h('datalist', { id: 'register' },
     all.filter((m) => !taken.has(m.number)).map((m) => h('option', { value: `${m.number} ${m.name}` })));
   const status = h('div', { 'aria-live': 'polite' });
-  const button = h('button', { type: 'submit', class: 'primary' }, 'Meld inn');
+  const button = h('button', { type: 'submit', class: 'primary' }, t('Meld inn'));
   const enrol = h('form', { novalidate: true },
     h('div', { class: 'field' },
-      h('label', { for: 'municipality' }, 'Kommune'),
-      h('p', { class: 'hint', id: 'municipality-hint' }, 'Skriv navn eller kommunenummer, og velg fra listen.'),
+      h('label', { for: 'municipality' }, t('Kommune')),
+      h('p', { class: 'hint', id: 'municipality-hint' }, t('Skriv navn eller kommunenummer, og velg fra listen.')),
       input, options),
     status, button);
   enrol.addEventListener('submit', async (event) => {
@@ -229,13 +241,13 @@ export async function municipalitiesScreen(query) {
     const chosen = findInRegister(all, typed);
     if (!chosen) {
       status.append(alertBox(typed.trim()
-        ? `Finner ikke «${typed.trim()}» i kommuneregisteret. Velg en kommune fra listen, eller skriv det firesifrede kommunenummeret.`
-        : 'Velg en kommune først.'));
+        ? t('Finner ikke «{typed}» i kommuneregisteret. Velg en kommune fra listen, eller skriv det firesifrede kommunenummeret.', { typed: typed.trim() })
+        : t('Velg en kommune først.')));
       input.focus();
       return;
     }
     if (taken.has(chosen.number)) {
-      status.append(alertBox(`${chosen.name} er allerede meldt inn.`));
+      status.append(alertBox(t('{name} er allerede meldt inn.', { name: chosen.name })));
       return;
     }
     button.disabled = true;
@@ -249,24 +261,24 @@ export async function municipalitiesScreen(query) {
       enrolled.sort((a, b) => a.number.localeCompare(b.number));
       showEnrolled(enrolled);
       input.value = '';
-      status.append(alertBox(`${created.name} er meldt inn. Nå kan du invitere mentorer derfra.`, 'success'),
-        h('p', {}, h('a', { href: `/coordinator/invitations?municipality=${created.id}${scope.also}` }, `Inviter mentorer i ${created.name}`)));
+      status.append(alertBox(t('{name} er meldt inn. Nå kan du invitere mentorer derfra.', { name: created.name }), 'success'),
+        h('p', {}, h('a', { href: `/coordinator/invitations?municipality=${created.id}${scope.also}` }, t('Inviter mentorer i {name}', { name: created.name }))));
     } catch (error) {
       status.append(alertBox(error.code === 'municipality_exists'
-        ? `${chosen.name} er allerede meldt inn, kanskje av en annen USHT.`
+        ? t('{name} er allerede meldt inn, kanskje av en annen USHT.', { name: chosen.name })
         : explain(error)));
     } finally {
       button.disabled = false;
     }
   });
 
-  render('Kommuner',
+  render(t('Kommuner'),
     scope.picker,
     h('section', { 'aria-labelledby': 'enrol-heading' },
-      h('h2', { id: 'enrol-heading' }, 'Meld inn en kommune'),
+      h('h2', { id: 'enrol-heading' }, t('Meld inn en kommune')),
       enrol,
-      h('p', { class: 'muted' }, `Kommunelisten er fra ${source}, gyldig fra ${formatDate(validFrom)}.`)),
+      h('p', { class: 'muted' }, t('Kommunelisten er fra {source}, gyldig fra {date}.', { source, date: formatDate(validFrom) }))),
     h('section', { 'aria-labelledby': 'enrolled-heading' },
-      h('h2', { id: 'enrolled-heading' }, 'Kommuner som er meldt inn'),
+      h('h2', { id: 'enrolled-heading' }, t('Kommuner som er meldt inn')),
       listArea));
 }

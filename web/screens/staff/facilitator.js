@@ -3,10 +3,11 @@
 // used on a phone while the webinar runs).
 
 import { ApiError, api } from '../../api.js';
+import { locale, t } from '../../i18n.js';
 import { alertBox, badge, explain, formatDateTime, formatTime, h, render } from '../../ui.js';
 import { dataTable, label, seriesState } from './common.js';
 
-const SESSION_STATE = { running: 'pågår nå', upcoming: 'kommer', finished: 'ferdig', cancelled: 'avlyst' };
+const sessionStateWord = (state) => ({ running: t('pågår nå'), upcoming: t('kommer'), finished: t('ferdig'), cancelled: t('avlyst') })[state];
 
 function sessionState(session, now = Date.now()) {
   if (session.cancelled) return 'cancelled';
@@ -24,13 +25,13 @@ function sessionList(series) {
   return h('ol', { class: 'sessions fac-sessions' }, series.sessions.map((s) => {
     const state = sessionState(s);
     return h('li', { class: `fac-session-${state}` },
-      h('span', { class: 'fac-session-number' }, `Samling ${s.number}: `),
+      h('span', { class: 'fac-session-number' }, `${t('Samling {number}:', { number: s.number })} `),
       h('span', { class: s.cancelled ? 'cancelled' : '' }, when(s)),
-      h('span', { class: 'fac-session-state' }, ` (${SESSION_STATE[state]})`));
+      h('span', { class: 'fac-session-state' }, ` (${sessionStateWord(state)})`));
   }));
 }
 
-const seatsText = (series) => `${series.confirmed} av ${series.capacity} plasser tatt.`;
+const seatsText = (series) => t('{confirmed} av {capacity} plasser tatt.', { confirmed: series.confirmed, capacity: series.capacity });
 const seriesPath = (id) => `/facilitator/series/${id}`;
 
 async function ledSeries() {
@@ -40,24 +41,24 @@ async function ledSeries() {
 function notFound(title, text) {
   render(title,
     h('p', {}, text),
-    h('p', {}, h('a', { href: '/facilitator' }, 'Til webinarseriene dine')));
+    h('p', {}, h('a', { href: '/facilitator' }, t('Til webinarseriene dine'))));
 }
 
 export async function seriesListScreen() {
   const list = await ledSeries();
   if (!list.length) {
-    render('Webinarseriene dine',
-      h('p', {}, 'Du leder ingen webinarserier ennå. Administratoren setter opp seriene og velger hvem som leder dem.'));
+    render(t('Webinarseriene dine'),
+      h('p', {}, t('Du leder ingen webinarserier ennå. Administratoren setter opp seriene og velger hvem som leder dem.')));
     return;
   }
   // Running series first: that is where the work of the day is.
   const order = ['running', 'upcoming', 'finished', 'cancelled'];
-  const headings = { running: 'Pågår nå', upcoming: 'Kommende', finished: 'Avsluttet', cancelled: 'Avlyst' };
+  const headings = { running: t('Pågår nå'), upcoming: t('Kommende'), finished: t('Avsluttet'), cancelled: t('Avlyst') };
   const groups = order
     .map((state) => [state, list.filter((s) => seriesState(s) === state)])
     .filter(([, series]) => series.length);
-  render('Webinarseriene dine',
-    h('p', { class: 'lead' }, 'Seriene du leder. Åpne en serie for å se deltakerne, lese notatene deres og føre oppmøte.'),
+  render(t('Webinarseriene dine'),
+    h('p', { class: 'lead' }, t('Seriene du leder. Åpne en serie for å se deltakerne, lese notatene deres og føre oppmøte.')),
     groups.map(([state, series]) => h('section', { 'aria-labelledby': `fac-group-${state}` },
       h('h2', { id: `fac-group-${state}` }, headings[state]),
       h('ul', { class: 'plain' }, series.map((s) => h('li', { class: 'card fac-series' },
@@ -81,49 +82,49 @@ function defaultSession(series, asked) {
 const attendedAll = (participant) => participant.attendance.length > 0 && participant.attendance.every((a) => a === true);
 
 function attendanceWord(value) {
-  if (value === true) return 'Til stede';
-  if (value === false) return 'Ikke til stede';
-  return 'Ikke ført';
+  if (value === true) return t('Til stede');
+  if (value === false) return t('Ikke til stede');
+  return t('Ikke ført');
 }
 
 function noteCell(series, participant) {
-  if (participant.status !== 'confirmed') return h('span', { class: 'muted' }, 'På venteliste');
+  if (participant.status !== 'confirmed') return h('span', { class: 'muted' }, t('På venteliste'));
   if (participant.note_status !== 'submitted') {
-    return h('span', { class: 'muted' }, `Ikke sendt inn (${label('note_status', participant.note_status).toLowerCase()})`);
+    return h('span', { class: 'muted' }, t('Ikke sendt inn ({status})', { status: label('note_status', participant.note_status).toLowerCase() }));
   }
   return h('a', {
     href: `${seriesPath(series.id)}/notes/${participant.user_id}`,
-    'aria-label': `Les notatet til ${participant.name}`,
-  }, 'Les notatet');
+    'aria-label': t('Les notatet til {name}', { name: participant.name }),
+  }, t('Les notatet'));
 }
 
 function participantsTable(series, participants) {
   const confirmed = participants.filter((p) => p.status === 'confirmed');
   const done = confirmed.filter(attendedAll).length;
   const columns = [
-    ['name', 'Navn'],
-    ['municipality', 'Kommune'],
-    ['status', 'Påmelding'],
-    ['note', 'Refleksjonsnotat'],
-    ...series.sessions.map((s) => [`session-${s.number}`, `Samling ${s.number}`]),
-    ['completed', 'Fullført'],
+    ['name', t('Navn')],
+    ['municipality', t('Kommune')],
+    ['status', t('Påmelding')],
+    ['note', t('Refleksjonsnotat')],
+    ...series.sessions.map((s) => [`session-${s.number}`, t('Samling {number}', { number: s.number })]),
+    ['completed', t('Fullført')],
   ];
   const cell = (key, p) => {
     if (key === 'name') return p.name;
     if (key === 'municipality') return p.municipality?.name || '–';
     if (key === 'status') return badge(p.status);
     if (key === 'note') return noteCell(series, p);
-    if (key === 'completed') return attendedAll(p) ? 'Ja, alle tre' : 'Nei';
+    if (key === 'completed') return attendedAll(p) ? t('Ja, alle tre') : t('Nei');
     const value = p.attendance[Number(key.slice('session-'.length)) - 1];
     return h('span', { class: `fac-mark fac-mark-${value}` }, value === undefined || value === null ? '–' : attendanceWord(value));
   };
   return [
     h('p', { id: 'fac-completed' },
       confirmed.length
-        ? `${done} av ${confirmed.length} påmeldte har deltatt på alle tre samlingene og fullført modul 5.`
-        : 'Ingen er påmeldt ennå.'),
+        ? t('{done} av {count} påmeldte har deltatt på alle tre samlingene og fullført modul 5.', { done, count: confirmed.length })
+        : t('Ingen er påmeldt ennå.')),
     participants.length
-      ? dataTable({ id: 'fac-participants', caption: `Deltakere (${confirmed.length} påmeldt)`, columns, rows: participants, cell })
+      ? dataTable({ id: 'fac-participants', caption: t('Deltakere ({count} påmeldt)', { count: confirmed.length }), columns, rows: participants, cell })
       : null,
   ];
 }
@@ -160,7 +161,7 @@ function attendanceToggle({ series, session, participant, enabled, onSaved }) {
   };
   const save = async () => {
     if (wanted === saved) {
-      say('Lagret.', 'saved');
+      say(t('Lagret.'), 'saved');
       return;
     }
     const value = wanted;
@@ -174,15 +175,15 @@ function attendanceToggle({ series, session, participant, enabled, onSaved }) {
     } catch (error) {
       wanted = saved;
       show(saved);
-      say(`Ble ikke lagret: ${attendanceError(error)}`, 'error');
+      say(t('Ble ikke lagret: {reason}', { reason: attendanceError(error) }), 'error');
       return;
     }
-    if (wanted === saved) say('Lagret.', 'saved');
+    if (wanted === saved) say(t('Lagret.'), 'saved');
   };
   button.addEventListener('click', () => {
     wanted = wanted !== true;
     show(wanted);
-    say('Lagrer …', 'saving');
+    say(t('Lagrer …'), 'saving');
     queue = queue.then(save);
   });
   show(saved);
@@ -193,10 +194,10 @@ function attendanceToggle({ series, session, participant, enabled, onSaved }) {
 
 function attendanceError(error) {
   if (error instanceof ApiError && error.code === 'validation_failed') {
-    return 'Deltakeren er ikke lenger påmeldt serien. Last siden på nytt.';
+    return t('Deltakeren er ikke lenger påmeldt serien. Last siden på nytt.');
   }
   if (error instanceof ApiError && error.code === 'not_found') {
-    return 'Fant ikke samlingen. Den kan være endret; last siden på nytt.';
+    return t('Fant ikke samlingen. Den kan være endret; last siden på nytt.');
   }
   return explain(error);
 }
@@ -210,33 +211,33 @@ function attendancePanel({ series, participants, chosen, onSaved }) {
   const enabled = state === 'running' || state === 'finished';
   let explanation;
   if (state === 'cancelled') {
-    explanation = alertBox(`Samling ${session.number} er avlyst. Det føres ikke oppmøte for den.`, 'info');
+    explanation = alertBox(t('Samling {number} er avlyst. Det føres ikke oppmøte for den.', { number: session.number }), 'info');
   } else if (state === 'upcoming') {
-    explanation = alertBox(`Samling ${session.number} har ikke startet ennå. Oppmøte kan føres fra den starter, ${when(session)}.`, 'info');
+    explanation = alertBox(t('Samling {number} har ikke startet ennå. Oppmøte kan føres fra den starter, {when}.', { number: session.number, when: when(session) }), 'info');
   } else {
     explanation = h('p', { class: 'hint', id: 'fac-attendance-hint' },
       state === 'running'
-        ? 'Samlingen pågår. Trykk på en deltaker for å merke hen som til stede, og trykk igjen for å fjerne merket. Hvert trykk lagres med en gang.'
-        : 'Trykk på en deltaker for å merke hen som til stede eller ikke. Hvert trykk lagres med en gang, og du kan rette senere.');
+        ? t('Samlingen pågår. Trykk på en deltaker for å merke hen som til stede, og trykk igjen for å fjerne merket. Hvert trykk lagres med en gang.')
+        : t('Trykk på en deltaker for å merke hen som til stede eller ikke. Hvert trykk lagres med en gang, og du kan rette senere.'));
   }
   const room = session.join_url && (state === 'running' || state === 'upcoming')
-    ? h('p', {}, h('a', { href: session.join_url }, `Møterommet for samling ${session.number}`))
+    ? h('p', {}, h('a', { href: session.join_url }, t('Møterommet for samling {number}', { number: session.number })))
     : null;
   return h('div', { class: 'fac-attendance', id: 'fac-attendance-panel' },
-    h('h3', {}, `Samling ${session.number}: ${when(session)}`),
+    h('h3', {}, t('Samling {number}: {when}', { number: session.number, when: when(session) })),
     room,
     explanation,
     confirmed.length
-      ? h('ul', { class: 'plain fac-rows', 'aria-label': `Oppmøte samling ${session.number}` },
+      ? h('ul', { class: 'plain fac-rows', 'aria-label': t('Oppmøte samling {number}', { number: session.number }) },
         confirmed.map((p) => attendanceToggle({ series, session, participant: p, enabled, onSaved })))
-      : h('p', { class: 'muted' }, 'Ingen er påmeldt serien.'));
+      : h('p', { class: 'muted' }, t('Ingen er påmeldt serien.')));
 }
 
-const shortDate = (iso) => new Intl.DateTimeFormat('nb-NO', { timeZone: 'Europe/Oslo', day: 'numeric', month: 'short' }).format(new Date(iso));
+const shortDate = (iso) => new Intl.DateTimeFormat(locale(), { timeZone: 'Europe/Oslo', day: 'numeric', month: 'short' }).format(new Date(iso));
 
 function sessionChooser(series, chosen, onChoose) {
   return h('fieldset', { class: 'fac-chooser' },
-    h('legend', {}, 'Velg samling'),
+    h('legend', {}, t('Velg samling')),
     series.sessions.map((s) => {
       const id = `fac-session-${s.number}`;
       const input = h('input', {
@@ -246,9 +247,9 @@ function sessionChooser(series, chosen, onChoose) {
       return h('label', { for: id, class: 'fac-choice' },
         input,
         h('span', {},
-          h('span', { class: 'fac-choice-title' }, `Samling ${s.number}`),
+          h('span', { class: 'fac-choice-title' }, t('Samling {number}', { number: s.number })),
           h('span', { class: 'fac-choice-date' }, shortDate(s.starts_at)),
-          h('span', { class: 'fac-choice-date' }, SESSION_STATE[sessionState(s)])));
+          h('span', { class: 'fac-choice-date' }, sessionStateWord(sessionState(s)))));
     }));
 }
 
@@ -262,7 +263,7 @@ export async function seriesScreen(query, id) {
   ]);
   const series = list.find((s) => s.id === id);
   if (!series || !participants) {
-    notFound('Fant ikke serien', 'Serien finnes ikke, eller du leder den ikke.');
+    notFound(t('Fant ikke serien'), t('Serien finnes ikke, eller du leder den ikke.'));
     return;
   }
   let chosen = defaultSession(series, query.get('session'));
@@ -302,19 +303,19 @@ export async function seriesScreen(query, id) {
   const state = seriesState(series);
   // Attendance first: during the webinar it is what the facilitator opens the page for.
   render(series.title,
-    h('p', { class: 'breadcrumb' }, h('a', { href: '/facilitator' }, 'Webinarseriene dine')),
+    h('p', { class: 'breadcrumb' }, h('a', { href: '/facilitator' }, t('Webinarseriene dine'))),
     h('p', { class: 'fac-summary' }, stateBadge(state), ' ', seatsText(series)),
     state === 'cancelled'
-      ? alertBox('Serien er avlyst.', 'info')
+      ? alertBox(t('Serien er avlyst.'), 'info')
       : h('section', { 'aria-labelledby': 'fac-attendance-heading' },
-        h('h2', { id: 'fac-attendance-heading' }, 'Oppmøte'),
+        h('h2', { id: 'fac-attendance-heading' }, t('Oppmøte')),
         sessionChooser(series, chosen, choose),
         panel),
     h('section', { 'aria-labelledby': 'fac-participants-heading' },
-      h('h2', { id: 'fac-participants-heading' }, 'Deltakere'),
+      h('h2', { id: 'fac-participants-heading' }, t('Deltakere')),
       overview),
     h('section', { 'aria-labelledby': 'fac-sessions-heading' },
-      h('h2', { id: 'fac-sessions-heading' }, 'Samlinger'),
+      h('h2', { id: 'fac-sessions-heading' }, t('Samlinger')),
       sessionList(series)));
 }
 
@@ -333,22 +334,28 @@ export async function noteScreen(query, seriesId, userId) {
     ]);
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
-      render('Notatet er ikke tilgjengelig',
-        h('p', {}, 'Deltakeren har ikke sendt inn et refleksjonsnotat, eller er ikke påmeldt en serie du leder. Utkast vises aldri.'),
-        h('p', {}, h('a', { href: seriesPath(seriesId) }, 'Tilbake til serien')));
+      render(t('Notatet er ikke tilgjengelig'),
+        h('p', {}, t('Deltakeren har ikke sendt inn et refleksjonsnotat, eller er ikke påmeldt en serie du leder. Utkast vises aldri.')),
+        h('p', {}, h('a', { href: seriesPath(seriesId) }, t('Tilbake til serien'))));
       return;
     }
     throw error;
   }
   const series = list.find((s) => s.id === seriesId);
-  render(`Refleksjonsnotat fra ${note.name}`,
+  let submitted = t('Sendt inn.');
+  if (note.submitted_at && note.version > 1) {
+    submitted = t('Sendt inn {when} (versjon {version}).', { when: formatDateTime(note.submitted_at), version: note.version });
+  } else if (note.submitted_at) {
+    submitted = t('Sendt inn {when}.', { when: formatDateTime(note.submitted_at) });
+  } else if (note.version > 1) {
+    submitted = t('Sendt inn (versjon {version}).', { version: note.version });
+  }
+  render(t('Refleksjonsnotat fra {name}', { name: note.name }),
     h('p', { class: 'breadcrumb' },
-      h('a', { href: '/facilitator' }, 'Webinarseriene dine'), ' / ',
-      h('a', { href: seriesPath(seriesId) }, series ? series.title : 'Serien')),
-    alertBox('Lesingen er registrert. Mentoren kan se i sin tilgangslogg at du har lest notatet.', 'info'),
-    h('p', { class: 'muted' },
-      note.submitted_at ? `Sendt inn ${formatDateTime(note.submitted_at)}` : 'Sendt inn',
-      note.version > 1 ? ` (versjon ${note.version}).` : '.'),
-    h('article', { class: 'card fac-note', 'aria-label': `Notatet til ${note.name}` }, paragraphs(note.body)),
-    h('p', {}, h('a', { href: seriesPath(seriesId) }, 'Tilbake til deltakerne')));
+      h('a', { href: '/facilitator' }, t('Webinarseriene dine')), ' / ',
+      h('a', { href: seriesPath(seriesId) }, series ? series.title : t('Serien'))),
+    alertBox(t('Lesingen er registrert. Mentoren kan se i sin tilgangslogg at du har lest notatet.'), 'info'),
+    h('p', { class: 'muted' }, submitted),
+    h('article', { class: 'card fac-note', 'aria-label': t('Notatet til {name}', { name: note.name }) }, paragraphs(note.body)),
+    h('p', {}, h('a', { href: seriesPath(seriesId) }, t('Tilbake til deltakerne'))));
 }

@@ -3,30 +3,31 @@
 // reminders to the inactive, with what a reminder would do shown first.
 
 import { api, download } from '../../api.js';
+import { locale, t } from '../../i18n.js';
 import { alertBox, explain, go, h, render } from '../../ui.js';
 import { allPages, dataTable, label, scopeOf } from './common.js';
 
-const shortDate = new Intl.DateTimeFormat('nb-NO', { timeZone: 'Europe/Oslo', dateStyle: 'short' });
+const shortDate = (iso) => new Intl.DateTimeFormat(locale(), { timeZone: 'Europe/Oslo', dateStyle: 'short' }).format(new Date(iso));
 
-const STAGE_FILTER = [
-  ['', 'Alle trinn'],
-  ['not_started', 'Ikke startet'],
-  ['in_progress', 'Påbegynt'],
-  ['path_completed', 'Læringssti fullført'],
-  ['note_submitted', 'Notat sendt inn'],
-  ['in_series', 'I webinarserie'],
-  ['completed', 'Fullført'],
+const stageFilter = () => [
+  ['', t('Alle trinn')],
+  ['not_started', t('Ikke startet')],
+  ['in_progress', t('Påbegynt')],
+  ['path_completed', t('Læringssti fullført')],
+  ['note_submitted', t('Notat sendt inn')],
+  ['in_series', t('I webinarserie')],
+  ['completed', t('Fullført')],
 ];
 
-const COLUMNS = [
-  ['name', 'Navn'],
-  ['municipality', 'Kommune'],
-  ['workplace', 'Arbeidssted'],
-  ['modules_done', 'Moduler'],
-  ['note_status', 'Notat'],
-  ['webinar_status', 'Webinar'],
-  ['programme_completed', 'Kursbevis'],
-  ['last_active_at', 'Sist aktiv'],
+const columns = () => [
+  ['name', t('Navn')],
+  ['municipality', t('Kommune')],
+  ['workplace', t('Arbeidssted')],
+  ['modules_done', t('Moduler')],
+  ['note_status', t('Notat')],
+  ['webinar_status', t('Webinar')],
+  ['programme_completed', t('Kursbevis')],
+  ['last_active_at', t('Sist aktiv')],
 ];
 
 // What each column sorts by; people never active come last when sorting by activity.
@@ -48,11 +49,11 @@ function cell(key, mentor) {
     case 'municipality':
       return mentor.municipality.name;
     case 'modules_done':
-      return `${mentor.modules_done} av ${mentor.modules_total}`;
+      return t('{count} av {total}', { count: mentor.modules_done, total: mentor.modules_total });
     case 'programme_completed':
-      return mentor.programme_completed ? 'Ja' : 'Nei';
+      return mentor.programme_completed ? t('Ja') : t('Nei');
     case 'last_active_at':
-      return mentor.last_active_at ? shortDate.format(new Date(mentor.last_active_at)) : 'Aldri';
+      return mentor.last_active_at ? shortDate(mentor.last_active_at) : t('Aldri');
     case 'workplace':
       return mentor.workplace || '–';
     default:
@@ -66,16 +67,16 @@ export async function progressScreen(query) {
   const municipalities = await allPages(`/admin/municipalities${scope.filter('?')}`);
   const ushtId = scope.usht?.id || me.usht?.id;
   if (!municipalities.length) {
-    render('Fremdrift', scope.picker, h('p', {}, 'Ingen kommuner er meldt inn ennå.'),
-      h('p', {}, h('a', { href: `/coordinator/municipalities${scope.keep}` }, 'Meld inn en kommune')));
+    render(t('Fremdrift'), scope.picker, h('p', {}, t('Ingen kommuner er meldt inn ennå.')),
+      h('p', {}, h('a', { href: `/coordinator/municipalities${scope.keep}` }, t('Meld inn en kommune'))));
     return;
   }
 
   const place = h('select', { id: 'filter-municipality' },
-    ushtId && h('option', { value: '' }, 'Alle kommuner'),
+    ushtId && h('option', { value: '' }, t('Alle kommuner')),
     municipalities.map((m) => h('option', { value: m.id, selected: m.id === query.get('municipality') }, `${m.name} (${m.number})`)));
   const stage = h('select', { id: 'filter-stage' },
-    STAGE_FILTER.map(([value, text]) => h('option', { value, selected: value === (query.get('stage') || '') }, text)));
+    stageFilter().map(([value, text]) => h('option', { value, selected: value === (query.get('stage') || '') }, text)));
   const inactive = h('input', {
     id: 'filter-inactive', type: 'number', min: '1', max: '3650', inputmode: 'numeric',
     value: query.get('inactive_days') || '', 'aria-describedby': 'filter-inactive-hint',
@@ -105,22 +106,24 @@ export async function progressScreen(query) {
     shown.sort((a, b) => {
       const [x, y] = [by(a), by(b)];
       // Equal values keep alphabetical order whichever way the column is sorted.
-      if (x === y) return a.name.localeCompare(b.name, 'nb');
+      if (x === y) return a.name.localeCompare(b.name, locale());
       // Words in Norwegian order (æ, ø, å last), numbers and dates by value.
-      const order = typeof x === 'string' ? x.localeCompare(y, 'nb') : (x < y ? -1 : 1);
+      const order = typeof x === 'string' ? x.localeCompare(y, locale()) : (x < y ? -1 : 1);
       return sort.descending ? -order : order;
     });
-    summary.textContent = shown.length === mentors.length
-      ? `${mentors.length} ${mentors.length === 1 ? 'mentor' : 'mentorer'}.`
-      : `${shown.length} av ${mentors.length} mentorer passer søket.`;
+    let counted;
+    if (shown.length !== mentors.length) counted = t('{shown} av {count} mentorer passer søket.', { shown: shown.length, count: mentors.length });
+    else counted = mentors.length === 1 ? t('1 mentor.') : t('{count} mentorer.', { count: mentors.length });
+    summary.textContent = counted;
     if (!shown.length) {
-      area.replaceChildren(h('p', { class: 'muted' }, mentors.length ? 'Ingen passer søket.' : 'Ingen mentorer passer filtrene.'));
+      area.replaceChildren(h('p', { class: 'muted' }, mentors.length ? t('Ingen passer søket.') : t('Ingen mentorer passer filtrene.')));
       return;
     }
-    const table = dataTable({ id: 'progress', caption: 'Mentorenes fremdrift', columns: COLUMNS, rows: shown, cell });
+    const headings = columns();
+    const table = dataTable({ id: 'progress', caption: t('Mentorenes fremdrift'), columns: headings, rows: shown, cell });
     // Each heading sorts by its column; a second press turns the order around.
     table.querySelectorAll('thead th').forEach((th, i) => {
-      const [key, heading] = COLUMNS[i];
+      const [key, heading] = headings[i];
       const active = sort.key === key;
       if (active) th.setAttribute('aria-sort', sort.descending ? 'descending' : 'ascending');
       th.replaceChildren(h('button', {
@@ -143,7 +146,7 @@ export async function progressScreen(query) {
     if (stage.value) filters.set('stage', stage.value);
     const days = Number(inactive.value);
     if (inactive.value && (!Number.isInteger(days) || days < 1 || days > 3650)) {
-      area.replaceChildren(alertBox('Antall dager må være et helt tall fra 1 til 3650.'));
+      area.replaceChildren(alertBox(t('Antall dager må være et helt tall fra 1 til 3650.')));
       return;
     }
     if (days) filters.set('inactive_days', String(days));
@@ -173,45 +176,48 @@ export async function progressScreen(query) {
       done.focus();
     }
     if (!id) {
-      nudgeArea.append(h('p', { class: 'muted' }, 'Velg en kommune over for å sende påminnelser.'));
+      nudgeArea.append(h('p', { class: 'muted' }, t('Velg en kommune over for å sende påminnelser.')));
       return;
     }
     const days = Number(nudgeDays.value);
     if (!Number.isInteger(days) || days < 1 || days > 3650) {
-      nudgeArea.append(alertBox('Antall dager må være et helt tall fra 1 til 3650.'));
+      nudgeArea.append(alertBox(t('Antall dager må være et helt tall fra 1 til 3650.')));
       return;
     }
     try {
       const preview = await api(`/admin/municipalities/${id}/nudges?inactive_days=${days}`);
       if (asked !== nudgeAsked) return;
       const name = municipalities.find((m) => m.id === id).name;
+      let would = t('Ingen i {municipality} får en påminnelse nå.', { municipality: name });
+      if (preview.would_nudge === 1) would = t('1 mentor i {municipality} får en påminnelse nå.', { municipality: name });
+      else if (preview.would_nudge > 1) would = t('{count} mentorer i {municipality} får en påminnelse nå.', { count: preview.would_nudge, municipality: name });
       nudgeArea.append(
-        h('p', {}, preview.would_nudge
-          ? `${preview.would_nudge} ${preview.would_nudge === 1 ? 'mentor' : 'mentorer'} i ${name} får en påminnelse nå.`
-          : `Ingen i ${name} får en påminnelse nå.`,
-        preview.recently_nudged
-          ? ` ${preview.recently_nudged} fikk en påminnelse den siste uka og får ikke en til.`
-          : ''),
+        h('p', {}, would,
+          preview.recently_nudged
+            ? ` ${t('{count} fikk en påminnelse den siste uka og får ikke en til.', { count: preview.recently_nudged })}`
+            : ''),
         preview.would_nudge > 0 && h('button', {
           type: 'button', class: 'primary', onclick: async (event) => {
             event.target.disabled = true;
             try {
               const sent = await api(`/admin/municipalities/${id}/nudges`, { method: 'POST', body: { inactive_days: days } });
-              await showNudge(alertBox(`Påminnelse sendt til ${sent.nudged} ${sent.nudged === 1 ? 'mentor' : 'mentorer'}.`, 'success'));
+              await showNudge(alertBox(sent.nudged === 1
+                ? t('Påminnelse sendt til 1 mentor.')
+                : t('Påminnelse sendt til {count} mentorer.', { count: sent.nudged }), 'success'));
             } catch (error) {
               event.target.disabled = false;
               nudgeArea.append(alertBox(explain(error)));
             }
           },
-        }, `Send påminnelse til ${preview.would_nudge}`));
+        }, t('Send påminnelse til {count}', { count: preview.would_nudge })));
     } catch (error) {
       if (asked === nudgeAsked) nudgeArea.append(alertBox(explain(error)));
     }
   }
 
   const labels = h('select', { id: 'csv-labels' },
-    h('option', { value: 'norwegian' }, 'Norske overskrifter og norsk tid (for Excel)'),
-    h('option', { value: 'codes' }, 'Koder og UTC (for andre programmer)'));
+    h('option', { value: 'norwegian' }, t('Norske overskrifter og norsk tid (for Excel)')),
+    h('option', { value: 'codes' }, t('Koder og UTC (for andre programmer)')));
   const csvError = h('div');
   const csvButton = h('button', {
     type: 'button', class: 'secondary', onclick: async () => {
@@ -223,14 +229,14 @@ export async function progressScreen(query) {
       if (chosen) report.set('municipality_id', chosen.id);
       else if (ushtId) report.set('usht_id', ushtId);
       try {
-        await download(`/admin/reports/progress.csv?${report}`, `fremdrift-${chosen ? chosen.number : 'alle'}.csv`);
+        await download(`/admin/reports/progress.csv?${report}`, t('fremdrift-{which}.csv', { which: chosen ? chosen.number : 'alle' }));
       } catch (error) {
         csvError.append(alertBox(explain(error)));
       } finally {
         csvButton.disabled = false;
       }
     },
-  }, 'Last ned som CSV');
+  }, t('Last ned som CSV'));
 
   for (const control of [place, stage]) control.addEventListener('change', load);
   inactive.addEventListener('change', load);
@@ -240,26 +246,26 @@ export async function progressScreen(query) {
   });
   nudgeDays.addEventListener('change', () => showNudge());
 
-  render('Fremdrift',
+  render(t('Fremdrift'),
     scope.picker,
-    h('p', { class: 'lead' }, 'Hvor langt mentorene har kommet. Svar og notater er private og vises ikke.'),
-    h('div', { class: 'filters', role: 'group', 'aria-label': 'Filtre' },
-      h('div', { class: 'field' }, h('label', { for: 'filter-municipality' }, 'Kommune'), place),
-      h('div', { class: 'field' }, h('label', { for: 'filter-stage' }, 'Trinn'), stage),
+    h('p', { class: 'lead' }, t('Hvor langt mentorene har kommet. Svar og notater er private og vises ikke.')),
+    h('div', { class: 'filters', role: 'group', 'aria-label': t('Filtre') },
+      h('div', { class: 'field' }, h('label', { for: 'filter-municipality' }, t('Kommune')), place),
+      h('div', { class: 'field' }, h('label', { for: 'filter-stage' }, t('Trinn')), stage),
       h('div', { class: 'field' },
-        h('label', { for: 'filter-inactive' }, 'Inaktiv i minst'),
-        h('p', { class: 'hint', id: 'filter-inactive-hint' }, 'Antall dager; tomt viser alle.'),
+        h('label', { for: 'filter-inactive' }, t('Inaktiv i minst')),
+        h('p', { class: 'hint', id: 'filter-inactive-hint' }, t('Antall dager; tomt viser alle.')),
         inactive),
-      h('div', { class: 'field' }, h('label', { for: 'filter-search' }, 'Søk på navn'), search)),
+      h('div', { class: 'field' }, h('label', { for: 'filter-search' }, t('Søk på navn')), search)),
     summary,
     area,
     h('section', { 'aria-labelledby': 'csv-heading' },
-      h('h2', { id: 'csv-heading' }, 'Rapport'),
-      h('div', { class: 'field' }, h('label', { for: 'csv-labels' }, 'Format'), labels),
+      h('h2', { id: 'csv-heading' }, t('Rapport')),
+      h('div', { class: 'field' }, h('label', { for: 'csv-labels' }, t('Format')), labels),
       csvButton, csvError),
     h('section', { 'aria-labelledby': 'nudge-heading' },
-      h('h2', { id: 'nudge-heading' }, 'Påminnelse til inaktive'),
-      h('div', { class: 'field' }, h('label', { for: 'nudge-days' }, 'Inaktiv i minst (dager)'), nudgeDays),
+      h('h2', { id: 'nudge-heading' }, t('Påminnelse til inaktive')),
+      h('div', { class: 'field' }, h('label', { for: 'nudge-days' }, t('Inaktiv i minst (dager)')), nudgeDays),
       nudgeArea));
   await load();
 }

@@ -3,6 +3,7 @@
 // invitations) and cancelling one.
 
 import { ApiError, api } from '../../api.js';
+import { dateText, locale, t } from '../../i18n.js';
 import { alertBox, confirmButton, explain, formatDateTime, formatTime, go, h, render } from '../../ui.js';
 import { dataTable, items, label, seriesState } from './common.js';
 
@@ -64,11 +65,11 @@ const stateBadge = (state) => h('span', { class: `badge series-state series-stat
 const confirmedOf = (series) => (series.cancelled ? 0 : series.capacity - series.seats_left);
 const seriesPath = (id) => `/admin/series/${id}`;
 
-const shortDate = new Intl.DateTimeFormat('nb-NO', { timeZone: OSLO, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
-const shortWhen = (session) => `${shortDate.format(new Date(session.starts_at))} kl. ${formatTime(session.starts_at)}`;
+const shortDate = (iso) => dateText(new Intl.DateTimeFormat(locale(), { timeZone: OSLO, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' }).format(new Date(iso)));
+const shortWhen = (session) => t('{date} kl. {time}', { date: shortDate(session.starts_at), time: formatTime(session.starts_at) });
 
 /** "N deltakere" with the right number. */
-const participants = (n) => (n === 1 ? '1 deltaker' : `${n} deltakere`);
+const participants = (n) => (n === 1 ? t('1 deltaker') : t('{count} deltakere', { count: n }));
 
 // A confirmation to show on the next screen (after creating, saving or cancelling).
 let flash = null;
@@ -77,14 +78,14 @@ let flash = null;
 
 export async function seriesListScreen() {
   const list = items(await api('/admin/webinar-series'));
-  const newLink = h('p', {}, h('a', { href: '/admin/series/new', class: 'button primary' }, 'Ny webinarserie'));
+  const newLink = h('p', {}, h('a', { href: '/admin/series/new', class: 'button primary' }, t('Ny webinarserie')));
   if (!list.length) {
-    render('Webinarserier', h('p', {}, 'Det finnes ingen webinarserier ennå.'), newLink);
+    render(t('Webinarserier'), h('p', {}, t('Det finnes ingen webinarserier ennå.')), newLink);
     return;
   }
   const columns = [
-    ['title', 'Serie'], ['state', 'Status'], ['facilitator', 'Veileder'], ['sessions', 'Samlinger (norsk tid)'],
-    ['seats', 'Plasser tatt'], ['waitlist', 'Venteliste'],
+    ['title', t('Serie')], ['state', t('Status')], ['facilitator', t('Veileder')], ['sessions', t('Samlinger (norsk tid)')],
+    ['seats', t('Plasser tatt')], ['waitlist', t('Venteliste')],
   ];
   const cell = (key, series) => {
     switch (key) {
@@ -92,46 +93,46 @@ export async function seriesListScreen() {
       case 'state': return stateBadge(seriesState(series));
       case 'facilitator': return series.facilitator.name || '–';
       case 'sessions': return h('ol', { class: 'series-dates' }, series.sessions.map((s) => h('li', { class: s.cancelled ? 'cancelled' : '' },
-        shortWhen(s), s.cancelled ? ' (avlyst)' : '')));
-      case 'seats': return `${confirmedOf(series)} av ${series.capacity}`;
+        shortWhen(s), s.cancelled ? ` (${t('avlyst')})` : '')));
+      case 'seats': return t('{count} av {total}', { count: confirmedOf(series), total: series.capacity });
       case 'waitlist': return String(series.waitlist_length);
       default: return '–';
     }
   };
-  render('Webinarserier',
-    h('p', { class: 'lead' }, 'Alle seriene i modul 5: kommende, pågående, avsluttede og avlyste. Åpne en serie for å endre tider og lenker eller avlyse den.'),
+  render(t('Webinarserier'),
+    h('p', { class: 'lead' }, t('Alle seriene i modul 5: kommende, pågående, avsluttede og avlyste. Åpne en serie for å endre tider og lenker eller avlyse den.')),
     newLink,
-    dataTable({ id: 'series-table', caption: `Webinarserier (${list.length})`, columns, rows: list, cell }));
+    dataTable({ id: 'series-table', caption: t('Webinarserier ({count})', { count: list.length }), columns, rows: list, cell }));
 }
 
 // ---- the form, for a new series and for changing one ---------------------------------------
 
-/** Bokmål for what the API found wrong with one field; `n` is the session's number. */
+/** What the API found wrong with one field, in the reader's written form; `n` is the session's number. */
 function problemText({ field, message }, confirmed) {
   const session = /^sessions\[(\d)\]\.(\w+)$/.exec(field);
   if (session) {
     const n = Number(session[1]) + 1;
     switch (session[2]) {
       case 'starts_at':
-        if (message.includes('future')) return `Samling ${n} må ligge fram i tid – tidspunktet har allerede passert.`;
-        if (message.includes('order')) return `Samling ${n} må begynne etter at samling ${n - 1} er slutt. Samlingene må komme i rekkefølge og ikke overlappe.`;
-        return `Samling ${n}: dato og klokkeslett er ikke gyldige.`;
-      case 'join_url': return `Samling ${n}: lenken må være en nettadresse som begynner med https://.`;
-      case 'duration_minutes': return `Samling ${n}: varigheten må være fra 15 til 480 minutter.`;
-      default: return `Samling ${n}: noe av det du fylte inn, er ikke gyldig.`;
+        if (message.includes('future')) return t('Samling {n} må ligge fram i tid – tidspunktet har allerede passert.', { n });
+        if (message.includes('order')) return t('Samling {n} må begynne etter at samling {previous} er slutt. Samlingene må komme i rekkefølge og ikke overlappe.', { n, previous: n - 1 });
+        return t('Samling {n}: dato og klokkeslett er ikke gyldige.', { n });
+      case 'join_url': return t('Samling {n}: lenken må være en nettadresse som begynner med https://.', { n });
+      case 'duration_minutes': return t('Samling {n}: varigheten må være fra 15 til 480 minutter.', { n });
+      default: return t('Samling {n}: noe av det du fylte inn, er ikke gyldig.', { n });
     }
   }
   switch (field) {
-    case 'title': return message.includes('blank') ? 'Skriv inn en tittel.' : 'Tittelen må være én linje på høyst 200 tegn.';
+    case 'title': return message.includes('blank') ? t('Skriv inn en tittel.') : t('Tittelen må være én linje på høyst 200 tegn.');
     case 'capacity': return message.includes('confirmed')
-      ? `Antall plasser kan ikke være lavere enn antall påmeldte (${confirmed}).`
-      : 'Antall plasser må være et helt tall fra 1 til 100.';
-    case 'facilitator_id': return 'Velg en veileder fra listen til å lede serien.';
+      ? t('Antall plasser kan ikke være lavere enn antall påmeldte ({confirmed}).', { confirmed })
+      : t('Antall plasser må være et helt tall fra 1 til 100.');
+    case 'facilitator_id': return t('Velg en veileder fra listen til å lede serien.');
     case 'registration_deadline': return message.includes('first session')
-      ? 'Påmeldingsfristen må være før første samling.'
-      : 'Påmeldingsfristen er ikke en gyldig dato.';
-    case 'sessions': return 'En serie må ha nøyaktig tre samlinger.';
-    default: return 'Noe av det du fylte inn, er ikke gyldig.';
+      ? t('Påmeldingsfristen må være før første samling.')
+      : t('Påmeldingsfristen er ikke en gyldig dato.');
+    case 'sessions': return t('En serie må ha nøyaktig tre samlinger.');
+    default: return t('Noe av det du fylte inn, er ikke gyldig.');
   }
 }
 
@@ -159,8 +160,8 @@ function input({ id, label, hint, ...attributes }) {
 function whenInputs(prefix, value, { required = true, disabled = false } = {}) {
   const { date, time } = value ? utcToOslo(value) : { date: '', time: '' };
   return h('div', { class: 'series-when' },
-    input({ id: `${prefix}-date`, label: 'Dato', type: 'date', value: date, required, disabled }),
-    input({ id: `${prefix}-time`, label: 'Klokkeslett', type: 'time', value: time, required, disabled }));
+    input({ id: `${prefix}-date`, label: t('Dato'), type: 'date', value: date, required, disabled }),
+    input({ id: `${prefix}-time`, label: t('Klokkeslett'), type: 'time', value: time, required, disabled }));
 }
 
 function sessionFieldset(n, session, now) {
@@ -168,16 +169,16 @@ function sessionFieldset(n, session, now) {
   const cancelled = session?.cancelled;
   const locked = held || cancelled;
   return h('fieldset', { class: 'series-session' },
-    h('legend', {}, `Samling ${n}`),
-    held && h('p', { class: 'hint' }, 'Samlingen er begynt eller holdt, og kan ikke flyttes.'),
-    cancelled && h('p', { class: 'hint' }, 'Samlingen er avlyst.'),
+    h('legend', {}, t('Samling {number}', { number: n })),
+    held && h('p', { class: 'hint' }, t('Samlingen er begynt eller holdt, og kan ikke flyttes.')),
+    cancelled && h('p', { class: 'hint' }, t('Samlingen er avlyst.')),
     whenInputs(`s${n}`, session?.starts_at, { disabled: locked }),
     input({
-      id: `s${n}-duration`, label: 'Varighet i minutter', type: 'number', min: '15', max: '480', step: '5',
+      id: `s${n}-duration`, label: t('Varighet i minutter'), type: 'number', min: '15', max: '480', step: '5',
       inputmode: 'numeric', value: String(session?.duration_minutes ?? 120), required: true, disabled: locked,
     }),
     input({
-      id: `s${n}-url`, label: 'Lenke til møtet', type: 'url', inputmode: 'url', autocomplete: 'off',
+      id: `s${n}-url`, label: t('Lenke til møtet'), type: 'url', inputmode: 'url', autocomplete: 'off',
       placeholder: 'https://', value: session?.join_url || '', required: true, disabled: locked,
     }));
 }
@@ -193,26 +194,26 @@ function readForm(element) {
     deadline: null,
     sessions: [],
   };
-  if (!values.title) problems.push(['title', 'Skriv inn en tittel.']);
-  if (!values.facilitator_id) problems.push(['facilitator', 'Velg hvem som skal lede serien.']);
+  if (!values.title) problems.push(['title', t('Skriv inn en tittel.')]);
+  if (!values.facilitator_id) problems.push(['facilitator', t('Velg hvem som skal lede serien.')]);
   if (!/^\d+$/.test(values.capacity) || Number(values.capacity) < 1 || Number(values.capacity) > 100) {
-    problems.push(['capacity', 'Antall plasser må være et helt tall fra 1 til 100.']);
+    problems.push(['capacity', t('Antall plasser må være et helt tall fra 1 til 100.')]);
   }
   const [deadlineDate, deadlineTime] = [value('deadline-date'), value('deadline-time')];
   if (deadlineDate && deadlineTime) values.deadline = osloToUtc(deadlineDate, deadlineTime);
   else if (deadlineDate || deadlineTime) {
-    problems.push(['deadline-date', 'Fyll inn både dato og klokkeslett for påmeldingsfristen, eller la begge stå tomme.']);
+    problems.push(['deadline-date', t('Fyll inn både dato og klokkeslett for påmeldingsfristen, eller la begge stå tomme.')]);
   }
   for (const n of [1, 2, 3]) {
     const [date, time] = [value(`s${n}-date`), value(`s${n}-time`)];
     const startsAt = date && time ? osloToUtc(date, time) : null;
-    if (!startsAt) problems.push([`s${n}-date`, `Samling ${n}: velg dato og klokkeslett.`]);
+    if (!startsAt) problems.push([`s${n}-date`, t('Samling {n}: velg dato og klokkeslett.', { n })]);
     const duration = value(`s${n}-duration`);
     if (!/^\d+$/.test(duration) || Number(duration) < 15 || Number(duration) > 480) {
-      problems.push([`s${n}-duration`, `Samling ${n}: varigheten må være fra 15 til 480 minutter.`]);
+      problems.push([`s${n}-duration`, t('Samling {n}: varigheten må være fra 15 til 480 minutter.', { n })]);
     }
     const url = value(`s${n}-url`);
-    if (!url) problems.push([`s${n}-url`, `Samling ${n}: skriv inn lenken til møtet.`]);
+    if (!url) problems.push([`s${n}-url`, t('Samling {n}: skriv inn lenken til møtet.', { n })]);
     values.sessions.push({ starts_at: startsAt, duration_minutes: Number(duration), join_url: url });
   }
   return { values, problems };
@@ -220,7 +221,7 @@ function readForm(element) {
 
 /**
  * The series form. `submit(values)` sends it; a validation answer from the API is shown
- * field by field in bokmål, beside the field and in a summary above the button.
+ * field by field in words, beside the field and in a summary above the button.
  */
 function seriesForm({ series, facilitators, submitLabel, submit }) {
   const now = Date.now();
@@ -229,23 +230,23 @@ function seriesForm({ series, facilitators, submitLabel, submit }) {
   const button = h('button', { type: 'submit', class: 'primary' }, submitLabel);
   const deadline = series?.registration_deadline;
   const element = h('form', { novalidate: true, 'aria-label': submitLabel, class: 'series-form' },
-    input({ id: 'title', label: 'Tittel', value: series?.title || '', maxlength: '200', required: true, autocomplete: 'off' }),
+    input({ id: 'title', label: t('Tittel'), value: series?.title || '', maxlength: '200', required: true, autocomplete: 'off' }),
     h('div', { class: 'field' },
-      h('label', { for: 'facilitator' }, 'Veileder'),
+      h('label', { for: 'facilitator' }, t('Veileder')),
       h('select', { id: 'facilitator', name: 'facilitator', required: true, 'aria-describedby': 'facilitator-error' },
-        h('option', { value: '' }, 'Velg veileder'),
+        h('option', { value: '' }, t('Velg veileder')),
         facilitators.map((f) => h('option', { value: f.id, selected: f.id === series?.facilitator.id }, f.name))),
       h('p', { class: 'series-field-error', id: 'facilitator-error' })),
     input({
-      id: 'capacity', label: 'Antall plasser', type: 'number', min: String(Math.max(1, confirmed)), max: '100', inputmode: 'numeric',
+      id: 'capacity', label: t('Antall plasser'), type: 'number', min: String(Math.max(1, confirmed)), max: '100', inputmode: 'numeric',
       value: String(series?.capacity ?? 12), required: true,
-      hint: series ? `${participants(confirmed)} er påmeldt nå.` : undefined,
+      hint: series ? t('{participants} er påmeldt nå.', { participants: participants(confirmed) }) : undefined,
     }),
     h('fieldset', { class: 'series-session' },
-      h('legend', {}, 'Påmeldingsfrist (valgfri)'),
-      h('p', { class: 'hint' }, series ? 'Norsk tid.' : 'Norsk tid. Står den tom, stenger påmeldingen 48 timer før første samling.'),
+      h('legend', {}, t('Påmeldingsfrist (valgfri)')),
+      h('p', { class: 'hint' }, series ? t('Norsk tid.') : t('Norsk tid. Står den tom, stenger påmeldingen 48 timer før første samling.')),
       whenInputs('deadline', deadline, { required: false })),
-    h('p', { class: 'hint' }, 'Samlingene er i norsk tid. Deltakerne får en kalenderinvitasjon for hver samling.'),
+    h('p', { class: 'hint' }, t('Samlingene er i norsk tid. Deltakerne får en kalenderinvitasjon for hver samling.')),
     [1, 2, 3].map((n) => sessionFieldset(n, series?.sessions[n - 1], now)),
     summary,
     button);
@@ -264,7 +265,7 @@ function seriesForm({ series, facilitators, submitLabel, submit }) {
       }
     }
     summary.append(h('div', { class: 'notice notice-error', role: 'alert' },
-      h('p', {}, 'Rett opp dette før du lagrer:'),
+      h('p', {}, t('Rett opp dette før du lagrer:')),
       h('ul', {}, problems.map(([, text]) => h('li', {}, text)))));
     const first = problems.map(([id]) => id && element.querySelector(`#${id}`)).find((c) => c && !c.disabled);
     first?.focus();
@@ -282,7 +283,7 @@ function seriesForm({ series, facilitators, submitLabel, submit }) {
       if (error instanceof ApiError && error.code === 'validation_failed' && error.problem.errors?.length) {
         show(error.problem.errors.map((e) => [inputFor(e.field), problemText(e, confirmed)]));
       } else if (error instanceof ApiError && error.status === 409) {
-        show([[null, 'Serien er avlyst og kan ikke endres.']]);
+        show([[null, t('Serien er avlyst og kan ikke endres.')]]);
       } else {
         show([[null, explain(error)]]);
       }
@@ -297,19 +298,19 @@ async function facilitatorsList() {
   return items(await api('/admin/users?role=facilitator'));
 }
 
-const backLink = () => h('p', { class: 'breadcrumb' }, h('a', { href: '/admin/series' }, 'Til webinarseriene'));
+const backLink = () => h('p', { class: 'breadcrumb' }, h('a', { href: '/admin/series' }, t('Til webinarseriene')));
 
 // ---- a new series -------------------------------------------------------------------------
 
 export async function newSeriesScreen() {
   const facilitators = await facilitatorsList();
-  render('Ny webinarserie',
+  render(t('Ny webinarserie'),
     backLink(),
-    h('p', { class: 'lead' }, 'En serie har tre samlinger på to timer, noen uker fra hverandre. Deltakerne i en serie blir en refleksjonsgruppe.'),
-    !facilitators.length && alertBox('Ingen har rollen veileder ennå. Gi noen rollen under «Brukere» før du oppretter en serie.', 'info'),
+    h('p', { class: 'lead' }, t('En serie har tre samlinger på to timer, noen uker fra hverandre. Deltakerne i en serie blir en refleksjonsgruppe.')),
+    !facilitators.length && alertBox(t('Ingen har rollen veileder ennå. Gi noen rollen under «Brukere» før du oppretter en serie.'), 'info'),
     seriesForm({
       facilitators,
-      submitLabel: 'Opprett serien',
+      submitLabel: t('Opprett serien'),
       submit: async (values) => {
         const created = await api('/admin/webinar-series', {
           method: 'POST',
@@ -321,7 +322,7 @@ export async function newSeriesScreen() {
             sessions: values.sessions,
           },
         });
-        flash = `Serien «${created.title}» er opprettet. Mentorene kan melde seg på nå.`;
+        flash = t('Serien «{title}» er opprettet. Mentorene kan melde seg på nå.', { title: created.title });
         go(seriesPath(created.id));
       },
     }));
@@ -353,25 +354,32 @@ function changeOf(series, values) {
 }
 
 function savedText(updated, told) {
-  if (!told) return 'Endringen er lagret.';
+  if (!told) return t('Endringen er lagret.');
   const confirmed = confirmedOf(updated);
-  if (!confirmed) return 'Endringen er lagret. Ingen er påmeldt ennå, så ingen invitasjoner sendes.';
-  return `Endringen er lagret. ${participants(confirmed)} får oppdatert kalenderinvitasjon.`;
+  if (!confirmed) return t('Endringen er lagret. Ingen er påmeldt ennå, så ingen invitasjoner sendes.');
+  return t('Endringen er lagret. {participants} får oppdatert kalenderinvitasjon.', { participants: participants(confirmed) });
 }
 
 function sessionSummary(series) {
   return h('ol', { class: 'sessions series-dates' }, series.sessions.map((s) => h('li', {},
-    h('span', { class: s.cancelled ? 'cancelled' : '' }, `Samling ${s.number}: ${formatDateTime(s.starts_at)}–${formatTime(s.ends_at)}`),
-    s.cancelled ? ' (avlyst)' : '')));
+    h('span', { class: s.cancelled ? 'cancelled' : '' }, t('Samling {number}: {when}', { number: s.number, when: `${formatDateTime(s.starts_at)}–${formatTime(s.ends_at)}` })),
+    s.cancelled ? ` (${t('avlyst')})` : '')));
 }
 
 function cancelQuestion(series) {
   const confirmed = confirmedOf(series);
   const waiting = series.waitlist_length;
-  const told = [confirmed && `${participants(confirmed)} som er påmeldt`, waiting && `${waiting} på ventelisten`].filter(Boolean);
-  return told.length
-    ? `Vil du avlyse «${series.title}»? ${told.join(' og ')} får beskjed på e-post, og kalenderinvitasjonene trekkes tilbake. Dette kan ikke angres.`
-    : `Vil du avlyse «${series.title}»? Ingen er påmeldt ennå. Dette kan ikke angres.`;
+  const values = { title: series.title, participants: participants(confirmed), waiting };
+  if (confirmed && waiting) {
+    return t('Vil du avlyse «{title}»? {participants} som er påmeldt og {waiting} på ventelisten får beskjed på e-post, og kalenderinvitasjonene trekkes tilbake. Dette kan ikke angres.', values);
+  }
+  if (confirmed) {
+    return t('Vil du avlyse «{title}»? {participants} som er påmeldt får beskjed på e-post, og kalenderinvitasjonene trekkes tilbake. Dette kan ikke angres.', values);
+  }
+  if (waiting) {
+    return t('Vil du avlyse «{title}»? {waiting} på ventelisten får beskjed på e-post, og kalenderinvitasjonene trekkes tilbake. Dette kan ikke angres.', values);
+  }
+  return t('Vil du avlyse «{title}»? Ingen er påmeldt ennå. Dette kan ikke angres.', values);
 }
 
 export async function editSeriesScreen(query, id) {
@@ -380,7 +388,7 @@ export async function editSeriesScreen(query, id) {
     series = await api(`/admin/webinar-series/${id}`);
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
-      render('Fant ikke serien', h('p', {}, 'Serien finnes ikke, eller adressen er feil.'), backLink());
+      render(t('Fant ikke serien'), h('p', {}, t('Serien finnes ikke, eller adressen er feil.')), backLink());
       return;
     }
     throw error;
@@ -393,24 +401,24 @@ export async function editSeriesScreen(query, id) {
   flash = null;
   const confirmed = confirmedOf(series);
   const facts = h('ul', { class: 'series-facts' },
-    h('li', {}, 'Status: ', stateBadge(state)),
-    h('li', {}, `Ledes av ${series.facilitator.name || '–'}`),
-    h('li', {}, `${confirmed} av ${series.capacity} plasser tatt, ${series.waitlist_length} på venteliste`),
-    h('li', {}, `Påmeldingsfrist: ${formatDateTime(series.registration_deadline)}`));
+    h('li', {}, t('Status:'), ' ', stateBadge(state)),
+    h('li', {}, t('Ledes av {name}', { name: series.facilitator.name || '–' })),
+    h('li', {}, t('{confirmed} av {capacity} plasser tatt, {waiting} på venteliste', { confirmed, capacity: series.capacity, waiting: series.waitlist_length })),
+    h('li', {}, t('Påmeldingsfrist: {when}', { when: formatDateTime(series.registration_deadline) })));
 
   if (series.cancelled) {
-    render(series.title, backLink(), notice || alertBox('Serien er avlyst. Den kan ikke endres.', 'info'), facts,
-      h('h2', {}, 'Samlinger'), sessionSummary(series));
+    render(series.title, backLink(), notice || alertBox(t('Serien er avlyst. Den kan ikke endres.'), 'info'), facts,
+      h('h2', {}, t('Samlinger')), sessionSummary(series));
     return;
   }
   const form = seriesForm({
     series,
     facilitators,
-    submitLabel: 'Lagre endringene',
+    submitLabel: t('Lagre endringene'),
     submit: async (values) => {
       const { change, told } = changeOf(series, values);
       if (!Object.keys(change).length) {
-        flash = 'Du har ikke endret noe.';
+        flash = t('Du har ikke endret noe.');
       } else {
         const updated = await api(`/admin/webinar-series/${id}`, { method: 'PATCH', body: change });
         flash = savedText(updated, told);
@@ -419,24 +427,24 @@ export async function editSeriesScreen(query, id) {
     },
   });
   const cancel = state !== 'finished' && h('section', { class: 'series-cancel', 'aria-labelledby': 'series-cancel-heading' },
-    h('h2', { id: 'series-cancel-heading' }, 'Avlys serien'),
-    h('p', {}, 'Alle påmeldte og de på ventelisten får beskjed, og samlingene fjernes fra kalenderne deres.'),
+    h('h2', { id: 'series-cancel-heading' }, t('Avlys serien')),
+    h('p', {}, t('Alle påmeldte og de på ventelisten får beskjed, og samlingene fjernes fra kalenderne deres.')),
     confirmButton({
-      label: 'Avlys serien',
+      label: t('Avlys serien'),
       question: cancelQuestion(series),
-      yes: 'Ja, avlys serien',
+      yes: t('Ja, avlys serien'),
       action: async () => {
         await api(`/admin/webinar-series/${id}`, { method: 'DELETE' });
         const waiting = series.waitlist_length;
         flash = confirmed || waiting
-          ? `Serien er avlyst. ${participants(confirmed + waiting)} får beskjed på e-post.`
-          : 'Serien er avlyst.';
+          ? t('Serien er avlyst. {participants} får beskjed på e-post.', { participants: participants(confirmed + waiting) })
+          : t('Serien er avlyst.');
         await editSeriesScreen(query, id);
       },
     }));
   render(series.title, backLink(), notice, facts,
-    h('h2', {}, 'Endre serien'),
-    h('p', {}, 'Flytter du en samling eller endrer lenken, får alle påmeldte en oppdatert kalenderinvitasjon på e-post.'),
+    h('h2', {}, t('Endre serien')),
+    h('p', {}, t('Flytter du en samling eller endrer lenken, får alle påmeldte en oppdatert kalenderinvitasjon på e-post.')),
     form,
     cancel);
 }
