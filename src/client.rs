@@ -33,6 +33,7 @@ const SCREENS: &[&str] = &[
     "note",
     "webinars",
     "certificate",
+    "profile",
     "coordinator",
     "facilitator",
     "admin",
@@ -66,6 +67,10 @@ static ASSETS: &[Asset] = &[
     asset!("screens/learning.js", JS),
     asset!("screens/note.js", JS),
     asset!("screens/webinars.js", JS),
+    asset!("screens/profile.js", JS),
+    // The written forms: the nynorsk catalogues are fetched only by those who read nynorsk.
+    asset!("i18n.js", JS),
+    asset!("i18n/nn.js", JS),
     // Staff screens: loaded only when a staff member opens one.
     asset!("screens/staff/staff.css", "text/css; charset=utf-8"),
     asset!("screens/staff/common.js", JS),
@@ -76,6 +81,7 @@ static ASSETS: &[Asset] = &[
     asset!("screens/staff/admin.js", JS),
     asset!("screens/staff/series.js", JS),
     asset!("screens/staff/content.js", JS),
+    asset!("i18n/nn-staff.js", JS),
 ];
 
 const INDEX_TEMPLATE: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/index.html"));

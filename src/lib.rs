@@ -10,6 +10,7 @@ pub mod db;
 pub mod encryption;
 pub mod error;
 pub mod http;
+pub mod language;
 pub mod learning;
 pub mod mail;
 pub mod media;

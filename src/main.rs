@@ -91,8 +91,19 @@ enum KeysAction {
 #[derive(Subcommand)]
 enum ContentAction {
     /// List every problem in a content tree (file:line: reason), films checked with ffprobe, and
-    /// the warnings; exits non-zero if there are problems.
-    Check { dir: std::path::PathBuf },
+    /// the warnings; exits non-zero if there are problems. Then the spelling of each written form
+    /// against its hunspell dictionary (nb_NO, nn_NO) and the tree's word lists: unknown words
+    /// are warnings, unless --strict-spelling.
+    Check {
+        dir: std::path::PathBuf,
+        /// Also fail when 1 % or more of a written form's words are unknown to its dictionary
+        /// and the word lists (or when the dictionaries are missing).
+        #[arg(long)]
+        strict_spelling: bool,
+        /// Where the hunspell dictionaries nb_NO and nn_NO are (Debian: hunspell-no).
+        #[arg(long, env = "MENTORSTI_DICTIONARIES", default_value = mentorsti::content::spelling::DEFAULT_DIR)]
+        dictionaries: std::path::PathBuf,
+    },
     /// Print the course's inventory per module: pages, words, films and their length, exercises,
     /// reflection questions, declared and estimated minutes (a Markdown table).
     Stats { dir: std::path::PathBuf },
@@ -105,8 +116,13 @@ fn main() -> ExitCode {
     // Checking content needs neither configuration nor a database.
     match &cli.command {
         Some(Command::Content {
-            action: ContentAction::Check { dir },
-        }) => return check_content(dir),
+            action:
+                ContentAction::Check {
+                    dir,
+                    strict_spelling,
+                    dictionaries,
+                },
+        }) => return check_content(dir, dictionaries, *strict_spelling),
         Some(Command::Content {
             action: ContentAction::Stats { dir },
         }) => return content_stats(dir),
@@ -279,7 +295,21 @@ async fn run(command: Command, mut config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn check_content(dir: &std::path::Path) -> ExitCode {
+fn check_content(
+    dir: &std::path::Path,
+    dictionaries: &std::path::Path,
+    strict_spelling: bool,
+) -> ExitCode {
+    let structure = check_structure(dir);
+    let spelling = check_spelling(dir, dictionaries, strict_spelling);
+    if structure != ExitCode::SUCCESS {
+        structure
+    } else {
+        spelling
+    }
+}
+
+fn check_structure(dir: &std::path::Path) -> ExitCode {
     let checked = mentorsti::content::service::check_dir(dir);
     for warning in &checked.warnings {
         println!("warning: {warning}");
@@ -306,6 +336,62 @@ fn check_content(dir: &std::path::Path) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The spelling part of `content check`: unknown words where they stand, then each form's
+/// figures. Warnings only, unless `strict`.
+fn check_spelling(dir: &std::path::Path, dictionaries: &std::path::Path, strict: bool) -> ExitCode {
+    use mentorsti::content::spelling;
+    let failed = if strict {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    let dictionaries = match spelling::Dictionaries::load(dictionaries) {
+        Ok(dictionaries) => dictionaries,
+        Err(error) => {
+            println!("spelling not checked: {error}");
+            return failed;
+        }
+    };
+    // A tree that cannot be read has had its problems listed already.
+    let Ok(tree) = mentorsti::content::source::from_dir(dir) else {
+        return failed;
+    };
+    let report = match spelling::check(&tree, &dictionaries) {
+        Ok(report) => report,
+        Err(error) => {
+            println!("spelling not checked: {error}");
+            return failed;
+        }
+    };
+    for note in &report.notes {
+        println!("{note}");
+    }
+    for unknown in &report.unknown {
+        println!("{unknown}");
+    }
+    println!("spelling (hunspell and the word lists):");
+    for form in &report.forms {
+        println!("  {form}");
+    }
+    let too_many: Vec<_> = report
+        .forms
+        .iter()
+        .filter(|f| f.too_many_unknown())
+        .collect();
+    if strict && !too_many.is_empty() {
+        for form in too_many {
+            eprintln!(
+                "{}: {:.1} % of the words are unknown; --strict-spelling allows less than {} %",
+                form.language.name(),
+                form.unknown_share() * 100.0,
+                spelling::STRICT_SHARE * 100.0
+            );
+        }
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
 }
 
 fn content_stats(dir: &std::path::Path) -> ExitCode {

@@ -16,6 +16,7 @@ use super::store::{self, LinkState, NewSignup, NewUser, Signup};
 use super::tokens::{hash_token, new_opaque_token};
 use super::{password, Role};
 use crate::error::{AppError, AppResult};
+use crate::language::Language;
 use crate::mail::{self, templates, NewMail, SECRET_PLACEHOLDER};
 use crate::orgs::{self, Invitation, Municipality};
 use crate::AppState;
@@ -152,6 +153,7 @@ pub async fn accept_invitation(
                         municipality_id: invitation.municipality_id,
                         usht_id: invitation.usht_id,
                         self_enrolled: false,
+                        language: invitation.language,
                     },
                 )
                 .await
@@ -176,6 +178,8 @@ pub struct SignUp<'a> {
     pub name: &'a str,
     pub password: &'a SecretString,
     pub municipality_number: &'a str,
+    /// The form the request asked in: the account starts in it.
+    pub language: Language,
 }
 
 /// A sign-up whose fields passed every check that does not depend on the address.
@@ -184,6 +188,7 @@ pub struct CheckedSignUp {
     name: String,
     password: SecretString,
     municipality: Municipality,
+    language: Language,
 }
 
 /// Checks a sign-up: the password policy and an enrolled municipality. Nothing here depends on
@@ -210,6 +215,7 @@ pub async fn check_sign_up(state: &AppState, request: SignUp<'_>) -> AppResult<C
         name,
         password: request.password.clone(),
         municipality,
+        language: request.language,
     })
 }
 
@@ -222,6 +228,7 @@ pub async fn sign_up(state: &AppState, checked: CheckedSignUp) -> AppResult<()> 
         name,
         password,
         municipality,
+        language,
     } = checked;
     let password_hash = state.passwords.hash(&password).await?;
     let (email, name, password_hash) = (&email, &name, &password_hash);
@@ -232,21 +239,24 @@ pub async fn sign_up(state: &AppState, checked: CheckedSignUp) -> AppResult<()> 
             let now = state.clock.now();
             if let Some(existing) = store::find_user_by_email(conn, email).await? {
                 let link = state.config.screen_url("/sign-in");
-                let letter = templates::already_registered(&existing.name, &link);
+                // The account's form, not the sign-up's: it is the account's owner who reads.
+                let letter = templates::already_registered(&existing.name, &link, existing.language);
                 let mail = NewMail::now(&existing.email, Some(existing.id), letter);
                 mail::outbox::enqueue_requested(conn, mail, state.clock.now()).await?;
                 return Ok(());
             }
-            if orgs::has_live_invitation(conn, email, now).await? {
+            if let Some(invited_in) = orgs::live_invitation_language(conn, email, now).await? {
                 // An invitation wins: whoever holds the inbox makes the account from its link.
+                // The mail is in the invitation's form, which the account will have.
                 let link = state.config.screen_url("/");
-                let mail = NewMail::now(email, None, templates::already_invited(&link));
+                let mail = NewMail::now(email, None, templates::already_invited(&link, invited_in));
                 mail::outbox::enqueue_requested(conn, mail, state.clock.now()).await?;
                 return Ok(());
             }
             let token = new_opaque_token();
             let link = state.config.screen_link("/verify-email", SECRET_PLACEHOLDER);
-            let letter = templates::email_verification(&link);
+            // The form the sign-up was asked in, which the account starts in.
+            let letter = templates::email_verification(&link, language);
             let mail = NewMail::now(email, None, letter)
                 .with_secret(&state.config.encryption, &token.plain);
             // Over the limit, a waiting sign-up is not replaced by one whose link never goes.
@@ -262,6 +272,7 @@ pub async fn sign_up(state: &AppState, checked: CheckedSignUp) -> AppResult<()> 
                     municipality_id: municipality.id,
                     token_hash: &token.hash,
                     expires_at: now + EMAIL_TOKEN_TTL,
+                    language,
                 },
             )
             .await?;
@@ -322,6 +333,7 @@ pub async fn confirm_signup(
                         municipality_id: Some(signup.municipality_id),
                         usht_id: None,
                         self_enrolled: true,
+                        language: signup.language,
                     },
                 )
                 .await

@@ -13,6 +13,7 @@ use crate::error::{AppResult, Problem};
 use crate::http::api::Api;
 use crate::http::fields::{EmailAddress, MunicipalityNumber, NewPassword, OpaqueToken, PersonName};
 use crate::http::json::Json;
+use crate::language::Language;
 use crate::AppState;
 
 /// Declared among the sign-in routes (`auth::routes`), whose per-address limit they share.
@@ -78,12 +79,14 @@ pub struct RegisterRequest {
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", request_body = RegisterRequest,
+    params(("Accept-Language" = Option<String>, Header, description = "The written form the account starts in and its mails are written in: `nn` (nynorsk) where it is preferred, else bokmål")),
     responses(
         (status = 202, description = "A mail confirms the address (or, if it already has an account, says so); sign-in works once the address is confirmed"),
         (status = 422, description = "Invalid fields, a refused password or a municipality not enrolled", body = Problem),
         (status = 429, description = "Too many attempts from this address", body = Problem)))]
 pub async fn register(
     state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
     body: Json<RegisterRequest>,
 ) -> AppResult<HttpResponse> {
     let password = body.password.secret();
@@ -92,6 +95,7 @@ pub async fn register(
         name: &body.name,
         password: &password,
         municipality_number: &body.municipality_number,
+        language: Language::from_headers(req.headers()),
     };
     let checked = enrolment::check_sign_up(&state, request).await?;
     crate::http::after_the_answer("sign-up", async move {

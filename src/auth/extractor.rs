@@ -11,12 +11,15 @@ use uuid::Uuid;
 
 use super::Role;
 use crate::error::AppError;
+use crate::language::Language;
 use crate::AppState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AuthUser {
     pub id: Uuid,
     pub role: Role,
+    /// The written form the person reads in.
+    pub language: Language,
 }
 
 impl FromRequest for AuthUser {
@@ -71,6 +74,7 @@ async fn authenticate(req: &HttpRequest) -> Result<AuthUser, AppError> {
     Ok(AuthUser {
         id: claims.sub,
         role: claims.role,
+        language: session.language,
     })
 }
 

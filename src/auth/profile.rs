@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::store::{self, ProfileChanges};
 use super::Role;
 use crate::error::{AppError, AppResult};
+use crate::language::Language;
 use crate::AppState;
 
 /// Where a mentor belongs.
@@ -40,6 +41,9 @@ pub struct MeResponse {
     pub leader_name: Option<String>,
     pub leader_email: Option<String>,
     pub email_verified: bool,
+    /// The written form the person reads course text, emails, calendars and the certificate in:
+    /// `nb` (bokmål) or `nn` (nynorsk).
+    pub language: Language,
     pub created_at: DateTime<Utc>,
 }
 
@@ -63,6 +67,7 @@ impl MeResponse {
             leader_name: user.leader_name,
             leader_email: user.leader_email,
             email_verified: user.email_verified_at.is_some(),
+            language: user.language,
             created_at: user.created_at,
         }
     }
@@ -99,6 +104,7 @@ pub async fn update(
 ) -> AppResult<MeResponse> {
     let mut conn = state.pool.get().await?;
     let unchanged = changes.name.is_none()
+        && changes.language.is_none()
         && changes.workplace.is_none()
         && changes.leader_name.is_none()
         && changes.leader_email.is_none();

@@ -17,6 +17,7 @@ use crate::http::fields::{
     self, EmailAddress, Label, NewPassword, OpaqueToken, Password, PersonName,
 };
 use crate::http::json::Json;
+use crate::language::Language;
 use crate::AppState;
 
 /// Sign-in, tokens and the links sent by mail share the per-address limit and wait for
@@ -250,6 +251,8 @@ fn json_body(body: web::Bytes) -> HttpResponse {
 #[serde(deny_unknown_fields)]
 pub struct UpdateMe {
     pub name: Option<PersonName>,
+    /// The written form to read in from now on: course text, emails, calendars, certificate.
+    pub language: Option<Language>,
     /// The unit the mentor works in.
     #[serde(default, deserialize_with = "fields::clearable")]
     #[schema(value_type = Option<Label>)]
@@ -281,6 +284,7 @@ pub async fn patch_me(
 ) -> AppResult<HttpResponse> {
     let changes = ProfileChanges {
         name: body.name.as_ref().map(|name| name.to_string()),
+        language: body.language,
         workplace: text_of(&body.workplace),
         leader_name: text_of(&body.leader_name),
         leader_email: text_of(&body.leader_email),

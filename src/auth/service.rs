@@ -238,7 +238,8 @@ struct MailedLink {
     purpose: TokenPurpose,
     ttl: chrono::Duration,
     screen: &'static str,
-    letter: fn(&str, &str) -> templates::RenderedMail,
+    /// (name, link, the account's written form)
+    letter: fn(&str, &str, crate::language::Language) -> templates::RenderedMail,
     /// Whether this account may have one.
     for_account: fn(&User) -> bool,
 }
@@ -277,7 +278,8 @@ async fn mail_link(state: &AppState, email: &str, kind: &'static MailedLink) -> 
             let now = state.clock.now();
             let token = new_opaque_token();
             let link = state.config.screen_link(kind.screen, SECRET_PLACEHOLDER);
-            let mail = NewMail::now(&user.email, Some(user.id), (kind.letter)(&user.name, &link))
+            let letter = (kind.letter)(&user.name, &link, user.language);
+            let mail = NewMail::now(&user.email, Some(user.id), letter)
                 .with_secret(&state.config.encryption, &token.plain);
             // Over the address's mail budget nothing changes: the link already in the inbox
             // keeps working, so asking again and again cannot take it away.
@@ -503,6 +505,7 @@ pub async fn create_admin(
             municipality_id: None,
             usht_id: None,
             self_enrolled: false,
+            language: crate::language::Language::Bokmal,
         },
     )
     .await?;

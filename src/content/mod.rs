@@ -9,6 +9,7 @@ pub mod review;
 pub mod routes;
 pub mod service;
 pub mod source;
+pub mod spelling;
 pub mod store;
 pub mod vtt;
 
@@ -53,6 +54,8 @@ impl std::fmt::Display for ContentProblem {
 /// A whole course, parsed and rendered, ready to be stored as a revision.
 #[derive(Debug, Clone)]
 pub struct Course {
+    /// The written form of this text: the course's first (bokmål), or a translation's.
+    pub language: crate::language::Language,
     pub title: String,
     pub description: String,
     pub modules: Vec<Module>,
@@ -61,6 +64,9 @@ pub struct Course {
     pub subtitles: Vec<(String, String)>,
     /// The files of `films/` the course uses, each once.
     pub media: Vec<CourseMedia>,
+    /// The course in its other written forms (nynorsk): the same modules, pages, blocks and
+    /// films, with their own text. Empty in a translation.
+    pub translations: Vec<Course>,
 }
 
 #[derive(Debug, Clone)]

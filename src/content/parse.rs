@@ -9,9 +9,13 @@ use serde::Deserialize;
 use super::render::is_valid_id;
 use super::source::SourceTree;
 use super::{vtt, ContentProblem, Course, Literature, Module, Outcomes, Page, Reference};
+use crate::language::Language;
 use crate::media;
 
+pub use forms::variant_path;
+
 mod bundled;
+mod forms;
 mod page;
 
 use bundled::resolve_media;
@@ -23,6 +27,10 @@ use page::parse_page;
 struct CourseToml {
     title: String,
     description: String,
+    /// The written forms the course comes in, its own first (`["nb", "nn"]`); only in
+    /// `course.toml`, never in a variant.
+    #[serde(default)]
+    languages: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -46,9 +54,58 @@ struct LiteratureToml {
     references: Vec<Reference>,
 }
 
+/// Reads a tree with every written form it holds: the course in its first form (bokmål), with
+/// each other form's text as a translation of the same structure.
 pub fn parse(tree: &SourceTree) -> Result<Course, Vec<ContentProblem>> {
     let mut problems = Vec::new();
-    let course: Option<CourseToml> = read_toml(tree, "course.toml", &mut problems);
+    let forms = forms::split(tree, &mut problems);
+    let before = problems.len();
+    let base = parse_form(&forms.base, Language::Bokmal, &mut problems);
+    let base_valid = problems.len() == before;
+    let mut translations = Vec::new();
+    for (language, variant) in &forms.variants {
+        // A missing variant is said once; the rest of the form is still read and compared.
+        let variant = forms::complete(&forms.base, variant, *language, &mut problems);
+        let mut found = Vec::new();
+        let translation = parse_form(&variant, *language, &mut found);
+        problems.extend(
+            found
+                .into_iter()
+                .map(|p| forms::relabel(p, &variant, *language)),
+        );
+        // Held to the structure even with problems of its own, so all are listed at once.
+        if let (Some(base), Some(mut translation)) = (&base, translation) {
+            forms::relabel_files(&mut translation, *language);
+            if base_valid {
+                forms::compare(base, &translation, &mut problems);
+            }
+            translations.push(translation);
+        }
+    }
+    match base {
+        Some(mut course) if problems.is_empty() => {
+            course.translations = translations;
+            Ok(course)
+        }
+        _ => {
+            problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+            problems.dedup();
+            Err(problems)
+        }
+    }
+}
+
+/// Reads one written form's tree (paths without the form's suffix) into a course, as far as it
+/// can be read; every problem goes to `problems`, and the course is usable only without any.
+fn parse_form(
+    tree: &SourceTree,
+    language: Language,
+    problems: &mut Vec<ContentProblem>,
+) -> Option<Course> {
+    let course: Option<CourseToml> = read_toml(tree, "course.toml", problems);
+    if let Some(course) = &course {
+        forms::check_languages(language, course.languages.as_deref(), problems);
+    }
 
     // modules/<n>-<slug>/...
     let mut module_dirs: BTreeMap<String, Vec<&str>> = BTreeMap::new();
@@ -66,6 +123,7 @@ pub fn parse(tree: &SourceTree) -> Result<Course, Vec<ContentProblem>> {
         let parts: Vec<&str> = path.split('/').collect();
         match parts.as_slice() {
             ["course.toml"] => {}
+            [name] if forms::is_word_list(name) => {}
             ["modules", dir, file] => module_dirs.entry((*dir).to_owned()).or_default().push(file),
             ["literature", "literature.toml"] => {}
             ["subtitles", name] if name.ends_with(".vtt") => {}
@@ -89,13 +147,13 @@ pub fn parse(tree: &SourceTree) -> Result<Course, Vec<ContentProblem>> {
             &mut page_slugs,
             &mut film_ids,
             &mut used_subtitles,
-            &mut problems,
+            problems,
         ) {
             modules.push(module);
         }
     }
     modules.sort_by_key(|m| m.number);
-    let media = resolve_media(tree, &mut modules, &mut problems);
+    let media = resolve_media(tree, &mut modules, problems);
     if modules.is_empty() {
         problems.push(ContentProblem::new(
             "modules",
@@ -138,7 +196,10 @@ pub fn parse(tree: &SourceTree) -> Result<Course, Vec<ContentProblem>> {
             Some(bytes) => match std::str::from_utf8(bytes) {
                 Err(_) => problems.push(ContentProblem::new(path.clone(), None, "is not UTF-8")),
                 Ok(text) => {
-                    let found = vtt::check(text);
+                    let mut found = vtt::check(text);
+                    if found.is_empty() {
+                        found.extend(forms::check_subtitle_language(text, language));
+                    }
                     if found.is_empty() {
                         subtitles.push((name.clone(), text.to_owned()));
                     }
@@ -150,20 +211,19 @@ pub fn parse(tree: &SourceTree) -> Result<Course, Vec<ContentProblem>> {
         }
     }
 
-    let literature = parse_literature(tree, &mut problems);
+    let literature = parse_literature(tree, problems);
     match (course, literature) {
-        (Some(course), Some(literature)) if problems.is_empty() => Ok(Course {
+        (Some(course), Some(literature)) => Some(Course {
+            language,
             title: course.title,
             description: course.description,
             modules,
             literature,
             subtitles,
             media,
+            translations: Vec::new(),
         }),
-        _ => {
-            problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-            Err(problems)
-        }
+        _ => None,
     }
 }
 

@@ -387,3 +387,142 @@ fn films_need_a_transcript() {
         .iter()
         .any(|p| p.contains("film block: transcript is required")));
 }
+
+/// The minimal course in bokmål and nynorsk.
+pub fn two_form_tree() -> SourceTree {
+    let mut tree = minimal_tree();
+    let mut put = |path: &str, text: &str| {
+        tree.files.insert(path.to_owned(), text.as_bytes().to_vec());
+    };
+    put(
+        "course.toml",
+        "languages = [\"nb\", \"nn\"]\ntitle = \"Kurs\"\ndescription = \"Et kurs\"\n",
+    );
+    put(
+        "course.nn.toml",
+        "title = \"Kurs\"\ndescription = \"Eit kurs\"\n",
+    );
+    put("modules/1-om-pakken/module.nn.toml", "number = 1\ntitle = \"Om pakken\"\nsummary = \"s\"\nskippable = true\nestimated_minutes = 30\n\n[outcomes]\nknowledge = [\"k\"]\nskills = [\"s\"]\ngeneral_competence = [\"g\"]\n");
+    put(
+        "modules/1-om-pakken/01-intro.nn.md",
+        "+++\ntitle = \"Innleiing\"\nestimated_minutes = 30\n+++\n\nTekst\n\n```film\nid = \"f1\"\ntitle = \"F\"\nsrc = \"https://v.example/f.mp4\"\nsubtitles = \"f1.vtt\"\nduration_seconds = 10\ntranscript = \"Anne: Hei\"\n```\n\n```reflection\nid = \"q1\"\nquestion = \"Kva?\"\n```\n",
+    );
+    put(
+        "subtitles/f1.nn.vtt",
+        "WEBVTT\nLanguage: nn\n\n00:00.000 --> 00:02.000\nHei\n",
+    );
+    put(
+        "literature/literature.nn.toml",
+        "title = \"Litteratur\"\nintro = \"Les\"\n[[references]]\nauthors = \"A\"\nyear = 2020\ntitle = \"T\"\nwhy = \"Difor\"\n",
+    );
+    put("words.txt", "Anne\n");
+    tree
+}
+
+#[test]
+fn a_course_in_two_forms_parses_with_one_structure() {
+    let course = parse(&two_form_tree()).unwrap();
+    assert_eq!(course.language, Language::Bokmal);
+    let nn = &course.translations[0];
+    assert_eq!(nn.language, Language::Nynorsk);
+    assert_eq!(nn.description, "Eit kurs");
+    let page = &nn.modules[0].pages[0];
+    assert_eq!(page.title, "Innleiing");
+    assert_eq!(page.file, "modules/1-om-pakken/01-intro.nn.md");
+    let Block::Film { subtitles_url, .. } = &page.blocks[0] else {
+        panic!("a film first");
+    };
+    assert_eq!(subtitles_url, "/api/v1/subtitles/f1.vtt?language=nn");
+    assert!(nn.subtitles[0].1.contains("Language: nn"));
+}
+
+#[test]
+fn a_missing_or_stray_variant_is_named() {
+    let mut tree = two_form_tree();
+    tree.files.remove("modules/1-om-pakken/01-intro.nn.md");
+    tree.files.insert(
+        "modules/1-om-pakken/02-ekstra.nn.md".into(),
+        b"+++\n".to_vec(),
+    );
+    tree.files
+        .insert("subtitles/f1.de.vtt".into(), b"WEBVTT\n".to_vec());
+    let all: Vec<String> = parse(&tree)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let all = all.join("\n");
+    assert!(all.contains("modules/1-om-pakken/01-intro.md: has no nynorsk variant: modules/1-om-pakken/01-intro.nn.md is missing"), "{all}");
+    assert!(all.contains("modules/1-om-pakken/02-ekstra.nn.md: has no bokmål original: modules/1-om-pakken/02-ekstra.md is missing"), "{all}");
+    assert!(
+        all.contains("subtitles/f1.de.vtt: names the written form \"de\""),
+        "{all}"
+    );
+}
+
+#[test]
+fn variants_whose_structure_differs_are_refused_with_file_and_line() {
+    let mut tree = two_form_tree();
+    let page = "modules/1-om-pakken/01-intro.nn.md";
+    let text = String::from_utf8(tree.files[page].clone()).unwrap();
+    let changed = text
+        .replace("id = \"q1\"", "id = \"q2\"")
+        .replace("duration_seconds = 10", "duration_seconds = 9");
+    tree.files.insert(page.into(), changed.into_bytes());
+    tree.files.insert(
+        "subtitles/f1.nn.vtt".into(),
+        b"WEBVTT\nLanguage: nb\n\n00:00.000 --> 00:02.000\nHei\n".to_vec(),
+    );
+    tree.files.insert(
+        "literature/literature.nn.toml".into(),
+        b"title = \"L\"\nintro = \"L\"\n[[references]]\nauthors = \"B\"\nyear = 2020\ntitle = \"T\"\nwhy = \"D\"\n".to_vec(),
+    );
+    let all: Vec<String> = parse(&tree)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let all = all.join("\n");
+    assert!(all.contains("01-intro.nn.md:17: this block is reflection \"q2\"; the bokmål has reflection \"q1\" here"), "{all}");
+    assert!(
+        all.contains("01-intro.nn.md:8: duration_seconds differs from the bokmål (10)"),
+        "{all}"
+    );
+    assert!(all.contains("subtitles/f1.nn.vtt:1: the header must say the subtitles are in nynorsk (Language: nn)"), "{all}");
+    assert!(all.contains("literature/literature.nn.toml: reference 1: authors, year and url must be those of the bokmål"), "{all}");
+}
+
+#[test]
+fn languages_are_checked() {
+    let mut tree = two_form_tree();
+    tree.files.insert(
+        "course.toml".into(),
+        b"languages = [\"nn\", \"se\", \"nn\"]\ntitle = \"K\"\ndescription = \"K\"\n".to_vec(),
+    );
+    tree.files.insert(
+        "course.nn.toml".into(),
+        b"languages = [\"nb\"]\ntitle = \"K\"\ndescription = \"K\"\n".to_vec(),
+    );
+    let all: Vec<String> = parse(&tree)
+        .unwrap_err()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let all = all.join("\n");
+    assert!(
+        all.contains("course.toml: languages must start with \"nb\""),
+        "{all}"
+    );
+    assert!(
+        all.contains("course.toml: languages: \"se\" is not a written form"),
+        "{all}"
+    );
+    assert!(
+        all.contains("course.toml: languages: \"nn\" is listed twice"),
+        "{all}"
+    );
+    assert!(
+        all.contains("course.nn.toml: languages belongs in course.toml only"),
+        "{all}"
+    );
+}

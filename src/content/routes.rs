@@ -15,6 +15,7 @@ use crate::auth::roles;
 use crate::auth::Require;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::api::{Api, Rules};
+use crate::language::Language;
 use crate::AppState;
 
 /// Content archives may be this large (films included); other bodies keep their own limits.
@@ -185,26 +186,40 @@ pub async fn publish(
 
 #[utoipa::path(get, path = "/api/v1/literature", tag = "learning", security(("bearer" = [])),
     responses(
-        (status = 200, description = "Recommended literature: always open, outside the path", body = Literature),
+        (status = 200, description = "Recommended literature: always open, outside the path; in the caller's written form, named by `Content-Language`", body = Literature),
         (status = 401, description = "No valid access token", body = Problem)))]
 pub async fn literature(
     state: web::Data<AppState>,
-    _caller: Require<roles::Anyone>,
+    caller: Require<roles::Anyone>,
 ) -> AppResult<HttpResponse> {
-    let revision = crate::learning::current_revision(&state).await?;
-    Ok(HttpResponse::Ok().json(&revision.literature))
+    let revision = crate::learning::current_revision(&state, caller.language).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_LANGUAGE, revision.language.as_str()))
+        .insert_header((header::VARY, "Authorization"))
+        .json(&revision.literature))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct SubtitleQuery {
+    /// The written form (`nn` for nynorsk; bokmål when left out or when the course has no such
+    /// variant). A film block's `subtitles_url` names the form of its page.
+    pub language: Option<Language>,
 }
 
 #[utoipa::path(get, path = "/api/v1/subtitles/{name}", tag = "learning",
-    params(("name" = String, Path, description = "Subtitle file, e.g. veiledningssamtalen.vtt")),
+    params(("name" = String, Path, description = "Subtitle file, e.g. veiledningssamtalen.vtt"), SubtitleQuery),
     responses(
-        (status = 200, description = "Norwegian WebVTT subtitles of a film (public, so <track> elements can load them)", content_type = "text/vtt"),
+        (status = 200, description = "Norwegian WebVTT subtitles of a film (public, so <track> elements can load them), with `Content-Language`", content_type = "text/vtt"),
         (status = 404, description = "No such file in the published course", body = Problem)))]
 pub async fn subtitles(
     state: web::Data<AppState>,
     name: web::Path<String>,
+    query: web::Query<SubtitleQuery>,
 ) -> AppResult<HttpResponse> {
-    let revision = crate::learning::current_revision(&state).await?;
+    let language = query.language.unwrap_or_default();
+    let revision = crate::learning::current_revision(&state, language).await?;
     let body = revision
         .subtitles
         .get(name.as_str())
@@ -212,6 +227,7 @@ pub async fn subtitles(
     Ok(HttpResponse::Ok()
         .content_type(ContentType(mime_vtt()))
         .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .insert_header((header::CONTENT_LANGUAGE, revision.language.as_str()))
         .body(body.clone()))
 }
 

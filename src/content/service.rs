@@ -50,6 +50,13 @@ pub fn check(tree: &SourceTree, media: MediaCheck) -> Checked {
         }
     };
     let mut findings: Findings = review::review(&course);
+    for translation in &course.translations {
+        let mut found = review::review(translation);
+        for problem in found.problems.iter_mut().chain(found.warnings.iter_mut()) {
+            problem.file = parse::variant_path(&problem.file, translation.language);
+        }
+        findings.extend(found);
+    }
     findings.extend(films::verify(&course, media));
     let sort = |list: &mut Vec<ContentProblem>| {
         list.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));

@@ -14,7 +14,9 @@ use uuid::Uuid;
 
 use super::Course;
 use crate::db::schema::{
-    content_current, content_modules, content_pages, content_revisions, content_subtitles,
+    content_current, content_module_translations, content_modules, content_page_translations,
+    content_pages, content_revisions, content_subtitle_translations, content_subtitles,
+    content_translations,
 };
 use crate::error::AppError;
 
@@ -151,6 +153,9 @@ pub async fn insert_revision(
                     .execute(conn)
                     .await?;
             }
+            for translation in &course.translations {
+                insert_translation(conn, id, translation).await?;
+            }
             for file in &course.media {
                 crate::media::put(conn, &file.file, file.kind).await?;
             }
@@ -165,6 +170,79 @@ pub async fn insert_revision(
         .scope_boxed()
     })
     .await
+}
+
+/// Stores a course's text in another written form beside its first form's rows (inside the
+/// revision's transaction).
+async fn insert_translation(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    translation: &Course,
+) -> Result<(), AppError> {
+    let json = |value: Result<serde_json::Value, serde_json::Error>| {
+        value.map_err(|e| AppError::internal(e.to_string()))
+    };
+    let language = translation.language;
+    diesel::insert_into(content_translations::table)
+        .values((
+            content_translations::revision_id.eq(id),
+            content_translations::language.eq(language),
+            content_translations::title.eq(&translation.title),
+            content_translations::description.eq(&translation.description),
+            content_translations::literature
+                .eq(json(serde_json::to_value(&translation.literature))?),
+        ))
+        .execute(conn)
+        .await?;
+    let mut modules = Vec::new();
+    let mut pages = Vec::new();
+    for module in &translation.modules {
+        modules.push((
+            content_module_translations::revision_id.eq(id),
+            content_module_translations::language.eq(language),
+            content_module_translations::number.eq(module.number),
+            content_module_translations::title.eq(&module.title),
+            content_module_translations::summary.eq(&module.summary),
+            content_module_translations::outcomes.eq(json(serde_json::to_value(&module.outcomes))?),
+        ));
+        for page in &module.pages {
+            pages.push((
+                content_page_translations::revision_id.eq(id),
+                content_page_translations::language.eq(language),
+                content_page_translations::slug.eq(&page.slug),
+                content_page_translations::title.eq(&page.title),
+                content_page_translations::html.eq(&page.html),
+                content_page_translations::blocks.eq(json(serde_json::to_value(&page.blocks))?),
+            ));
+        }
+    }
+    diesel::insert_into(content_module_translations::table)
+        .values(&modules)
+        .execute(conn)
+        .await?;
+    diesel::insert_into(content_page_translations::table)
+        .values(&pages)
+        .execute(conn)
+        .await?;
+    let subtitles: Vec<_> = translation
+        .subtitles
+        .iter()
+        .map(|(name, body)| {
+            (
+                content_subtitle_translations::revision_id.eq(id),
+                content_subtitle_translations::language.eq(language),
+                content_subtitle_translations::name.eq(name),
+                content_subtitle_translations::body.eq(body),
+            )
+        })
+        .collect();
+    if !subtitles.is_empty() {
+        diesel::insert_into(content_subtitle_translations::table)
+            .values(&subtitles)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
 }
 
 /// Makes a revision the one readers see, in one transaction.

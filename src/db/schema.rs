@@ -70,6 +70,7 @@ diesel::table! {
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
         confirmed_at -> Nullable<Timestamptz>,
+        language -> Text,
     }
 }
 
@@ -92,6 +93,7 @@ diesel::table! {
         self_enrolled -> Bool,
         erased_at -> Nullable<Timestamptz>,
         session_version -> Int4,
+        language -> Text,
     }
 }
 
@@ -133,6 +135,7 @@ diesel::table! {
         accepted_user_id -> Nullable<Uuid>,
         superseded_at -> Nullable<Timestamptz>,
         withdrawn_at -> Nullable<Timestamptz>,
+        language -> Text,
     }
 }
 
@@ -219,6 +222,47 @@ diesel::table! {
 diesel::table! {
     content_subtitles (revision_id, name) {
         revision_id -> Uuid,
+        name -> Text,
+        body -> Text,
+    }
+}
+
+diesel::table! {
+    content_translations (revision_id, language) {
+        revision_id -> Uuid,
+        language -> Text,
+        title -> Text,
+        description -> Text,
+        literature -> Jsonb,
+    }
+}
+
+diesel::table! {
+    content_module_translations (revision_id, language, number) {
+        revision_id -> Uuid,
+        language -> Text,
+        number -> Int4,
+        title -> Text,
+        summary -> Text,
+        outcomes -> Jsonb,
+    }
+}
+
+diesel::table! {
+    content_page_translations (revision_id, language, slug) {
+        revision_id -> Uuid,
+        language -> Text,
+        slug -> Text,
+        title -> Text,
+        html -> Text,
+        blocks -> Jsonb,
+    }
+}
+
+diesel::table! {
+    content_subtitle_translations (revision_id, language, name) {
+        revision_id -> Uuid,
+        language -> Text,
         name -> Text,
         body -> Text,
     }
@@ -428,11 +472,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     content_current,
     content_media,
     content_media_chunks,
+    content_module_translations,
     content_modules,
+    content_page_translations,
     content_pages,
     content_revision_media,
     content_revisions,
+    content_subtitle_translations,
     content_subtitles,
+    content_translations,
     idempotency_keys,
     invitations,
     login_failures,

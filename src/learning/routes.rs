@@ -9,10 +9,11 @@ use validator::Validate;
 
 use super::service::{self, AnswerView, CompletionView, PageView, PathView};
 use crate::auth::roles;
-use crate::auth::Require;
+use crate::auth::{AuthUser, Require};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::api::Api;
 use crate::http::json::Json;
+use crate::language::Language;
 use crate::AppState;
 
 pub fn routes(api: &mut Api) {
@@ -22,6 +23,14 @@ pub fn routes(api: &mut Api) {
     api.route(__path_save_answer, save_answer);
     api.route(__path_skip_module, skip_module);
     api.route(__path_my_answers, my_answers);
+}
+
+/// The caller, reading in the form asked for, else in their own.
+fn reader(caller: &AuthUser, language: Option<Language>) -> AuthUser {
+    AuthUser {
+        language: language.unwrap_or(caller.language),
+        ..*caller
+    }
 }
 
 /// Path segments longer than any slug are simply not found.
@@ -38,12 +47,15 @@ fn segment(value: &str) -> AppResult<&str> {
 pub struct PathQuery {
     /// Admins only: preview the path of this (draft) revision, every page `available`.
     pub revision: Option<Uuid>,
+    /// Read in this written form instead of the caller's own (`language` on `/me`); an
+    /// administrator's preview can read a draft in either.
+    pub language: Option<Language>,
 }
 
 #[utoipa::path(get, path = "/api/v1/path", tag = "learning", security(("bearer" = [])),
     params(PathQuery),
     responses(
-        (status = 200, description = "The caller's learning path with statuses and where to resume", body = PathView),
+        (status = 200, description = "The caller's learning path with statuses and where to resume, in the caller's written form (or `language`); `Content-Language` names it, `Vary: Authorization`", body = PathView),
         (status = 401, description = "No valid access token", body = Problem),
         (status = 403, description = "`forbidden`: a preview by a non-admin", body = Problem),
         (status = 404, description = "No such revision (preview)", body = Problem)))]
@@ -52,11 +64,15 @@ pub async fn get_path(
     caller: Require<roles::Anyone>,
     query: web::Query<PathQuery>,
 ) -> AppResult<HttpResponse> {
+    let reader = reader(&caller, query.language);
     let view = match query.revision {
-        Some(revision) => service::preview_path(&state, &caller.user, revision).await?,
-        None => service::path(&state, caller.id).await?,
+        Some(revision) => service::preview_path(&state, &reader, revision).await?,
+        None => service::path(&state, &reader).await?,
     };
-    Ok(HttpResponse::Ok().json(view))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_LANGUAGE, view.language.as_str()))
+        .insert_header((header::VARY, "Authorization"))
+        .json(view))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -65,6 +81,9 @@ pub async fn get_path(
 pub struct PageQuery {
     /// Admins only: preview the page in this (draft) revision.
     pub revision: Option<Uuid>,
+    /// Read in this written form instead of the caller's own (`language` on `/me`); an
+    /// administrator's preview can read a draft in either.
+    pub language: Option<Language>,
 }
 
 #[utoipa::path(get, path = "/api/v1/modules/{number}/pages/{slug}", tag = "learning", security(("bearer" = [])),
@@ -74,8 +93,8 @@ pub struct PageQuery {
         PageQuery,
         ("If-None-Match" = Option<String>, Header, description = "An ETag from an earlier read")),
     responses(
-        (status = 200, description = "The page, with ETag and `Cache-Control: private`", body = PageView),
-        (status = 304, description = "Not modified since the ETag"),
+        (status = 200, description = "The page in the caller's written form (or `language`), with `Content-Language`, an ETag of its own per form and `Cache-Control: private`", body = PageView),
+        (status = 304, description = "Not modified since the ETag (an ETag of the other written form never matches)"),
         (status = 401, description = "No valid access token", body = Problem),
         (status = 403, description = "`page_locked` with `next_page`, the page to do first; or `forbidden` for a preview by a non-admin", body = Problem),
         (status = 404, description = "No such page", body = Problem)))]
@@ -89,7 +108,7 @@ pub async fn get_page(
     let (number, slug) = path.into_inner();
     let page = service::read_page(
         &state,
-        &caller.user,
+        &reader(&caller, query.language),
         number,
         segment(&slug)?,
         query.revision,
@@ -110,6 +129,7 @@ pub async fn get_page(
     response
         .insert_header((header::ETAG, page.etag.clone()))
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .insert_header((header::CONTENT_LANGUAGE, page.language.as_str()))
         .insert_header((header::VARY, "Authorization"));
     Ok(if matches {
         response.finish()
@@ -133,8 +153,7 @@ pub async fn complete_page(
     path: web::Path<(i32, String)>,
 ) -> AppResult<HttpResponse> {
     let (number, slug) = path.into_inner();
-    Ok(HttpResponse::Ok()
-        .json(service::complete(&state, caller.id, number, segment(&slug)?).await?))
+    Ok(HttpResponse::Ok().json(service::complete(&state, &caller, number, segment(&slug)?).await?))
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -167,7 +186,7 @@ pub async fn save_answer(
     let (number, slug, question) = path.into_inner();
     let saved = service::save_answer(
         &state,
-        caller.id,
+        &caller,
         number,
         segment(&slug)?,
         segment(&question)?,
@@ -189,7 +208,7 @@ pub async fn skip_module(
     caller: Require<roles::Anyone>,
     number: web::Path<i32>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::skip(&state, caller.id, *number).await?))
+    Ok(HttpResponse::Ok().json(service::skip(&state, &caller, *number).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/me/answers", tag = "learning", security(("bearer" = [])),
@@ -200,5 +219,5 @@ pub async fn my_answers(
     state: web::Data<AppState>,
     caller: Require<roles::Anyone>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::answers(&state, caller.id).await?))
+    Ok(HttpResponse::Ok().json(service::answers(&state, &caller).await?))
 }

@@ -12,9 +12,11 @@ use uuid::Uuid;
 
 use super::rules::{evaluate, Evaluation, ModuleStatus, PageStatus, Progress};
 use super::store;
+use crate::auth::AuthUser;
 use crate::content::Outcomes;
 use crate::content::{Revision, RevisionModule, RevisionPage};
 use crate::error::{AppError, AppResult};
+use crate::language::Language;
 use crate::AppState;
 
 mod answers;
@@ -24,14 +26,15 @@ pub use answers::{answers, save_answer, AnswerView};
 pub use pages::{read_page, ModuleRef, PageView, ReadPage};
 
 /// The published revision (from the cache once loaded).
-pub async fn current_revision(state: &AppState) -> AppResult<Arc<Revision>> {
+/// The published revision in a written form (from the cache once loaded).
+pub async fn current_revision(state: &AppState, language: Language) -> AppResult<Arc<Revision>> {
     let mut conn = state.pool.get().await?;
     let id = crate::content::current_revision_id(&mut conn)
         .await?
         .ok_or_else(no_course)?;
     state
         .revisions
-        .get(&mut conn, id)
+        .get(&mut conn, id, language)
         .await?
         .ok_or_else(no_course)
 }
@@ -47,11 +50,15 @@ fn no_course() -> AppError {
 async fn revision_and_progress(
     state: &AppState,
     conn: &mut AsyncPgConnection,
-    user_id: Uuid,
+    user: &AuthUser,
 ) -> AppResult<(Arc<Revision>, Progress)> {
-    let snapshot = store::snapshot(conn, user_id).await?;
+    let snapshot = store::snapshot(conn, user.id).await?;
     let id = snapshot.revision_id.ok_or_else(no_course)?;
-    let revision = state.revisions.get(conn, id).await?.ok_or_else(no_course)?;
+    let revision = state
+        .revisions
+        .get(conn, id, user.language)
+        .await?
+        .ok_or_else(no_course)?;
     Ok((revision, snapshot.progress))
 }
 
@@ -60,16 +67,17 @@ async fn revision_and_progress(
 /// which may not yet have heard of a change made through another instance.
 async fn revision_and_progress_to_read(
     state: &AppState,
-    user_id: Uuid,
+    user: &AuthUser,
 ) -> AppResult<(Arc<Revision>, Arc<Progress>, bool)> {
+    let user_id = user.id;
     if let (Some(id), Some(progress)) = (state.published.get(&()), state.progress.get(&user_id)) {
-        if let Some(revision) = state.revisions.loaded(id) {
+        if let Some(revision) = state.revisions.loaded(id, user.language) {
             return Ok((revision, progress, true));
         }
     }
     let (published, progress_ticket) = (state.published.ticket(), state.progress.ticket());
     let mut conn = state.pool.get().await?;
-    let (revision, progress) = revision_and_progress(state, &mut conn, user_id).await?;
+    let (revision, progress) = revision_and_progress(state, &mut conn, user).await?;
     let progress = Arc::new(progress);
     if let Some(ticket) = published {
         state.published.insert(ticket, (), revision.id);
@@ -132,6 +140,8 @@ pub struct PathView {
     /// The whole path is done (completed or skipped modules); navigation is free.
     pub completed: bool,
     pub revision: Uuid,
+    /// The written form of the path's text (also in `Content-Language`).
+    pub language: Language,
     pub modules: Vec<PathModule>,
     pub literature: LiteratureSummary,
     /// Where to continue: the next page to do, or null when nothing is left.
@@ -185,6 +195,7 @@ pub fn path_view(revision: &Revision, progress: &Progress) -> PathView {
     PathView {
         completed: evaluation.completed,
         revision: revision.id,
+        language: revision.language,
         modules,
         literature: LiteratureSummary {
             title: revision.literature.title.clone(),
@@ -198,8 +209,8 @@ pub fn path_view(revision: &Revision, progress: &Progress) -> PathView {
     }
 }
 
-pub async fn path(state: &AppState, user_id: Uuid) -> AppResult<PathView> {
-    let (revision, progress, _) = revision_and_progress_to_read(state, user_id).await?;
+pub async fn path(state: &AppState, user: &AuthUser) -> AppResult<PathView> {
+    let (revision, progress, _) = revision_and_progress_to_read(state, user).await?;
     Ok(path_view(&revision, &progress))
 }
 
@@ -207,7 +218,7 @@ pub async fn path(state: &AppState, user_id: Uuid) -> AppResult<PathView> {
 /// nobody's progress, every module and page open, as the page preview reads them.
 pub async fn preview_path(
     state: &AppState,
-    user: &crate::auth::AuthUser,
+    user: &AuthUser,
     revision_id: Uuid,
 ) -> AppResult<PathView> {
     if user.role != crate::auth::Role::Admin {
@@ -216,7 +227,7 @@ pub async fn preview_path(
     let mut conn = state.pool.get().await?;
     let revision = state
         .revisions
-        .get(&mut conn, revision_id)
+        .get(&mut conn, revision_id, user.language)
         .await?
         .ok_or(AppError::NotFound)?;
     let mut view = path_view(&revision, &Progress::default());
@@ -285,12 +296,13 @@ fn completion_view(
 /// decided on the database, under the user's lock.
 pub async fn complete(
     state: &AppState,
-    user_id: Uuid,
+    user: &AuthUser,
     module: i32,
     slug: &str,
 ) -> AppResult<CompletionView> {
+    let user_id = user.id;
     if state.progress.is_live() {
-        let (revision, progress, _) = revision_and_progress_to_read(state, user_id).await?;
+        let (revision, progress, _) = revision_and_progress_to_read(state, user).await?;
         let (_, index, page) = revision.page(module, slug).ok_or(AppError::NotFound)?;
         let before = evaluate(&revision.shape(), &progress);
         let status = before.page(module, index);
@@ -329,7 +341,7 @@ pub async fn complete(
         .transaction::<CompletionView, AppError, _>(|conn| {
             async move {
                 store::lock_user(conn, user_id).await?;
-                let (revision, mut progress) = revision_and_progress(state, conn, user_id).await?;
+                let (revision, mut progress) = revision_and_progress(state, conn, user).await?;
                 let (_, index, page) = revision.page(module, slug).ok_or(AppError::NotFound)?;
                 let before = evaluate(&revision.shape(), &progress);
                 if before.page(module, index) == Some(PageStatus::Locked) {
@@ -374,13 +386,14 @@ async fn finish(
 }
 
 /// Skips a skippable module (module 1); counts as done.
-pub async fn skip(state: &AppState, user_id: Uuid, module: i32) -> AppResult<PathView> {
+pub async fn skip(state: &AppState, user: &AuthUser, module: i32) -> AppResult<PathView> {
+    let user_id = user.id;
     let mut conn = state.pool.get().await?;
     let view = conn
         .transaction::<PathView, AppError, _>(|conn| {
             async move {
                 store::lock_user(conn, user_id).await?;
-                let (revision, mut progress) = revision_and_progress(state, conn, user_id).await?;
+                let (revision, mut progress) = revision_and_progress(state, conn, user).await?;
                 let target = revision.module(module).ok_or(AppError::NotFound)?;
                 if !target.skippable {
                     return Err(AppError::Conflict(format!(

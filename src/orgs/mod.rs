@@ -12,8 +12,8 @@ mod store;
 // What the other features use of organisations (auth, to sign people up and to accept
 // invitations); the services and the store stay orgs' own.
 pub use store::invitations::{
-    find_invitation_by_token, has_live_invitation, lock_invitation_by_token,
-    mark_accepted as mark_invitation_accepted, Invitation,
+    find_invitation_by_token, has_live_invitation, live_invitation_language,
+    lock_invitation_by_token, mark_accepted as mark_invitation_accepted, Invitation,
 };
 pub use store::municipalities::{
     find_municipality, find_municipality_by_number as enrolled_municipality, Municipality,

@@ -43,6 +43,8 @@ pub struct ProfileRecord {
     pub leader_email: Option<String>,
     pub email_verified: bool,
     pub self_enrolled: bool,
+    /// The written form chosen (`nb` or `nn`).
+    pub language: crate::language::Language,
     pub last_active_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
@@ -71,6 +73,7 @@ pub async fn export(state: &AppState, user_id: Uuid) -> AppResult<Export> {
         leader_email: user.leader_email,
         email_verified: user.email_verified_at.is_some(),
         self_enrolled: user.self_enrolled,
+        language: user.language,
         last_active_at: user.last_active_at,
         created_at: user.created_at,
     };

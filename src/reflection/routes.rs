@@ -64,7 +64,7 @@ pub async fn submit_note(
     state: web::Data<AppState>,
     caller: Require<roles::Anyone>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::submit(&state, caller.id).await?))
+    Ok(HttpResponse::Ok().json(service::submit(&state, &caller).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/me/reflection-note/versions", tag = "reflection", security(("bearer" = [])),

@@ -139,8 +139,9 @@ pub async fn save(state: &AppState, user_id: Uuid, body: &str) -> AppResult<Note
 
 /// Submits the open draft. Only when the path is done, and only a text of 300 characters or
 /// more. Submitting again with no new draft answers with the note as it is.
-pub async fn submit(state: &AppState, user_id: Uuid) -> AppResult<NoteView> {
-    let path = crate::learning::path(state, user_id).await?;
+pub async fn submit(state: &AppState, user: &crate::auth::AuthUser) -> AppResult<NoteView> {
+    let user_id = user.id;
+    let path = crate::learning::path(state, user).await?;
     if !path.completed {
         return Err(AppError::rule(
             StatusCode::CONFLICT,

@@ -1,10 +1,14 @@
 //! iCalendar (RFC 5545) documents for the module 5 reflection webinars: invitations (REQUEST),
-//! cancellations (CANCEL) and the subscription feed (PUBLISH), in Europe/Oslo time.
+//! cancellations (CANCEL) and the subscription feed (PUBLISH), in Europe/Oslo time. The text a
+//! person reads (summary, description) is in the recipient's written form; UIDs, times and
+//! sequences do not depend on it.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use chrono_tz::Europe::Oslo;
 use icalendar::{Calendar, CalendarDateTime, Component, Event, EventLike, EventStatus, Property};
 use uuid::Uuid;
+
+use crate::language::Language;
 
 /// One webinar session as it goes into a calendar.
 pub struct CalendarSession<'a> {
@@ -80,10 +84,11 @@ pub fn event_uid(session_id: Uuid) -> String {
     format!("webinar-session-{session_id}@mentorsti")
 }
 
-/// A calendar with one VEVENT per session. `attendee` (name, email) is added as ATTENDEE for
-/// REQUEST/CANCEL; PUBLISH (subscriptions, GET /me/calendar.ics) has no attendee and no METHOD
-/// other than PUBLISH.
+/// A calendar with one VEVENT per session, its text in `language`. `attendee` (name, email) is
+/// added as ATTENDEE for REQUEST/CANCEL; PUBLISH (subscriptions, GET /me/calendar.ics) has no
+/// attendee and no METHOD other than PUBLISH.
 pub fn calendar(
+    language: Language,
     method: Method,
     sessions: &[CalendarSession<'_>],
     organizer: &Organizer<'_>,
@@ -98,7 +103,7 @@ pub fn calendar(
         .append_property(Property::new("METHOD", method.as_str()));
     let attendee = attendee.filter(|_| method != Method::Publish);
     for session in sessions {
-        calendar.push(event(method, session, organizer, attendee, now));
+        calendar.push(event(language, method, session, organizer, attendee, now));
     }
     let rendered = calendar.done().to_string();
     // The time zone goes after the calendar properties, before the first event (or the end).
@@ -116,6 +121,7 @@ pub fn calendar(
 }
 
 fn event(
+    language: Language,
     method: Method,
     session: &CalendarSession<'_>,
     organizer: &Organizer<'_>,
@@ -134,11 +140,17 @@ fn event(
     if cancelled {
         description.push_str("Dette webinaret er avlyst.\n\n");
     }
-    description.push_str(&format!(
-        "Refleksjonswebinar {} av {SESSIONS_IN_SERIES} i serien «{title}» (modul 5 i \
-         mentoropplæringen), {} minutter.\nBli med på webinaret her: {join_url}",
-        session.number, session.duration_minutes
-    ));
+    let (number, minutes) = (session.number, session.duration_minutes);
+    description.push_str(&match language {
+        Language::Bokmal => format!(
+            "Refleksjonswebinar {number} av {SESSIONS_IN_SERIES} i serien «{title}» (modul 5 i \
+             mentoropplæringen), {minutes} minutter.\nBli med på webinaret her: {join_url}"
+        ),
+        Language::Nynorsk => format!(
+            "Refleksjonswebinar {number} av {SESSIONS_IN_SERIES} i serien «{title}» (modul 5 i \
+             mentoropplæringa), {minutes} minutt.\nBli med på webinaret her: {join_url}"
+        ),
+    });
 
     let mut event = Event::new();
     event

@@ -4,6 +4,9 @@
 use super::*;
 use serde_json::Value;
 
+const NB: Language = Language::Bokmal;
+const NN: Language = Language::Nynorsk;
+
 fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
 }
@@ -133,7 +136,14 @@ fn instant(value: &Value) -> DateTime<Utc> {
 #[test]
 fn one_timezone_one_event_per_session_method_uids_and_sequences() {
     let sessions = dst_sessions();
-    let ics = calendar(Method::Request, &sessions, &organizer(), ATTENDEE, now());
+    let ics = calendar(
+        NB,
+        Method::Request,
+        &sessions,
+        &organizer(),
+        ATTENDEE,
+        now(),
+    );
     assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"), "{ics}");
     assert!(ics.ends_with("END:VCALENDAR\r\n"), "{ics}");
     assert_eq!(ics.matches("BEGIN:VTIMEZONE").count(), 1, "{ics}");
@@ -198,6 +208,7 @@ fn one_timezone_one_event_per_session_method_uids_and_sequences() {
 
     // Same session ids, other time, other method: same UIDs.
     let later = calendar(
+        NB,
         Method::Cancel,
         &sessions,
         &organizer(),
@@ -212,13 +223,20 @@ fn one_timezone_one_event_per_session_method_uids_and_sequences() {
     );
     assert!(later.contains("ATTENDEE;"));
 
-    let feed = calendar(Method::Publish, &sessions, &organizer(), ATTENDEE, now());
+    let feed = calendar(
+        NB,
+        Method::Publish,
+        &sessions,
+        &organizer(),
+        ATTENDEE,
+        now(),
+    );
     assert_eq!(lines_starting(&unfold(&feed), "UID:"), uids);
     assert!(feed.contains("\r\nMETHOD:PUBLISH\r\n"));
     assert_eq!(feed.matches("METHOD:").count(), 1);
     assert!(!feed.contains("ATTENDEE"), "feeds carry no attendee");
 
-    let empty = calendar(Method::Publish, &[], &organizer(), None, now());
+    let empty = calendar(NB, Method::Publish, &[], &organizer(), None, now());
     assert_eq!(empty.matches("BEGIN:VTIMEZONE").count(), 1);
     assert!(
         empty.ends_with("END:VTIMEZONE\r\nEND:VCALENDAR\r\n"),
@@ -232,6 +250,7 @@ fn cancelled_sessions_are_cancelled_in_any_method() {
     cancelled.cancelled = true;
     let sessions = [cancelled, session(8, 2, utc(2026, 3, 17, 17, 0), 0)];
     let ics = unfold(&calendar(
+        NB,
         Method::Publish,
         &sessions,
         &organizer(),
@@ -249,6 +268,7 @@ fn cancelled_sessions_are_cancelled_in_any_method() {
 #[test]
 fn local_oslo_times_on_both_sides_of_the_change_to_winter_time() {
     let ics = unfold(&calendar(
+        NB,
         Method::Request,
         &dst_sessions(),
         &organizer(),
@@ -280,6 +300,7 @@ fn the_repeated_hour_is_written_in_utc() {
     // the first one (CEST).
     let start = utc(2026, 10, 25, 1, 30);
     let ics = calendar(
+        NB,
         Method::Request,
         &[session(9, 1, start, 0)],
         &organizer(),
@@ -299,7 +320,7 @@ fn the_repeated_hour_is_written_in_utc() {
 fn the_python_parser_reads_back_the_same_instants() {
     let sessions = dst_sessions();
     for method in [Method::Request, Method::Cancel, Method::Publish] {
-        let ics = calendar(method, &sessions, &organizer(), ATTENDEE, now());
+        let ics = calendar(NB, method, &sessions, &organizer(), ATTENDEE, now());
         let parsed = parse_with_python(&ics);
         assert_eq!(parsed["method"], method.as_str());
         assert_eq!(parsed["prodid"], PRODID);
@@ -344,6 +365,7 @@ fn special_characters_survive_the_python_parser() {
     let mut tricky = session(10, 2, utc(2026, 5, 5, 15, 0), 1);
     tricky.series_title = title;
     let ics = calendar(
+        NB,
         Method::Request,
         &[tricky],
         &Organizer {
@@ -377,7 +399,7 @@ fn special_characters_survive_the_python_parser() {
     // A CR LF in the title is a line break in the text, never a raw line break in the file.
     let mut broken = session(12, 2, utc(2026, 5, 5, 15, 0), 1);
     broken.series_title = "Første\r\nandre\rtredje";
-    let ics = calendar(Method::Publish, &[broken], &organizer(), None, now());
+    let ics = calendar(NB, Method::Publish, &[broken], &organizer(), None, now());
     assert_eq!(ics.matches('\r').count(), ics.matches("\r\n").count());
     assert_eq!(ics.matches('\n').count(), ics.matches("\r\n").count());
     let parsed = parse_with_python(&ics);
@@ -392,7 +414,7 @@ fn long_lines_are_folded_at_75_octets_and_unfold_unchanged() {
     let title = "Refleksjon over mentorrollen i praksis: æøå ÆØÅ, veiledning; ".repeat(8);
     let mut long = session(11, 3, utc(2026, 11, 3, 17, 0), 2);
     long.series_title = &title;
-    let ics = calendar(Method::Request, &[long], &organizer(), ATTENDEE, now());
+    let ics = calendar(NB, Method::Request, &[long], &organizer(), ATTENDEE, now());
     assert!(ics.contains("\r\n "), "something was folded");
     for line in ics.split_terminator("\r\n") {
         assert!(
@@ -412,6 +434,91 @@ fn long_lines_are_folded_at_75_octets_and_unfold_unchanged() {
     );
     let description = parsed["events"][0]["description"].as_str().unwrap();
     assert!(description.contains(&format!("«{title}»")), "{description}");
+}
+
+/// The properties of every VEVENT as the `icalendar` crate's parser reads them: name → value.
+fn parse_with_the_crate(ics: &str) -> Vec<std::collections::HashMap<String, String>> {
+    use icalendar::{CalendarComponent, Component};
+    let parsed: Calendar = ics
+        .parse()
+        .expect("the icalendar crate parses the document");
+    parsed
+        .components
+        .iter()
+        .filter_map(|component| match component {
+            CalendarComponent::Event(event) => Some(
+                event
+                    .properties()
+                    .iter()
+                    .map(|(name, property)| (name.clone(), property.value().to_owned()))
+                    .collect(),
+            ),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_nynorsk_calendar_has_nynorsk_text_and_the_same_uids_and_times() {
+    let sessions = dst_sessions();
+    for method in [Method::Request, Method::Cancel, Method::Publish] {
+        let nb = calendar(NB, method, &sessions, &organizer(), ATTENDEE, now());
+        let nn = calendar(NN, method, &sessions, &organizer(), ATTENDEE, now());
+        assert_ne!(nb, nn, "{method:?}: the text differs");
+        // Everything but the text a person reads is the same.
+        for prefix in [
+            "UID:",
+            "DTSTART",
+            "DTEND",
+            "DTSTAMP:",
+            "SEQUENCE:",
+            "STATUS:",
+            "URL:",
+        ] {
+            assert_eq!(
+                lines_starting(&unfold(&nb), prefix),
+                lines_starting(&unfold(&nn), prefix),
+                "{method:?} {prefix}"
+            );
+        }
+        for line in nn.split_terminator("\r\n") {
+            assert!(line.len() <= MAX_LINE_OCTETS, "{line}");
+        }
+
+        // The icalendar crate reads it back.
+        let events = parse_with_the_crate(&nn);
+        assert_eq!(events.len(), sessions.len(), "{method:?}");
+        for (event, session) in events.iter().zip(&sessions) {
+            assert_eq!(event["UID"], event_uid(session.session_id));
+            assert_eq!(
+                event["SUMMARY"],
+                format!("Refleksjonswebinar {} av 3: Høst Viken", session.number)
+            );
+            let description = &event["DESCRIPTION"];
+            assert!(
+                description.contains("(modul 5 i mentoropplæringa), 120 minutt.\nBli med"),
+                "{description}"
+            );
+            assert!(!description.contains("mentoropplæringen"), "{description}");
+        }
+        let bokmal = parse_with_the_crate(&nb);
+        assert!(bokmal[0]["DESCRIPTION"].contains("(modul 5 i mentoropplæringen), 120 minutter."));
+
+        // And so does Python's, with the same instants.
+        let parsed = parse_with_python(&nn);
+        for (event, session) in parsed["events"].as_array().unwrap().iter().zip(&sessions) {
+            assert_eq!(instant(&event["dtstart"]), session.starts_at);
+            let description = event["description"].as_str().unwrap();
+            assert!(
+                description.starts_with(&format!(
+                    "{}Refleksjonswebinar {} av 3 i serien «Høst Viken» (modul 5 i mentoropplæringa), 120 minutt.\nBli med på webinaret her: ",
+                    if method == Method::Cancel { "Dette webinaret er avlyst.\n\n" } else { "" },
+                    session.number
+                )),
+                "{description}"
+            );
+        }
+    }
 }
 
 #[test]

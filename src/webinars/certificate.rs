@@ -1,5 +1,6 @@
 //! The certificate: issued when the programme is complete, shown to its holder and verified by
-//! anyone with its code (name, programme and date, nothing more).
+//! anyone with its code (name, programme and date, nothing more). The programme's name is stored
+//! in bokmål and shown in the reader's written form.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel_async::AsyncPgConnection;
@@ -10,9 +11,22 @@ use uuid::Uuid;
 
 use super::store::{self, CertificateRow};
 use crate::error::{AppError, AppResult};
+use crate::language::Language;
 use crate::AppState;
 
+/// The programme's name in bokmål, as certificates store it.
 pub const PROGRAMME: &str = "Mentoropplæring i lindrende behandling";
+/// The programme's name in nynorsk.
+pub const PROGRAMME_NYNORSK: &str = "Mentoropplæring i lindrande behandling";
+
+/// A stored programme name (bokmål) as `language` writes it. A name this version does not know
+/// (a programme renamed since) is shown as stored.
+pub fn programme_in(stored: &str, language: Language) -> String {
+    match language {
+        Language::Nynorsk if stored == PROGRAMME => PROGRAMME_NYNORSK.to_owned(),
+        _ => stored.to_owned(),
+    }
+}
 
 /// The series whose three sessions the person attended, if any.
 async fn completed_series(conn: &mut AsyncPgConnection, user_id: Uuid) -> AppResult<Option<Uuid>> {
@@ -100,7 +114,12 @@ pub struct CertificateCheck {
     pub completed_on: NaiveDate,
 }
 
-pub async fn my_certificate(state: &AppState, user_id: Uuid) -> AppResult<Certificate> {
+/// The holder's certificate, the programme named in `language` (the holder's form).
+pub async fn my_certificate(
+    state: &AppState,
+    user_id: Uuid,
+    language: Language,
+) -> AppResult<Certificate> {
     let mut conn = state.pool.get().await?;
     let CertificateRow {
         name,
@@ -112,18 +131,25 @@ pub async fn my_certificate(state: &AppState, user_id: Uuid) -> AppResult<Certif
         .ok_or(AppError::NotFound)?;
     let mut url = state.config.public_base_url.clone();
     // A person opens this link (it is printed with the certificate): the client shows the
-    // check in bokmål, from `GET /api/v1/certificates/{code}`.
+    // check in the reader's form (bokmål unless their browser asks for nynorsk), from
+    // `GET /api/v1/certificates/{code}`.
     url.set_path(&format!("/certificate/{verification_code}"));
     Ok(Certificate {
         name,
-        programme,
+        programme: programme_in(&programme, language),
         completed_on,
         verify_url: url.to_string(),
         verification_code,
     })
 }
 
-pub async fn verify(state: &AppState, code: &str) -> AppResult<CertificateCheck> {
+/// Anyone's check of a code, the programme named in `language` (the reader's `Accept-Language`,
+/// bokmål by default).
+pub async fn verify(
+    state: &AppState,
+    code: &str,
+    language: Language,
+) -> AppResult<CertificateCheck> {
     if code.len() > 40 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         return Err(AppError::NotFound);
     }
@@ -133,7 +159,7 @@ pub async fn verify(state: &AppState, code: &str) -> AppResult<CertificateCheck>
         .ok_or(AppError::NotFound)?;
     Ok(CertificateCheck {
         name: found.name,
-        programme: found.programme,
+        programme: programme_in(&found.programme, language),
         completed_on: found.completed_on,
     })
 }
@@ -141,6 +167,17 @@ pub async fn verify(state: &AppState, code: &str) -> AppResult<CertificateCheck>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_programme_is_named_in_the_reader_s_form() {
+        assert_eq!(programme_in(PROGRAMME, Language::Bokmal), PROGRAMME);
+        assert_eq!(
+            programme_in(PROGRAMME, Language::Nynorsk),
+            "Mentoropplæring i lindrande behandling"
+        );
+        // A name this version does not know is shown as stored.
+        assert_eq!(programme_in("Noko anna", Language::Nynorsk), "Noko anna");
+    }
 
     #[test]
     fn verification_codes_are_four_groups_of_four_without_look_alikes() {

@@ -1,5 +1,6 @@
-//! Mails about webinars, in bokmål, with calendar invitations attached. All go through the
-//! outbox, within the caller's transaction.
+//! Mails about webinars, in the recipient's written form (bokmål or nynorsk), with calendar
+//! invitations attached in the same form. All go through the outbox, within the caller's
+//! transaction.
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
@@ -8,6 +9,7 @@ use super::calendar::{self, CalendarSession, Method, Organizer};
 use super::store::{Contact, Series, Session};
 use crate::config::Config;
 use crate::error::AppError;
+use crate::language::Language;
 use crate::mail::templates::{oslo_time, Letter};
 use crate::mail::{self, Attachment, NewMail};
 use crate::AppState;
@@ -38,22 +40,24 @@ pub fn calendar_sessions<'a>(
         .collect()
 }
 
-/// An iCalendar document of `sessions` from the programme's sender, stamped `now`.
+/// An iCalendar document of `sessions` from the programme's sender, stamped `now`, its text in
+/// `language`.
 pub fn calendar_document(
     config: &Config,
+    language: Language,
     method: Method,
     sessions: &[CalendarSession<'_>],
     attendee: Option<(&str, &str)>,
     now: DateTime<Utc>,
 ) -> String {
-    let organizer_name = config
-        .mail
-        .from
-        .name
-        .clone()
-        .unwrap_or_else(|| "Mentoropplæringen".into());
+    let organizer_name = config.mail.from.name.clone().unwrap_or_else(|| {
+        language
+            .pick("Mentoropplæringen", "Mentoropplæringa")
+            .into()
+    });
     let organizer_email = config.mail.from.email.to_string();
     calendar::calendar(
+        language,
         method,
         sessions,
         &Organizer {
@@ -65,15 +69,16 @@ pub fn calendar_document(
     )
 }
 
-fn schedule(sessions: &[Session]) -> Vec<String> {
+fn schedule(sessions: &[Session], language: Language) -> Vec<String> {
     sessions
         .iter()
         .map(|s| {
             format!(
-                "Samling {}: {} ({} minutter)",
+                "Samling {}: {} ({} {})",
                 s.number,
-                oslo_time(s.starts_at),
-                s.duration_minutes
+                oslo_time(s.starts_at, language),
+                s.duration_minutes,
+                language.pick("minutter", "minutt")
             )
         })
         .collect()
@@ -116,6 +121,7 @@ impl<'a> Notifier<'a> {
     ) -> Attachment {
         let content = calendar_document(
             self.config,
+            to.language,
             method,
             &calendar_sessions(series, sessions),
             Some((&to.name, &to.email)),
@@ -123,7 +129,7 @@ impl<'a> Notifier<'a> {
         );
         Attachment {
             filename: if method == Method::Cancel {
-                "avlysning.ics"
+                to.language.pick("avlysning.ics", "avlysing.ics")
             } else {
                 "invitasjon.ics"
             }
@@ -140,18 +146,28 @@ impl<'a> Notifier<'a> {
         to: &Contact,
         promoted: bool,
     ) -> Result<(), AppError> {
-        let mut paragraphs = vec![if promoted {
-            format!(
-                "Det ble ledig plass, og du har nå fått plass i webinarserien «{}».",
-                series.row.title
-            )
-        } else {
-            format!("Du har fått plass i webinarserien «{}».", series.row.title)
+        let l = to.language;
+        let title = &series.row.title;
+        let mut paragraphs = vec![match (promoted, l) {
+            (true, Language::Bokmal) => {
+                format!("Det ble ledig plass, og du har nå fått plass i webinarserien «{title}».")
+            }
+            (true, Language::Nynorsk) => {
+                format!("Det blei ledig plass, og du har no fått plass i webinarserien «{title}».")
+            }
+            (false, _) => format!("Du har fått plass i webinarserien «{title}»."),
         }];
-        paragraphs.push("Serien består av tre refleksjonswebinarer. Deltakerne utgjør en refleksjonsgruppe, så sett av tid til alle tre:".into());
-        paragraphs.extend(schedule(&series.sessions));
+        paragraphs.push(l.pick(
+            "Serien består av tre refleksjonswebinarer. Deltakerne utgjør en refleksjonsgruppe, så sett av tid til alle tre:",
+            "Serien består av tre refleksjonswebinar. Deltakarane utgjer ei refleksjonsgruppe, så set av tid til alle tre:",
+        ).into());
+        paragraphs.extend(schedule(&series.sessions, l));
         paragraphs.push(
-            "Kalenderinvitasjonen er vedlagt. Lenken til hvert webinar står i invitasjonen.".into(),
+            l.pick(
+                "Kalenderinvitasjonen er vedlagt. Lenken til hvert webinar står i invitasjonen.",
+                "Kalenderinvitasjonen ligg ved. Lenkja til kvart webinar står i invitasjonen.",
+            )
+            .into(),
         );
         let letter = Letter {
             template: if promoted {
@@ -159,18 +175,24 @@ impl<'a> Notifier<'a> {
             } else {
                 "webinar_confirmed"
             },
+            language: l,
             subject: if promoted {
-                format!("Du har fått plass: {}", series.row.title)
+                format!("Du har fått plass: {title}")
             } else {
-                format!("Påmelding bekreftet: {}", series.row.title)
+                format!(
+                    "{}: {title}",
+                    l.pick("Påmelding bekreftet", "Påmelding stadfesta")
+                )
             },
             greeting_name: &to.name,
             paragraphs,
             action: None,
-            closing: vec![
-                "Får du ikke delta likevel, meld deg av så plassen går til neste på ventelisten."
-                    .into(),
-            ],
+            closing: vec![l
+                .pick(
+                    "Får du ikke delta likevel, meld deg av så plassen går til neste på ventelisten.",
+                    "Får du ikkje delta likevel, meld deg av, så plassen går til neste på ventelista.",
+                )
+                .into()],
         };
         self.send(
             conn,
@@ -188,17 +210,27 @@ impl<'a> Notifier<'a> {
         to: &Contact,
         position: i64,
     ) -> Result<(), AppError> {
+        let l = to.language;
+        let title = &series.row.title;
         let letter = Letter {
             template: "webinar_waitlisted",
-            subject: format!("Du står på venteliste: {}", series.row.title),
+            language: l,
+            subject: format!("Du står på venteliste: {title}"),
             greeting_name: &to.name,
             paragraphs: vec![
-                format!(
-                    "Webinarserien «{}» er full, og du står som nummer {position} på ventelisten.",
-                    series.row.title
-                ),
-                "Blir det ledig plass, får du plassen automatisk og en e-post med kalenderinvitasjon."
-                    .into(),
+                match l {
+                    Language::Bokmal => format!(
+                        "Webinarserien «{title}» er full, og du står som nummer {position} på ventelisten."
+                    ),
+                    Language::Nynorsk => format!(
+                        "Webinarserien «{title}» er full, og du står som nummer {position} på ventelista."
+                    ),
+                },
+                l.pick(
+                    "Blir det ledig plass, får du plassen automatisk og en e-post med kalenderinvitasjon.",
+                    "Blir det ledig plass, får du plassen automatisk og ein e-post med kalenderinvitasjon.",
+                )
+                .into(),
             ],
             action: None,
             closing: vec![],
@@ -212,16 +244,27 @@ impl<'a> Notifier<'a> {
         series: &Series,
         to: &Contact,
     ) -> Result<(), AppError> {
+        let l = to.language;
         let letter = Letter {
             template: "webinar_registration_cancelled",
+            language: l,
             subject: format!("Avmeldt: {}", series.row.title),
             greeting_name: &to.name,
             paragraphs: vec![
                 format!("Du er meldt av webinarserien «{}».", series.row.title),
-                "Vedlegget fjerner samlingene fra kalenderen din.".into(),
+                l.pick(
+                    "Vedlegget fjerner samlingene fra kalenderen din.",
+                    "Vedlegget fjernar samlingane frå kalenderen din.",
+                )
+                .into(),
             ],
             action: None,
-            closing: vec!["Du kan melde deg på en senere serie når du vil.".into()],
+            closing: vec![l
+                .pick(
+                    "Du kan melde deg på en senere serie når du vil.",
+                    "Du kan melde deg på ein seinare serie når du vil.",
+                )
+                .into()],
         };
         self.send(
             conn,
@@ -238,10 +281,16 @@ impl<'a> Notifier<'a> {
         series: &Series,
         to: &Contact,
     ) -> Result<(), AppError> {
-        let mut paragraphs = vec![format!(
-            "Det er gjort endringer i webinarserien «{}». Slik ser planen ut nå:",
-            series.row.title
-        )];
+        let l = to.language;
+        let title = &series.row.title;
+        let mut paragraphs = vec![match l {
+            Language::Bokmal => {
+                format!("Det er gjort endringer i webinarserien «{title}». Slik ser planen ut nå:")
+            }
+            Language::Nynorsk => {
+                format!("Det er gjort endringar i webinarserien «{title}». Slik ser planen ut no:")
+            }
+        }];
         paragraphs.extend(schedule(
             &series
                 .sessions
@@ -249,10 +298,18 @@ impl<'a> Notifier<'a> {
                 .filter(|s| s.cancelled_at.is_none())
                 .cloned()
                 .collect::<Vec<_>>(),
+            l,
         ));
-        paragraphs.push("Den oppdaterte kalenderinvitasjonen er vedlagt.".into());
+        paragraphs.push(
+            l.pick(
+                "Den oppdaterte kalenderinvitasjonen er vedlagt.",
+                "Den oppdaterte kalenderinvitasjonen ligg ved.",
+            )
+            .into(),
+        );
         let letter = Letter {
             template: "webinar_changed",
+            language: l,
             subject: format!("Endring: {}", series.row.title),
             greeting_name: &to.name,
             paragraphs,
@@ -275,18 +332,25 @@ impl<'a> Notifier<'a> {
         session: &Session,
         to: &Contact,
     ) -> Result<(), AppError> {
+        let l = to.language;
         let letter = Letter {
             template: "webinar_session_cancelled",
+            language: l,
             subject: format!("Avlyst: samling {} i {}", session.number, series.row.title),
             greeting_name: &to.name,
             paragraphs: vec![format!(
                 "Samling {} i webinarserien «{}» ({}) er avlyst.",
                 session.number,
                 series.row.title,
-                oslo_time(session.starts_at)
+                oslo_time(session.starts_at, l)
             )],
             action: None,
-            closing: vec!["Vedlegget fjerner samlingen fra kalenderen din.".into()],
+            closing: vec![l
+                .pick(
+                    "Vedlegget fjerner samlingen fra kalenderen din.",
+                    "Vedlegget fjernar samlinga frå kalenderen din.",
+                )
+                .into()],
         };
         self.send(
             conn,
@@ -304,13 +368,19 @@ impl<'a> Notifier<'a> {
         to: &Contact,
         was_confirmed: bool,
     ) -> Result<(), AppError> {
+        let l = to.language;
         let letter = Letter {
             template: "webinar_series_cancelled",
+            language: l,
             subject: format!("Avlyst: {}", series.row.title),
             greeting_name: &to.name,
             paragraphs: vec![
                 format!("Webinarserien «{}» er dessverre avlyst.", series.row.title),
-                "Du kan melde deg på en annen serie.".into(),
+                l.pick(
+                    "Du kan melde deg på en annen serie.",
+                    "Du kan melde deg på ein annan serie.",
+                )
+                .into(),
             ],
             action: None,
             closing: vec![],

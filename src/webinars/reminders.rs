@@ -9,6 +9,7 @@ use diesel_async::AsyncPgConnection;
 
 use super::store::{self, ComingSession, NewReminder};
 use crate::error::AppError;
+use crate::language::Language;
 use crate::mail::templates::{oslo_time, Letter};
 
 /// How far ahead reminders are put in the outbox.
@@ -82,30 +83,43 @@ fn reminder(session: &ComingSession, kind: ReminderKind, send_after: DateTime<Ut
         title,
         number,
         starts_at,
+        language,
         ..
     } = session;
-    let (template, subject, opening) = match kind {
-        ReminderKind::Week => (
+    let l = *language;
+    let at = oslo_time(*starts_at, l);
+    let (template, subject, opening) = match (kind, l) {
+        (ReminderKind::Week, Language::Bokmal) => (
             "webinar_reminder_week",
             format!("Om en uke: {title}"),
-            format!(
-                "Om en uke starter webinarserien «{title}». Første samling er {}.",
-                oslo_time(*starts_at)
-            ),
+            format!("Om en uke starter webinarserien «{title}». Første samling er {at}."),
         ),
-        ReminderKind::Day => (
+        (ReminderKind::Week, Language::Nynorsk) => (
+            "webinar_reminder_week",
+            format!("Om ei veke: {title}"),
+            format!("Om ei veke startar webinarserien «{title}». Første samling er {at}."),
+        ),
+        (ReminderKind::Day, _) => (
             "webinar_reminder_day",
-            format!("I morgen: samling {number} i {title}"),
-            format!("Samling {number} i «{title}» er {}.", oslo_time(*starts_at)),
+            format!(
+                "{}: samling {number} i {title}",
+                l.pick("I morgen", "I morgon")
+            ),
+            format!("Samling {number} i «{title}» er {at}."),
         ),
     };
     let letter = Letter {
         template,
+        language: l,
         subject,
         greeting_name: &session.name,
         paragraphs: vec![
             opening,
-            "Ta gjerne med deg refleksjonsnotatet ditt og erfaringer fra gruppen din.".into(),
+            l.pick(
+                "Ta gjerne med deg refleksjonsnotatet ditt og erfaringer fra gruppen din.",
+                "Ta gjerne med deg refleksjonsnotatet ditt og erfaringar frå gruppa di.",
+            )
+            .into(),
         ],
         action: Some(("Bli med i webinaret", &session.join_url)),
         closing: vec![],
@@ -147,6 +161,7 @@ mod tests {
             starts_at,
             join_url: "https://meet.example.no/a".into(),
             title: "Høstens gruppe".into(),
+            language: Language::Bokmal,
         }
     }
 
@@ -175,6 +190,37 @@ mod tests {
         assert_eq!(due[0].reminder, Some(ReminderKind::Day));
         assert_eq!(due[0].send_after, now, "already due: at once");
         assert_eq!(due[0].webinar_session_id, Some(Uuid::from_u128(3)));
+    }
+
+    #[test]
+    fn reminders_are_written_in_the_participant_s_form() {
+        let now = Utc::now();
+        let starts_at = now + Duration::days(7) + Duration::hours(1);
+        let nb = &due_reminders(&session(1, starts_at), now, now + LOOKAHEAD)[0];
+        let nynorsk = ComingSession {
+            language: Language::Nynorsk,
+            ..session(1, starts_at)
+        };
+        let nn = &due_reminders(&nynorsk, now, now + LOOKAHEAD)[0];
+        assert_eq!(nb.subject, "Om en uke: Høstens gruppe");
+        assert_eq!(nn.subject, "Om ei veke: Høstens gruppe");
+        assert!(nn
+            .body_text
+            .contains("Om ei veke startar webinarserien «Høstens gruppe»"));
+        assert!(nn.body_text.contains("erfaringar frå gruppa di"));
+        assert!(nn.body_html.contains("<html lang=\"nn\">"));
+        assert_eq!(
+            nb.dedupe_key, nn.dedupe_key,
+            "the same reminder whatever the form"
+        );
+
+        let tomorrow = ComingSession {
+            language: Language::Nynorsk,
+            ..session(2, now + Duration::hours(23))
+        };
+        let day = &due_reminders(&tomorrow, now, now + LOOKAHEAD)[0];
+        assert_eq!(day.subject, "I morgon: samling 2 i Høstens gruppe");
+        assert!(day.body_text.contains("Med venleg helsing"));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! administration and certificates.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
 use super::certificate::{self, Certificate, CertificateCheck};
@@ -16,6 +16,7 @@ use crate::auth::Require;
 use crate::error::{AppResult, Problem};
 use crate::http::api::{Api, Rules};
 use crate::http::json::Json;
+use crate::language::Language;
 use crate::AppState;
 
 pub fn routes(api: &mut Api) {
@@ -99,13 +100,15 @@ pub async fn my_calendar(
     state: web::Data<AppState>,
     caller: Require<roles::Anyone>,
 ) -> AppResult<HttpResponse> {
-    let body = views::calendar_feed(&state, caller.id).await?;
+    let body = views::calendar_feed(&state, caller.id, caller.language).await?;
+    let filename = caller.language.pick("webinarer.ics", "webinar.ics");
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
         .insert_header((
             header::CONTENT_DISPOSITION,
-            "inline; filename=\"webinarer.ics\"",
+            format!("inline; filename=\"{filename}\""),
         ))
+        .insert_header((header::CONTENT_LANGUAGE, caller.language.as_str()))
         .body(body))
 }
 
@@ -117,19 +120,30 @@ pub async fn my_certificate(
     state: web::Data<AppState>,
     caller: Require<roles::Anyone>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(certificate::my_certificate(&state, caller.id).await?))
+    let certificate = certificate::my_certificate(&state, caller.id, caller.language).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_LANGUAGE, caller.language.as_str()))
+        .json(certificate))
 }
 
 #[utoipa::path(get, path = "/api/v1/certificates/{code}", tag = "webinars",
-    params(("code" = String, Path, description = "Verification code")),
+    params(("code" = String, Path, description = "Verification code"),
+        ("Accept-Language" = Option<String>, Header, description = "`nn` for the programme's name in nynorsk; bokmål otherwise")),
     responses(
-        (status = 200, description = "The certificate is genuine: name, programme and date, nothing more", body = CertificateCheck),
+        (status = 200, description = "The certificate is genuine: name, programme and date, nothing more; `Content-Language` names the form", body = CertificateCheck),
         (status = 404, description = "No such certificate", body = Problem)))]
 pub async fn verify_certificate(
     state: web::Data<AppState>,
+    req: HttpRequest,
     code: web::Path<String>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(certificate::verify(&state, &code).await?))
+    // The reader is unknown: bokmål, unless their `Accept-Language` asks for nynorsk.
+    let language = Language::from_headers(req.headers());
+    let check = certificate::verify(&state, &code, language).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_LANGUAGE, language.as_str()))
+        .insert_header((header::VARY, "Accept-Language"))
+        .json(check))
 }
 
 #[utoipa::path(get, path = "/api/v1/facilitator/series", tag = "facilitators", security(("bearer" = [])),

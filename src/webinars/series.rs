@@ -200,6 +200,7 @@ async fn tell_participants(
             user_id: participant.registration.user_id,
             name: participant.name,
             email: participant.email,
+            language: participant.language,
         };
         for session in updated
             .sessions
@@ -282,6 +283,7 @@ pub async fn cancel_series(state: &AppState, admin: &AuthUser, id: Uuid) -> AppR
                     user_id: registration.user_id,
                     name: participant.name,
                     email: participant.email,
+                    language: participant.language,
                 };
                 notifier
                     .series_cancelled(conn, &cancelled, &to, registration.is_confirmed())

@@ -17,6 +17,7 @@ use super::store::{self, Attendance, Series, SeriesRegistration};
 use super::RegistrationStatus;
 use crate::auth::{AuthUser, Role};
 use crate::error::{AppError, AppResult};
+use crate::language::Language;
 use crate::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -331,8 +332,13 @@ pub async fn export_of(state: &AppState, user_id: Uuid) -> AppResult<Vec<Registr
         .collect())
 }
 
-/// The caller's confirmed sessions as an iCalendar feed (the same UIDs as the invitations).
-pub async fn calendar_feed(state: &AppState, user_id: Uuid) -> AppResult<String> {
+/// The caller's confirmed sessions as an iCalendar feed (the same UIDs as the invitations), its
+/// text in `language` (the caller's form).
+pub async fn calendar_feed(
+    state: &AppState,
+    user_id: Uuid,
+    language: Language,
+) -> AppResult<String> {
     let now = state.clock.now();
     let mut conn = state.pool.get().await?;
     let confirmed: Vec<Series> = store::registrations_of(&mut conn, user_id)
@@ -347,6 +353,7 @@ pub async fn calendar_feed(state: &AppState, user_id: Uuid) -> AppResult<String>
         .collect();
     Ok(notify::calendar_document(
         &state.config,
+        language,
         Method::Publish,
         &sessions,
         None,

@@ -307,6 +307,10 @@ async fn a_coordinator_follows_up_the_municipalities_in_a_real_browser() {
         let mail = app.mail.wait_for(invitee, 1).await;
         assert!(mail[0].text().contains("/invitation?token="), "{invitee}");
     }
+    // And one in nynorsk.
+    let mail = app.mail.wait_for("dagny.vik@asker.kommune.no", 1).await;
+    assert_eq!(mail[0].subject(), "Du er invitert til mentoropplæringa");
+    assert!(mail[0].text().contains("Lenkja under verkar"));
 }
 
 #[tokio::test]

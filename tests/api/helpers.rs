@@ -498,6 +498,7 @@ impl TestApp {
                 municipality_id: None,
                 usht_id: None,
                 self_enrolled: false,
+                language: mentorsti::language::Language::Bokmal,
             },
         )
         .await

@@ -718,12 +718,14 @@ async fn bad_content_is_refused_with_every_problem_listed() {
     let app = spawn_app().await;
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let mut tree = bundled_tree();
+    // A film's subtitles gone in both forms.
     let film = tree
         .keys()
-        .find(|k| k.starts_with("subtitles/"))
+        .find(|k| k.starts_with("subtitles/") && !k.contains(".nn."))
         .unwrap()
         .clone();
     tree.remove(&film);
+    tree.remove(&film.replace(".vtt", ".nn.vtt"));
     let key = first_page_key(&tree);
     tree.insert(
         key.replace(".md", "-kopi.md").replacen("/0", "/9", 1),
@@ -844,27 +846,36 @@ async fn a_completed_path_stays_completed_when_a_new_revision_adds_a_page() {
         .unwrap()
         .clone();
     let dir = module_toml.trim_end_matches("module.toml").to_owned();
-    tree.insert(
-        format!("{dir}99-ny-side.md"),
-        b"+++\ntitle = \"Ny side\"\nestimated_minutes = 10\n+++\nNoe nytt.\n\n```reflection\nid = \"nytt\"\nquestion = \"Hva er nytt?\"\n```\n".to_vec(),
-    );
-    let manifest = String::from_utf8(tree[&module_toml].clone()).unwrap();
-    let minutes: i64 = manifest
-        .lines()
-        .find_map(|l| l.strip_prefix("estimated_minutes = "))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    tree.insert(
-        module_toml.clone(),
-        manifest
-            .replace(
+    // The new page in both written forms, each module manifest ten minutes longer.
+    for (page, text, manifest) in [
+        ("99-ny-side.md", "Noe nytt.", module_toml.clone()),
+        (
+            "99-ny-side.nn.md",
+            "Noko nytt.",
+            format!("{dir}module.nn.toml"),
+        ),
+    ] {
+        tree.insert(
+            format!("{dir}{page}"),
+            format!("+++\ntitle = \"Ny side\"\nestimated_minutes = 10\n+++\n{text}\n\n```reflection\nid = \"nytt\"\nquestion = \"Kva er nytt?\"\n```\n").into_bytes(),
+        );
+        let text = String::from_utf8(tree[&manifest].clone()).unwrap();
+        let minutes: i64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("estimated_minutes = "))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        tree.insert(
+            manifest,
+            text.replace(
                 &format!("estimated_minutes = {minutes}"),
                 &format!("estimated_minutes = {}", minutes + 10),
             )
             .into_bytes(),
-    );
+        );
+    }
     let draft: Value = import(&app, &admin, archive(&tree))
         .await
         .json()

@@ -13,6 +13,7 @@ use crate::helpers::{spawn_app, spawn_app_with, MailCatcher};
 fn sample(i: usize) -> templates::RenderedMail {
     templates::Letter {
         template: "test",
+        language: mentorsti::language::Language::Bokmal,
         subject: format!("Melding {i}"),
         greeting_name: "Kari",
         paragraphs: vec!["Dette er en prøve med æøå.".into()],

@@ -887,6 +887,7 @@ fn calendars_round_trip_through_a_real_parser_across_daylight_saving() {
         email: "noreply@example.no",
     };
     let ics = calendar(
+        mentorsti::language::Language::Bokmal,
         Method::Request,
         &sessions,
         &organizer,

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::auth::Role;
 use crate::db::schema::{municipalities, users, ushts};
 use crate::error::AppError;
+use crate::language::Language;
 
 #[derive(Debug, Clone)]
 pub struct User {
@@ -26,6 +27,8 @@ pub struct User {
     pub self_enrolled: bool,
     /// Access tokens name it; raising it ends them all (`end_access_tokens`).
     pub session_version: i32,
+    /// The written form the person reads in.
+    pub language: Language,
 }
 
 #[derive(Queryable, Selectable)]
@@ -45,6 +48,7 @@ struct UserRow {
     municipality_id: Option<Uuid>,
     self_enrolled: bool,
     session_version: i32,
+    language: Language,
 }
 
 impl From<UserRow> for User {
@@ -64,6 +68,7 @@ impl From<UserRow> for User {
             municipality_id: row.municipality_id,
             self_enrolled: row.self_enrolled,
             session_version: row.session_version,
+            language: row.language,
         }
     }
 }
@@ -79,6 +84,7 @@ pub struct NewUser<'a> {
     pub municipality_id: Option<Uuid>,
     pub usht_id: Option<Uuid>,
     pub self_enrolled: bool,
+    pub language: Language,
 }
 
 /// Profile changes; `None` leaves a field as it is, `Some(None)` clears it.
@@ -86,6 +92,7 @@ pub struct NewUser<'a> {
 #[diesel(table_name = users)]
 pub struct ProfileChanges {
     pub name: Option<String>,
+    pub language: Option<Language>,
     pub workplace: Option<Option<String>>,
     pub leader_name: Option<Option<String>>,
     pub leader_email: Option<Option<String>>,
@@ -257,29 +264,38 @@ pub async fn touch_last_active(
 }
 
 /// What an access token must still match to be honoured: the account's session version and
-/// role, and that it is not erased.
+/// role, and that it is not erased; and the written form the account reads in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionState {
     pub version: i32,
     pub role: Role,
     pub erased: bool,
+    pub language: Language,
 }
 
 pub async fn session_state(
     conn: &mut AsyncPgConnection,
     id: Uuid,
 ) -> Result<Option<SessionState>, AppError> {
-    let found: Option<(i32, Role, Option<DateTime<Utc>>)> = users::table
+    let found: Option<(i32, Role, Option<DateTime<Utc>>, Language)> = users::table
         .find(id)
-        .select((users::session_version, users::role, users::erased_at))
+        .select((
+            users::session_version,
+            users::role,
+            users::erased_at,
+            users::language,
+        ))
         .first(conn)
         .await
         .optional()?;
-    Ok(found.map(|(version, role, erased_at)| SessionState {
-        version,
-        role,
-        erased: erased_at.is_some(),
-    }))
+    Ok(
+        found.map(|(version, role, erased_at, language)| SessionState {
+            version,
+            role,
+            erased: erased_at.is_some(),
+            language,
+        }),
+    )
 }
 
 /// Ends every access token issued to the account so far (they name an older version). Refresh

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::db::schema::signups;
 use crate::error::AppError;
+use crate::language::Language;
 
 /// A self-sign-up as stored; `name` and `password_hash` are gone once it is confirmed.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -20,6 +21,8 @@ pub struct Signup {
     pub municipality_id: Uuid,
     pub expires_at: DateTime<Utc>,
     pub confirmed_at: Option<DateTime<Utc>>,
+    /// The form the sign-up asked in (its `Accept-Language`): the account starts in it.
+    pub language: Language,
 }
 
 pub struct NewSignup<'a> {
@@ -29,6 +32,7 @@ pub struct NewSignup<'a> {
     pub municipality_id: Uuid,
     pub token_hash: &'a [u8],
     pub expires_at: DateTime<Utc>,
+    pub language: Language,
 }
 
 /// Stores a sign-up, replacing a pending one of the same address (its link stops working).
@@ -51,6 +55,7 @@ pub async fn replace_signup(
             signups::municipality_id.eq(new.municipality_id),
             signups::token_hash.eq(new.token_hash),
             signups::expires_at.eq(new.expires_at),
+            signups::language.eq(new.language),
         ))
         .execute(conn)
         .await?;

@@ -4,9 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::{current_revision, locked, revision_and_progress};
+use crate::auth::AuthUser;
 use crate::content::{Block, Revision};
 use crate::error::{AppError, AppResult};
 use crate::learning::rules::{evaluate, PageStatus};
@@ -52,14 +52,15 @@ fn answer_view(revision: &Revision, answer: store::Answer) -> AnswerView {
 /// Saves (autosaves) an answer to a reflection question of an open page.
 pub async fn save_answer(
     state: &AppState,
-    user_id: Uuid,
+    user: &AuthUser,
     module: i32,
     slug: &str,
     question_id: &str,
     text: &str,
 ) -> AppResult<AnswerView> {
+    let user_id = user.id;
     let mut conn = state.pool.get().await?;
-    let (revision, progress) = revision_and_progress(state, &mut conn, user_id).await?;
+    let (revision, progress) = revision_and_progress(state, &mut conn, user).await?;
     let (_, index, page) = revision.page(module, slug).ok_or(AppError::NotFound)?;
     let asks = page
         .blocks
@@ -85,8 +86,9 @@ pub async fn save_answer(
     Ok(answer_view(&revision, answer))
 }
 
-pub async fn answers(state: &AppState, user_id: Uuid) -> AppResult<Vec<AnswerView>> {
-    let revision = current_revision(state).await?;
+pub async fn answers(state: &AppState, user: &AuthUser) -> AppResult<Vec<AnswerView>> {
+    let user_id = user.id;
+    let revision = current_revision(state, user.language).await?;
     let mut conn = state.pool.get().await?;
     let answers = store::answers(&mut conn, &state.config.encryption, user_id).await?;
     Ok(answers

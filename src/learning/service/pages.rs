@@ -8,6 +8,7 @@ use uuid::Uuid;
 use super::{locked, revision_and_progress, revision_and_progress_to_read, PageRef};
 use crate::content::{Block, Revision, RevisionModule, RevisionPage};
 use crate::error::{AppError, AppResult};
+use crate::language::Language;
 use crate::learning::rules::{evaluate, PageStatus, Progress};
 use crate::AppState;
 
@@ -29,6 +30,8 @@ pub struct PageView {
     pub prev: Option<PageRef>,
     pub next: Option<PageRef>,
     pub revision: Uuid,
+    /// The written form of the page's text (also in `Content-Language`).
+    pub language: Language,
     pub status: PageStatus,
     pub estimated_minutes: i32,
 }
@@ -38,6 +41,8 @@ pub struct PageView {
 pub struct ReadPage {
     pub body: actix_web::web::Bytes,
     pub etag: String,
+    /// The written form of the text.
+    pub language: Language,
 }
 
 fn page_view(
@@ -69,6 +74,7 @@ fn page_view(
         prev: neighbour(position.checked_sub(1)),
         next: neighbour(Some(position + 1)),
         revision: revision.id,
+        language: revision.language,
         status,
         estimated_minutes: page.estimated_minutes,
     }
@@ -97,6 +103,7 @@ fn read_page_as(
     Ok(ReadPage {
         body,
         etag: format!("\"{}-{}\"", page.fingerprint, status_tag),
+        language: revision.language,
     })
 }
 
@@ -131,20 +138,20 @@ pub async fn read_page(
         let mut conn = state.pool.get().await?;
         let revision = state
             .revisions
-            .get(&mut conn, revision_id)
+            .get(&mut conn, revision_id, user.language)
             .await?
             .ok_or(AppError::NotFound)?;
         let (module, _, page) = revision.page(module, slug).ok_or(AppError::NotFound)?;
         return read_page_as(&revision, module, page, PageStatus::Available);
     }
-    let (mut revision, progress, cached) = revision_and_progress_to_read(state, user.id).await?;
+    let (mut revision, progress, cached) = revision_and_progress_to_read(state, user).await?;
     let status = match page_status(&revision, &progress, module, slug) {
         Ok(status) => status,
         // A refusal is decided on the database's word: the cache may not yet have heard of a
         // completion made through another instance.
         Err(_) if cached => {
             let mut conn = state.pool.get().await?;
-            let (fresh, progress) = revision_and_progress(state, &mut conn, user.id).await?;
+            let (fresh, progress) = revision_and_progress(state, &mut conn, user).await?;
             revision = fresh;
             page_status(&revision, &progress, module, slug)?
         }

@@ -16,6 +16,7 @@ use crate::error::{AppError, AppResult, Problem};
 use crate::http::fields::{EmailAddress, PersonName};
 use crate::http::json::{read_limited, Json};
 use crate::http::pagination::Page;
+use crate::language::Language;
 use crate::orgs::roster::{Invitee, SkipReason, Skipped};
 use crate::orgs::service::invitations::{self as service, InvitationOutcome, InvitationWithStatus};
 use crate::orgs::service::PageAsked;
@@ -31,6 +32,9 @@ pub const CSV_LIMIT: usize = 2 * 1024 * 1024;
 pub struct InviteCoordinator {
     pub email: EmailAddress,
     pub name: PersonName,
+    /// The written form of the invitation mail and of the account made from it (default `nb`).
+    #[serde(default)]
+    pub language: Language,
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/ushts/{id}/coordinators", tag = "organisations", security(("bearer" = [])),
@@ -50,7 +54,8 @@ pub async fn invite_coordinator(
     body: Json<InviteCoordinator>,
 ) -> AppResult<HttpResponse> {
     let invitation =
-        service::invite_coordinator(&state, &caller, *id, &body.email, &body.name).await?;
+        service::invite_coordinator(&state, &caller, *id, &body.email, &body.name, body.language)
+            .await?;
     Ok(HttpResponse::Created().json(InvitationView::from(invitation)))
 }
 
@@ -72,6 +77,9 @@ pub struct InviteMentors {
     /// 1 to 100 people (so the body stays within 64 KiB; the CSV upload takes up to 5,000).
     #[schema(min_items = 1, max_items = 100)]
     pub invitees: Vec<InviteeInput>,
+    /// The written form of the invitation mail and of the account made from it (default `nb`).
+    #[serde(default)]
+    pub language: Language,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -145,7 +153,14 @@ pub async fn invite_mentors(
             name: input.name,
         })
         .collect();
-    let outcome = service::invite_mentors(&state, &caller, body.municipality_id, invitees).await?;
+    let outcome = service::invite_mentors(
+        &state,
+        &caller,
+        body.municipality_id,
+        invitees,
+        body.language,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(InvitationResult::from(outcome)))
 }
 
@@ -154,6 +169,9 @@ pub async fn invite_mentors(
 #[serde(deny_unknown_fields)]
 pub struct CsvInviteQuery {
     pub municipality_id: Uuid,
+    /// The written form of the invitation mail and of the account made from it (default `nb`).
+    #[serde(default)]
+    pub language: Language,
 }
 
 #[utoipa::path(post, path = "/api/v1/admin/invitations/csv", tag = "organisations", security(("bearer" = [])),
@@ -190,8 +208,14 @@ pub async fn invite_mentors_csv(
         ));
     }
     let file = read_limited(payload.into_inner(), CSV_LIMIT);
-    let outcome =
-        service::invite_mentors_from_csv(&state, &caller, query.municipality_id, file).await?;
+    let outcome = service::invite_mentors_from_csv(
+        &state,
+        &caller,
+        query.municipality_id,
+        file,
+        query.language,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(InvitationResult::from(outcome)))
 }
 
@@ -210,6 +234,8 @@ pub struct InvitationView {
     pub expires_at: DateTime<Utc>,
     pub send_count: i32,
     pub accepted_at: Option<DateTime<Utc>>,
+    /// The written form the invitation was sent in.
+    pub language: Language,
 }
 
 impl From<InvitationWithStatus> for InvitationView {
@@ -228,6 +254,7 @@ impl From<InvitationWithStatus> for InvitationView {
             expires_at: i.expires_at,
             send_count: i.send_count,
             accepted_at: i.accepted_at,
+            language: i.language,
         }
     }
 }

@@ -217,7 +217,7 @@ pub async fn nudge(
                 let mails = targets
                     .iter()
                     .map(|t| {
-                        let letter = templates::nudge(&t.name, inactive_days, &link);
+                        let letter = templates::nudge(&t.name, inactive_days, &link, t.language);
                         NewMail::now(&t.email, Some(t.user_id), letter)
                     })
                     .collect();

@@ -16,6 +16,7 @@ use super::{page_of, scope_of, PageAsked};
 use crate::auth::{new_opaque_token, AuthUser, Role};
 use crate::error::{AppError, AppResult};
 use crate::http::pagination::Page;
+use crate::language::Language;
 use crate::mail::{self, templates, NewMail, SECRET_PLACEHOLDER};
 use crate::orgs::roster::{self, Invitee, SkipReason, Skipped};
 use crate::orgs::scope::{self, Scope};
@@ -69,6 +70,7 @@ pub async fn invite_mentors(
     caller: &AuthUser,
     municipality_id: Uuid,
     invitees: Vec<Invitee>,
+    language: Language,
 ) -> AppResult<InvitationOutcome> {
     if invitees.is_empty() || invitees.len() > MAX_JSON_INVITEES {
         return Err(AppError::field(
@@ -76,7 +78,15 @@ pub async fn invite_mentors(
             "must hold 1 to 100 entries; upload a CSV file for more",
         ));
     }
-    invite_into(state, caller, municipality_id, invitees, Vec::new()).await
+    invite_into(
+        state,
+        caller,
+        municipality_id,
+        invitees,
+        Vec::new(),
+        language,
+    )
+    .await
 }
 
 /// Invites the mentors of a CSV file into a municipality in the caller's scope. The file is
@@ -86,6 +96,7 @@ pub async fn invite_mentors_from_csv(
     caller: &AuthUser,
     municipality_id: Uuid,
     file: impl Future<Output = AppResult<Bytes>>,
+    language: Language,
 ) -> AppResult<InvitationOutcome> {
     {
         let mut conn = state.pool.get().await?;
@@ -95,7 +106,7 @@ pub async fn invite_mentors_from_csv(
     let bytes = file.await?;
     let (invitees, skipped) =
         roster::parse_csv(&bytes).map_err(|problem| AppError::field("body", problem.0))?;
-    invite_into(state, caller, municipality_id, invitees, skipped).await
+    invite_into(state, caller, municipality_id, invitees, skipped, language).await
 }
 
 /// Invites mentors into a municipality in the caller's scope. Entries that fail a check are
@@ -106,6 +117,7 @@ async fn invite_into(
     municipality_id: Uuid,
     invitees: Vec<Invitee>,
     mut skipped: Vec<Skipped>,
+    language: Language,
 ) -> AppResult<InvitationOutcome> {
     let (invitees, mut invalid) = roster::check(invitees);
     skipped.append(&mut invalid);
@@ -115,6 +127,7 @@ async fn invite_into(
     let inviter = Inviter {
         scope: &scope,
         id: caller.id,
+        language,
     };
     let mut outcome = invite(&mut conn, state, inviter, &target, invitees).await?;
     outcome.skipped.append(&mut skipped);
@@ -130,6 +143,7 @@ pub async fn invite_coordinator(
     usht_id: Uuid,
     email: &str,
     name: &str,
+    language: Language,
 ) -> AppResult<InvitationWithStatus> {
     let (mut good, skipped) = roster::check(vec![Invitee {
         row: 1,
@@ -151,6 +165,7 @@ pub async fn invite_coordinator(
     let inviter = Inviter {
         scope: &scope,
         id: caller.id,
+        language,
     };
     let mut outcome = invite(&mut conn, state, inviter, &target, vec![invitee]).await?;
     if let Some(skip) = outcome.skipped.first() {
@@ -195,11 +210,12 @@ impl Target {
     }
 }
 
-/// Who invites: their scope and id.
+/// Who invites: their scope and id, and the written form the invitations are sent in.
 #[derive(Clone, Copy)]
 struct Inviter<'a> {
     scope: &'a Scope,
     id: Uuid,
+    language: Language,
 }
 
 /// Addresses that are not invited again, by why.
@@ -310,6 +326,7 @@ async fn invite_now(
             invited_by: Some(inviter.id),
             sent_at: now,
             expires_at: now + INVITATION_TTL,
+            language: inviter.language,
         });
     }
     let created = store::insert_invitations(conn, &rows).await?;
@@ -347,11 +364,17 @@ fn invitation_mail(
 ) -> templates::RenderedMail {
     // The token is sealed with the mail and put in at send time (see `mail::outbox`).
     let link = state.config.screen_link("/invitation", SECRET_PLACEHOLDER);
-    let valid_until = templates::oslo_time(invitation.expires_at);
+    // In the form the invitation was sent in (resent in the same), which the account keeps.
+    let language = invitation.language;
+    let valid_until = templates::oslo_time(invitation.expires_at, language);
     let name = invitation.name.as_deref().unwrap_or("");
     match target {
-        Target::Municipality(m) => templates::mentor_invitation(name, &m.name, &link, &valid_until),
-        Target::Usht(u) => templates::coordinator_invitation(name, &u.name, &link, &valid_until),
+        Target::Municipality(m) => {
+            templates::mentor_invitation(name, &m.name, &link, &valid_until, language)
+        }
+        Target::Usht(u) => {
+            templates::coordinator_invitation(name, &u.name, &link, &valid_until, language)
+        }
     }
 }
 

@@ -17,6 +17,7 @@ fn invitation(expires_at: DateTime<Utc>, accepted_at: Option<DateTime<Utc>>) -> 
         accepted_at,
         superseded_at: None,
         withdrawn_at: None,
+        language: Language::Bokmal,
     }
 }
 

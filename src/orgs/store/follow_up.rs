@@ -7,8 +7,9 @@ use diesel::sql_types::Bool;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{mentor_progress, nudges};
+use crate::db::schema::{mentor_progress, nudges, users};
 use crate::error::AppError;
+use crate::language::Language;
 use crate::learning::PathStatus;
 use crate::orgs::scope::Scope;
 use crate::orgs::Stage;
@@ -130,12 +131,13 @@ pub async fn progress_report(
         .await?)
 }
 
-/// A mentor to nudge: who, and where the mail goes.
+/// A mentor to nudge: who, where the mail goes and the form it is written in.
 #[derive(Debug, Clone, Queryable)]
 pub struct NudgeTarget {
     pub user_id: Uuid,
     pub name: String,
     pub email: String,
+    pub language: Language,
 }
 
 /// An inactive mentor, and whether a nudge reached them since the cut-off asked about.
@@ -144,6 +146,7 @@ struct InactiveMentor {
     user_id: Uuid,
     name: String,
     email: String,
+    language: Language,
     nudged_since: bool,
 }
 
@@ -174,6 +177,12 @@ pub async fn nudge_candidates(
             mentor_progress::user_id,
             mentor_progress::name,
             mentor_progress::email,
+            // The view has no language: the mentor's own, from their account.
+            users::table
+                .filter(users::id.eq(mentor_progress::user_id))
+                .select(users::language)
+                .single_value()
+                .assume_not_null(),
             diesel::dsl::exists(
                 nudges::table
                     .filter(nudges::user_id.eq(mentor_progress::user_id))
@@ -192,6 +201,7 @@ pub async fn nudge_candidates(
                 user_id: found.user_id,
                 name: found.name,
                 email: found.email,
+                language: found.language,
             });
         }
     }

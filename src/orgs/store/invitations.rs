@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::auth::Role;
 use crate::db::schema::{invitations, municipalities, users};
 use crate::error::AppError;
+use crate::language::Language;
 use crate::orgs::scope::Scope;
 use crate::orgs::InvitationStatus;
 
@@ -30,6 +31,8 @@ pub struct Invitation {
     pub superseded_at: Option<DateTime<Utc>>,
     /// Closed by the one who sent it (`superseded_at` is set too).
     pub withdrawn_at: Option<DateTime<Utc>>,
+    /// The written form of the invitation's mail, and of the account made from it.
+    pub language: Language,
 }
 
 #[derive(Insertable)]
@@ -44,6 +47,7 @@ pub struct NewInvitation {
     pub invited_by: Option<Uuid>,
     pub sent_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+    pub language: Language,
 }
 
 /// An account with one of the addresses asked about, and the USHT it belongs to (a
@@ -295,6 +299,25 @@ pub async fn has_live_invitation(
     ))
     .get_result(conn)
     .await?)
+}
+
+/// The written form of the open, unexpired invitation to this (lower-cased) address at `now`, if
+/// there is one (the newest, should there be several).
+pub async fn live_invitation_language(
+    conn: &mut AsyncPgConnection,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<Language>, AppError> {
+    Ok(invitations::table
+        .filter(sql::<Text>("lower(invitations.email)").eq(email))
+        .filter(invitations::accepted_at.is_null())
+        .filter(invitations::superseded_at.is_null())
+        .filter(invitations::expires_at.gt(now))
+        .order(invitations::sent_at.desc())
+        .select(invitations::language)
+        .first(conn)
+        .await
+        .optional()?)
 }
 
 /// A page of invitations in scope, newest first, after `(created_at, id)` in `after`; pending

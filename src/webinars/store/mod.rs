@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use super::RegistrationStatus;
 use crate::db::schema::{webinar_registrations, webinar_series, webinar_sessions};
+use crate::language::Language;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = webinar_series)]
@@ -114,10 +115,11 @@ impl From<&Session> for PlannedSession {
     }
 }
 
-/// Who a mail goes to.
+/// Who a mail goes to, and the written form they read in.
 #[derive(Debug, Clone, Queryable)]
 pub struct Contact {
     pub user_id: Uuid,
     pub name: String,
     pub email: String,
+    pub language: Language,
 }

@@ -15,6 +15,7 @@ use crate::db::schema::{
     idempotency_keys, municipalities, users, webinar_registrations, webinar_series,
 };
 use crate::error::AppError;
+use crate::language::Language;
 use crate::webinars::RegistrationStatus;
 
 /// What the idempotency keys of registrations are filed under.
@@ -244,6 +245,8 @@ pub struct ParticipantRow {
     pub registration: Registration,
     pub name: String,
     pub email: String,
+    /// The participant's written form, for the mails they get.
+    pub language: Language,
     pub municipality: Option<MunicipalityRow>,
 }
 
@@ -264,6 +267,7 @@ pub async fn participants(
             Registration::as_select(),
             users::name,
             users::email,
+            users::language,
             (
                 municipalities::id,
                 municipalities::number,

@@ -10,6 +10,7 @@ use crate::db::schema::{
     mail_outbox, users, webinar_registrations, webinar_series, webinar_sessions,
 };
 use crate::error::AppError;
+use crate::language::Language;
 use crate::webinars::reminders::ReminderKind;
 use crate::webinars::RegistrationStatus;
 
@@ -25,6 +26,8 @@ pub struct ComingSession {
     pub starts_at: DateTime<Utc>,
     pub join_url: String,
     pub title: String,
+    /// The participant's written form, for the reminder's text.
+    pub language: Language,
 }
 
 /// Sessions that are not cancelled, start after `now` and no later than `until`, once for each
@@ -55,6 +58,7 @@ pub async fn coming_sessions(
             webinar_sessions::starts_at,
             webinar_sessions::join_url,
             webinar_series::title,
+            users::language,
         ))
         .load(conn)
         .await?)

@@ -254,7 +254,7 @@ pub async fn names_of(
 pub async fn contact(conn: &mut AsyncPgConnection, user_id: Uuid) -> Result<Contact, AppError> {
     Ok(users::table
         .find(user_id)
-        .select((users::id, users::name, users::email))
+        .select((users::id, users::name, users::email, users::language))
         .first(conn)
         .await?)
 }
