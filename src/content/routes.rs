@@ -184,15 +184,26 @@ pub async fn publish(
     Ok(HttpResponse::Ok().json(service::publish(&state, *id, caller.id).await?))
 }
 
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct LiteratureQuery {
+    /// Read in this written form instead of the caller's own.
+    pub language: Option<Language>,
+}
+
 #[utoipa::path(get, path = "/api/v1/literature", tag = "learning", security(("bearer" = [])),
+    params(LiteratureQuery),
     responses(
         (status = 200, description = "Recommended literature: always open, outside the path; in the caller's written form, named by `Content-Language`", body = Literature),
         (status = 401, description = "No valid access token", body = Problem)))]
 pub async fn literature(
     state: web::Data<AppState>,
     caller: Require<roles::Anyone>,
+    query: web::Query<LiteratureQuery>,
 ) -> AppResult<HttpResponse> {
-    let revision = crate::learning::current_revision(&state, caller.language).await?;
+    let language = query.language.unwrap_or(caller.language);
+    let revision = crate::learning::current_revision(&state, language).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_LANGUAGE, revision.language.as_str()))
         .insert_header((header::VARY, "Authorization"))

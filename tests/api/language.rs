@@ -149,6 +149,10 @@ async fn course_text_follows_the_readers_form_and_progress_is_shared() {
     // A reader may ask for the other form once, without changing their choice.
     let response = app.get(&format!("{url}?language=nn"), &token).await;
     assert_eq!(header(&response, "content-language"), "nn");
+    let response = app.get("/literature?language=nn", &token).await;
+    assert_eq!(header(&response, "content-language"), "nn");
+    let me: Value = app.get("/me", &token).await.json().await.unwrap();
+    assert_eq!(me["language"], "nb", "asking once changes no choice");
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 import { ApiError, api } from '../api.js';
 import { autosave } from '../autosave.js';
-import { language, locale, t } from '../i18n.js';
+import { locale, t } from '../i18n.js';
 import {
   alertBox, badge, confirmButton, formatDateTime, formatTime, go, h, JOIN_OPENS_MINUTES, joinable, parts, render, STATUS,
 } from '../ui.js';
@@ -297,7 +297,8 @@ function filmBlock(block) {
   const video = h('video', {
     controls: true, preload: 'none', src: block.src, poster: block.poster_url, width: 640, height: 360,
   },
-  h('track', { kind: 'subtitles', srclang: language(), label: t('Norsk'), src: block.subtitles_url, default: true }),
+  // The subtitles' own form, as the server names it: a revision without nynorsk serves bokmål.
+  h('track', { kind: 'subtitles', srclang: /[?&]language=nn\b/.test(block.subtitles_url) ? 'nn' : 'nb', label: t('Norsk'), src: block.subtitles_url, default: true }),
   h('p', {}, parts(t('Nettleseren din kan ikke spille av filmen. {link}.'), { link: h('a', { href: block.src }, t('Last ned filmen')) })));
 
   let stallTimer;
