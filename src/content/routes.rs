@@ -26,7 +26,7 @@ pub fn routes(api: &mut Api) {
     api.route(__path_publish, publish);
     api.route(__path_literature, literature);
     api.route(__path_subtitles, subtitles);
-    api.with(Rules::QUEUED, |api| {
+    api.with(Rules::UPLOAD, |api| {
         api.route(__path_import, import);
     });
 }

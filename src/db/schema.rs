@@ -336,6 +336,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         body_ciphertext -> Nullable<Bytea>,
         key_id -> Nullable<Text>,
+        revision -> Int4,
     }
 }
 
@@ -362,6 +363,7 @@ diesel::table! {
         submitted_at -> Nullable<Timestamptz>,
         body_ciphertext -> Nullable<Bytea>,
         key_id -> Nullable<Text>,
+        revision -> Int4,
     }
 }
 
@@ -424,10 +426,13 @@ diesel::table! {
     idempotency_keys (user_id, key) {
         user_id -> Uuid,
         key -> Text,
-        scope -> Text,
-        status_code -> Int4,
-        response -> Jsonb,
+        status_code -> Nullable<Int4>,
         created_at -> Timestamptz,
+        fingerprint -> Bytea,
+        locked_until -> Timestamptz,
+        headers -> Jsonb,
+        body_ciphertext -> Nullable<Bytea>,
+        key_id -> Nullable<Text>,
     }
 }
 

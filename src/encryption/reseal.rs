@@ -51,5 +51,14 @@ pub async fn run(
             break;
         }
     }
+    if mode != Reseal::SealPlaintext {
+        let mut conn = pool.get().await?;
+        crate::http::idempotency::drop_sealed_with_other_keys(
+            &mut conn,
+            keys,
+            mode == Reseal::Decrypt,
+        )
+        .await?;
+    }
     Ok(report)
 }

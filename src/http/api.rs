@@ -1,8 +1,8 @@
 //! The one place a route is declared. Each feature lists its handlers in `routes(api)`; the
 //! handler's `#[utoipa::path]` names its path and method, so the route served and the entry in
 //! the OpenAPI document come from the same declaration and cannot drift apart. The route's rules
-//! (the request deadline, the per-address limit of the sign-in endpoints) are declared there too,
-//! for a group of routes at once, and documented from the same declaration.
+//! (the request deadline, the per-address limit of the sign-in endpoints, `Idempotency-Key`) are
+//! declared there too, for a group of routes at once, and documented from the same declaration.
 
 use actix_web::dev::HttpServiceFactory;
 use actix_web::http::Method;
@@ -19,6 +19,8 @@ pub struct Rules {
     pub deadline: bool,
     /// Counts against the per-address budget of the sign-in endpoints (429 beyond it).
     pub sign_in_limit: bool,
+    /// A POST or PUT honours `Idempotency-Key` (`http::idempotency`).
+    pub idempotent: bool,
 }
 
 impl Rules {
@@ -26,18 +28,27 @@ impl Rules {
     pub const STANDARD: Rules = Rules {
         deadline: true,
         sign_in_limit: false,
+        idempotent: true,
     };
-    /// Routes that wait in an in-memory queue on purpose (password hashing, webinar
-    /// registration) or carry a large upload: no deadline.
+    /// Routes that wait in an in-memory queue on purpose (webinar registration): no deadline.
     pub const QUEUED: Rules = Rules {
         deadline: false,
         ..Rules::STANDARD
     };
+    /// A large upload (a content archive): no deadline, and no `Idempotency-Key` (the body is
+    /// not read twice; importing the same archive again makes no new revision).
+    pub const UPLOAD: Rules = Rules {
+        deadline: false,
+        idempotent: false,
+        ..Rules::STANDARD
+    };
     /// Sign-in, tokens and the links sent by mail: the per-address limit, and no deadline
-    /// (password hashing queues).
+    /// (password hashing queues). No `Idempotency-Key`: keys are per account, and these answers
+    /// hold tokens that must not be kept.
     pub const SIGN_IN: Rules = Rules {
         deadline: false,
         sign_in_limit: true,
+        idempotent: false,
     };
 }
 
@@ -92,6 +103,7 @@ impl Api {
             .tags
             .get_or_insert_with(Vec::new)
             .extend(D::tags().into_iter().map(str::to_owned));
+        let idempotent = rules.idempotent && matches!(method, HttpMethod::Post | HttpMethod::Put);
         self.entries.push(Entry {
             path: D::path(),
             method,
@@ -105,6 +117,10 @@ impl Api {
                 }
                 if rules.deadline {
                     route = route.wrap(from_fn(super::middleware::deadline));
+                }
+                // Outside the deadline, so a request cut short releases its key.
+                if idempotent {
+                    route = route.wrap(from_fn(super::idempotency::idempotency));
                 }
                 route
             }),
@@ -228,5 +244,14 @@ mod tests {
                 "POST /api/v1/admin/content/import",
             ]
         );
+        // Every POST and PUT honours Idempotency-Key but the sign-in routes and the upload.
+        let without: Vec<String> = api
+            .entries()
+            .iter()
+            .filter(|e| matches!(e.method, HttpMethod::Post | HttpMethod::Put))
+            .filter(|e| !e.rules.idempotent && !e.rules.sign_in_limit)
+            .map(|e| format!("{} {}", actix_method(&e.method), e.path))
+            .collect();
+        assert_eq!(without, ["POST /api/v1/admin/content/import"]);
     }
 }

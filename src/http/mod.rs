@@ -3,10 +3,12 @@
 pub mod api;
 pub mod fields;
 pub mod health;
+pub mod idempotency;
 pub mod json;
 pub mod middleware;
 pub mod openapi;
 pub mod pagination;
+pub mod precondition;
 
 /// Runs work whose outcome the answer must not reveal after the answer has gone (a password
 /// reset, a sign-up): every address then gets the same answer in the same time. A failure is

@@ -67,6 +67,13 @@ impl Modify for CommonResponses<'_> {
                     .0
                     .rules_of(path, &method)
                     .expect("every documented operation is a declared route");
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let idempotent = rules.idempotent
+                    && secured
+                    && matches!(method, HttpMethod::Post | HttpMethod::Put);
+                if idempotent {
+                    document_idempotency(operation);
+                }
                 let json_body = operation
                     .request_body
                     .as_ref()
@@ -81,7 +88,6 @@ impl Modify for CommonResponses<'_> {
                 let in_header = parameters
                     .iter()
                     .any(|p| matches!(p.parameter_in, ParameterIn::Header));
-                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
                 if in_header {
                     // Header values the HTTP parser cannot read are refused before any handler
                     // runs, with an empty body (actix-http answers these itself).
@@ -139,6 +145,58 @@ impl Modify for CommonResponses<'_> {
                     "`unavailable`: the database cannot answer now; retry later",
                 );
             }
+        }
+    }
+}
+
+/// `Idempotency-Key` (`http::idempotency`): the header, the replay's marker and the refusals.
+fn document_idempotency(operation: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{ObjectBuilder, Required, Type};
+    let parameters = operation.parameters.get_or_insert_with(Vec::new);
+    if !parameters.iter().any(|p| p.name == "Idempotency-Key") {
+        parameters.push(
+            ParameterBuilder::new()
+                .name("Idempotency-Key")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "A retry with the same key by the same account within 24 hours gets the \
+                     first answer again (with `Idempotent-Replayed: true`) instead of acting \
+                     twice: visible ASCII, 1 to 200 characters",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .min_length(Some(1))
+                        .max_length(Some(200))
+                        .pattern(Some(r"^[!-~]+( +[!-~]+)*$")),
+                ))
+                .build(),
+        );
+    }
+    const RUNNING: &str =
+        "`conflict`: a request with this Idempotency-Key is still running; see Retry-After";
+    let responses = &mut operation.responses.responses;
+    match responses.get_mut("409") {
+        Some(utoipa::openapi::RefOr::T(response)) => {
+            response.description = format!("{}; or {RUNNING}", response.description);
+        }
+        _ => {
+            responses.insert("409".to_owned(), problem(RUNNING));
+        }
+    }
+    const OTHER: &str = "`validation_failed`: the fields named in `errors` are invalid, \
+        or the Idempotency-Key was already used for another request";
+    match responses.get_mut("422") {
+        Some(utoipa::openapi::RefOr::T(response)) => {
+            response.description = format!(
+                "{}; or the Idempotency-Key was already used for another request",
+                response.description
+            );
+        }
+        _ => {
+            responses.insert("422".to_owned(), problem(OTHER));
         }
     }
 }

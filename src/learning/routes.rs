@@ -13,6 +13,7 @@ use crate::auth::{AuthUser, Require};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::api::Api;
 use crate::http::json::Json;
+use crate::http::precondition::Precondition;
 use crate::language::Language;
 use crate::AppState;
 
@@ -170,17 +171,23 @@ pub struct AnswerBody {
         ("number" = i32, Path, description = "Module number"),
         ("slug" = String, Path, description = "Page slug"),
         ("question_id" = String, Path, description = "The reflection block's id")),
+    params(
+        ("If-Match" = Option<String>, Header, max_length = 1024, description = "Save only if the answer is still this version (the `etag` it started from)"),
+        ("If-None-Match" = Option<String>, Header, max_length = 1024, description = "`*`: save only if there is no answer yet")),
     request_body = AnswerBody,
     responses(
-        (status = 200, description = "Saved; private to the caller", body = AnswerView),
+        (status = 200, description = "Saved; private to the caller", body = AnswerView,
+            headers(("ETag" = String, description = "The saved version"))),
         (status = 401, description = "No valid access token", body = Problem),
         (status = 403, description = "`page_locked`", body = Problem),
         (status = 404, description = "No such page or question", body = Problem),
-        (status = 422, description = "Too long", body = Problem)))]
+        (status = 412, description = "`precondition_failed`: the answer changed elsewhere; `current` is the answer as stored now (an AnswerView, or null)", body = Problem),
+        (status = 422, description = "Too long, or a malformed condition", body = Problem)))]
 pub async fn save_answer(
     state: web::Data<AppState>,
     caller: Require<roles::Anyone>,
     path: web::Path<(i32, String, String)>,
+    condition: Precondition,
     body: Json<AnswerBody>,
 ) -> AppResult<HttpResponse> {
     let (number, slug, question) = path.into_inner();
@@ -191,9 +198,12 @@ pub async fn save_answer(
         segment(&slug)?,
         segment(&question)?,
         &body.text,
+        &condition,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(saved))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, saved.etag.as_str()))
+        .json(saved))
 }
 
 #[utoipa::path(post, path = "/api/v1/modules/{number}/skip", tag = "learning", security(("bearer" = [])),

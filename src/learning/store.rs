@@ -202,6 +202,15 @@ pub struct Answer {
     pub question_id: String,
     pub body: String,
     pub updated_at: DateTime<Utc>,
+    /// Raised by each save.
+    pub revision: i32,
+}
+
+impl Answer {
+    /// The entity tag of this answer's text, for `If-Match`.
+    pub fn etag(&self) -> String {
+        format!("\"r{}\"", self.revision)
+    }
 }
 
 /// Ties an answer's ciphertext to its row: it opens for no other user, page or question.
@@ -223,9 +232,37 @@ type AnswerRow = (
     Option<Vec<u8>>,
     Option<String>,
     DateTime<Utc>,
+    i32,
 );
 
-/// Saves an answer, sealed; the plaintext never reaches the database.
+fn open_answer(keys: &Keyring, user_id: Uuid, row: AnswerRow) -> Result<Answer, AppError> {
+    let (page_slug, question_id, plaintext, ciphertext, key_id, updated_at, revision) = row;
+    let body = StoredText {
+        plaintext,
+        ciphertext,
+        key_id,
+    }
+    .open(keys, &answer_aad(user_id, &page_slug, &question_id))?;
+    Ok(Answer {
+        page_slug,
+        question_id,
+        body,
+        updated_at,
+        revision,
+    })
+}
+
+/// What a conditional save came to.
+pub enum SavedAnswer {
+    Saved(Answer),
+    /// The condition failed against this answer (none: there is none yet).
+    Refused(Option<Answer>),
+}
+
+/// Saves an answer, sealed; the plaintext never reaches the database. `allows` decides, from the
+/// current answer's ETag (none when there is none), whether the save goes ahead; the current row
+/// is locked while it decides, and a first answer is inserted only if none appeared meanwhile.
+/// Runs in a transaction of its own.
 pub async fn save_answer(
     conn: &mut AsyncPgConnection,
     keys: &Keyring,
@@ -233,40 +270,94 @@ pub async fn save_answer(
     page_slug: &str,
     question_id: &str,
     body: &str,
-) -> Result<Answer, AppError> {
-    let sealed = keys.seal(body, &answer_aad(user_id, page_slug, question_id));
-    let sealed_columns = (
-        reflection_answers::body.eq(None::<String>),
-        reflection_answers::body_ciphertext.eq(Some(&sealed.ciphertext)),
-        reflection_answers::key_id.eq(Some(&sealed.key_id)),
-    );
-    let updated_at = diesel::insert_into(reflection_answers::table)
-        .values((
-            reflection_answers::user_id.eq(user_id),
-            reflection_answers::page_slug.eq(page_slug),
-            reflection_answers::question_id.eq(question_id),
-            sealed_columns.clone(),
-        ))
-        .on_conflict((
-            reflection_answers::user_id,
-            reflection_answers::page_slug,
-            reflection_answers::question_id,
-        ))
-        .do_update()
-        .set((
-            sealed_columns,
-            reflection_answers::updated_at.eq(diesel::dsl::now),
-        ))
-        .returning(reflection_answers::updated_at)
-        .get_result(conn)
-        .await?;
-    Ok(Answer {
-        page_slug: page_slug.to_owned(),
-        question_id: question_id.to_owned(),
-        body: body.to_owned(),
-        updated_at,
+    allows: &(dyn Fn(Option<&str>) -> bool + Sync),
+) -> Result<SavedAnswer, AppError> {
+    use diesel_async::scoped_futures::ScopedFutureExt;
+    use diesel_async::AsyncConnection;
+    conn.transaction::<SavedAnswer, AppError, _>(|conn| {
+        async move {
+            let row = reflection_answers::table
+                .find((user_id, page_slug, question_id))
+                .select(ANSWER_COLUMNS)
+                .for_update()
+                .first::<AnswerRow>(conn)
+                .await
+                .optional()?;
+            let current = row.map(|row| open_answer(keys, user_id, row)).transpose()?;
+            if !allows(current.as_ref().map(Answer::etag).as_deref()) {
+                return Ok(SavedAnswer::Refused(current));
+            }
+            let sealed = keys.seal(body, &answer_aad(user_id, page_slug, question_id));
+            let saved: Option<(DateTime<Utc>, i32)> = if current.is_some() {
+                Some(
+                    diesel::update(reflection_answers::table.find((
+                        user_id,
+                        page_slug,
+                        question_id,
+                    )))
+                    .set((
+                        reflection_answers::body.eq(None::<String>),
+                        reflection_answers::body_ciphertext.eq(Some(&sealed.ciphertext)),
+                        reflection_answers::key_id.eq(Some(&sealed.key_id)),
+                        reflection_answers::updated_at.eq(diesel::dsl::now),
+                        reflection_answers::revision.eq(reflection_answers::revision + 1),
+                    ))
+                    .returning((reflection_answers::updated_at, reflection_answers::revision))
+                    .get_result(conn)
+                    .await?,
+                )
+            } else {
+                diesel::insert_into(reflection_answers::table)
+                    .values((
+                        reflection_answers::user_id.eq(user_id),
+                        reflection_answers::page_slug.eq(page_slug),
+                        reflection_answers::question_id.eq(question_id),
+                        reflection_answers::body_ciphertext.eq(Some(&sealed.ciphertext)),
+                        reflection_answers::key_id.eq(Some(&sealed.key_id)),
+                    ))
+                    .on_conflict_do_nothing()
+                    .returning((reflection_answers::updated_at, reflection_answers::revision))
+                    .get_result(conn)
+                    .await
+                    .optional()?
+            };
+            // A first answer saved meanwhile by another request: that request came first.
+            let Some((updated_at, revision)) = saved else {
+                return Err(AppError::Conflict(
+                    "This answer was saved by another request at the same moment; try again."
+                        .into(),
+                ));
+            };
+            Ok(SavedAnswer::Saved(Answer {
+                page_slug: page_slug.to_owned(),
+                question_id: question_id.to_owned(),
+                body: body.to_owned(),
+                updated_at,
+                revision,
+            }))
+        }
+        .scope_boxed()
     })
+    .await
 }
+
+const ANSWER_COLUMNS: (
+    reflection_answers::page_slug,
+    reflection_answers::question_id,
+    reflection_answers::body,
+    reflection_answers::body_ciphertext,
+    reflection_answers::key_id,
+    reflection_answers::updated_at,
+    reflection_answers::revision,
+) = (
+    reflection_answers::page_slug,
+    reflection_answers::question_id,
+    reflection_answers::body,
+    reflection_answers::body_ciphertext,
+    reflection_answers::key_id,
+    reflection_answers::updated_at,
+    reflection_answers::revision,
+);
 
 /// A mentor's answers, opened.
 pub async fn answers(
@@ -280,33 +371,11 @@ pub async fn answers(
             reflection_answers::page_slug,
             reflection_answers::question_id,
         ))
-        .select((
-            reflection_answers::page_slug,
-            reflection_answers::question_id,
-            reflection_answers::body,
-            reflection_answers::body_ciphertext,
-            reflection_answers::key_id,
-            reflection_answers::updated_at,
-        ))
+        .select(ANSWER_COLUMNS)
         .load(conn)
         .await?;
     rows.into_iter()
-        .map(
-            |(page_slug, question_id, plaintext, ciphertext, key_id, updated_at)| {
-                let body = StoredText {
-                    plaintext,
-                    ciphertext,
-                    key_id,
-                }
-                .open(keys, &answer_aad(user_id, &page_slug, &question_id))?;
-                Ok(Answer {
-                    page_slug,
-                    question_id,
-                    body,
-                    updated_at,
-                })
-            },
-        )
+        .map(|row| open_answer(keys, user_id, row))
         .collect()
 }
 

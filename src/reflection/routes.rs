@@ -11,6 +11,7 @@ use crate::auth::Require;
 use crate::error::{AppResult, Problem};
 use crate::http::api::Api;
 use crate::http::json::Json;
+use crate::http::precondition::Precondition;
 use crate::AppState;
 
 pub fn routes(api: &mut Api) {
@@ -22,13 +23,23 @@ pub fn routes(api: &mut Api) {
 
 #[utoipa::path(get, path = "/api/v1/me/reflection-note", tag = "reflection", security(("bearer" = [])),
     responses(
-        (status = 200, description = "The caller's note", body = NoteView),
+        (status = 200, description = "The caller's note, with its `ETag` when there is one", body = NoteView,
+            headers(("ETag" = String, description = "The version of `body`, for `If-Match` on the next save"))),
         (status = 401, description = "No valid access token", body = Problem)))]
 pub async fn get_note(
     state: web::Data<AppState>,
     caller: Require<roles::Anyone>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::get(&state, caller.id).await?))
+    Ok(with_etag(service::get(&state, caller.id).await?))
+}
+
+/// The note with its version as `ETag`.
+fn with_etag(note: NoteView) -> HttpResponse {
+    let mut response = HttpResponse::Ok();
+    if let Some(etag) = &note.etag {
+        response.insert_header((actix_web::http::header::ETAG, etag.as_str()));
+    }
+    response.json(note)
 }
 
 #[derive(Deserialize, Validate, ToSchema)]
@@ -41,17 +52,25 @@ pub struct NoteBody {
 }
 
 #[utoipa::path(put, path = "/api/v1/me/reflection-note", tag = "reflection", security(("bearer" = [])),
+    params(
+        ("If-Match" = Option<String>, Header, max_length = 1024, description = "Save only if the text is still this version (the `etag` it started from)"),
+        ("If-None-Match" = Option<String>, Header, max_length = 1024, description = "`*`: save only if there is no note yet")),
     request_body = NoteBody,
     responses(
-        (status = 200, description = "Draft saved (after a submission: a new draft version; the submitted one stays the ticket)", body = NoteView),
+        (status = 200, description = "Draft saved (after a submission: a new draft version; the submitted one stays the ticket)", body = NoteView,
+            headers(("ETag" = String, description = "The saved version"))),
         (status = 401, description = "No valid access token", body = Problem),
-        (status = 422, description = "Too long", body = Problem)))]
+        (status = 412, description = "`precondition_failed`: the note changed elsewhere; `current` is the note as stored now (a NoteView)", body = Problem),
+        (status = 422, description = "Too long, or a malformed condition", body = Problem)))]
 pub async fn put_note(
     state: web::Data<AppState>,
     caller: Require<roles::Anyone>,
+    condition: Precondition,
     body: Json<NoteBody>,
 ) -> AppResult<HttpResponse> {
-    Ok(HttpResponse::Ok().json(service::save(&state, caller.id, &body.body).await?))
+    Ok(with_etag(
+        service::save(&state, caller.id, &body.body, &condition).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/me/reflection-note/submit", tag = "reflection", security(("bearer" = [])),

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::store::{self, NoteVersion};
 pub use super::NoteStatus;
 use crate::error::{AppError, AppResult};
+use crate::http::precondition::Precondition;
 use crate::AppState;
 
 /// A submitted note must have at least this many characters (whitespace at the ends not counted).
@@ -31,6 +32,9 @@ pub struct NoteView {
     pub submitted_version: Option<i32>,
     /// There is a draft newer than the submitted version.
     pub has_unsubmitted_draft: bool,
+    /// The entity tag of `body` (also the `ETag` header), for `If-Match` on the next save; null
+    /// when there is no note.
+    pub etag: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -58,6 +62,7 @@ pub fn view(versions: &[NoteVersion]) -> NoteView {
         version: shown.map(|v| v.version),
         submitted_version: submitted.map(|v| v.version),
         has_unsubmitted_draft: draft.is_some() && submitted.is_some(),
+        etag: shown.map(NoteVersion::etag),
     }
 }
 
@@ -120,12 +125,20 @@ pub async fn history(state: &AppState, user_id: Uuid) -> AppResult<Vec<NoteVersi
     )
 }
 
-/// Autosaves the draft; after a submission this starts the next version.
-pub async fn save(state: &AppState, user_id: Uuid, body: &str) -> AppResult<NoteView> {
+/// Autosaves the draft; after a submission this starts the next version. `condition` is held
+/// against the text now shown (`NoteView::etag`).
+pub async fn save(
+    state: &AppState,
+    user_id: Uuid,
+    body: &str,
+    condition: &Precondition,
+) -> AppResult<NoteView> {
     let mut conn = state.pool.get().await?;
     conn.transaction::<NoteView, AppError, _>(|conn| {
         async move {
             crate::learning::lock_learner(conn, user_id).await?;
+            let current = view(&store::versions(conn, &state.config.encryption, user_id).await?);
+            condition.check(current.etag.as_deref(), || &current)?;
             store::save_draft(conn, &state.config.encryption, user_id, body).await?;
             crate::auth::touch_last_active(conn, user_id, state.clock.now()).await?;
             Ok(view(

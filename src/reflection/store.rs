@@ -24,11 +24,18 @@ pub struct NoteVersion {
     pub status: NoteStatus,
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
+    /// Raised by each save of the version's text.
+    pub revision: i32,
 }
 
 impl NoteVersion {
     pub fn is_submitted(&self) -> bool {
         self.status == NoteStatus::Submitted
+    }
+
+    /// The entity tag of this version's text, for `If-Match`.
+    pub fn etag(&self) -> String {
+        format!("\"v{}.{}\"", self.version, self.revision)
     }
 }
 
@@ -45,6 +52,7 @@ struct NoteRow {
     status: NoteStatus,
     updated_at: DateTime<Utc>,
     submitted_at: Option<DateTime<Utc>>,
+    revision: i32,
 }
 
 /// Ties a note's ciphertext to its row: it opens for no other note, mentor or version.
@@ -71,6 +79,7 @@ impl NoteRow {
             status: self.status,
             updated_at: self.updated_at,
             submitted_at: self.submitted_at,
+            revision: self.revision,
         })
     }
 }
@@ -126,6 +135,7 @@ pub async fn save_draft(
                 reflection_notes::body_ciphertext.eq(Some(sealed.ciphertext)),
                 reflection_notes::key_id.eq(Some(sealed.key_id)),
                 reflection_notes::updated_at.eq(diesel::dsl::now),
+                reflection_notes::revision.eq(reflection_notes::revision + 1),
             ))
             .execute(conn)
             .await?;

@@ -7,7 +7,6 @@
 pub mod calendar;
 mod certificate;
 mod facilitation;
-mod idempotency;
 mod notify;
 mod registration;
 mod reminders;

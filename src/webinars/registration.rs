@@ -116,15 +116,6 @@ async fn check_not_registered(
     }
 }
 
-async fn stored_answer(
-    conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    key: &str,
-) -> AppResult<Option<RegistrationView>> {
-    let stored = store::stored_answer(conn, user_id, key).await?;
-    Ok(stored.and_then(|value| serde_json::from_value(value).ok()))
-}
-
 /// Takes a seat or a place on the waitlist, and tells the mentor which.
 async fn take_place(
     conn: &mut AsyncPgConnection,
@@ -165,18 +156,12 @@ pub async fn register(
     state: &AppState,
     user_id: Uuid,
     series_id: Uuid,
-    idempotency_key: Option<&str>,
 ) -> AppResult<RegistrationView> {
     let _turn = tokio::time::timeout(REGISTRATION_QUEUE_WAIT, state.registrations.acquire())
         .await
         .map_err(|_| AppError::Unavailable("registration queue wait timed out".into()))?
         .map_err(|_| AppError::Unavailable("registration queue closed".into()))?;
     let mut conn = state.pool.get().await?;
-    if let Some(key) = idempotency_key {
-        if let Some(stored) = stored_answer(&mut conn, user_id, key).await? {
-            return Ok(stored);
-        }
-    }
     if !crate::reflection::has_submitted(&mut conn, user_id).await? {
         return Err(rule(
             StatusCode::FORBIDDEN,
@@ -186,34 +171,20 @@ pub async fn register(
     }
     let notifier = Notifier::new(state);
     let now = notifier.now;
-    let result = conn
-        .transaction::<RegistrationView, AppError, _>(|conn| {
-            async move {
-                // One registration at a time per mentor (at most one upcoming series).
-                crate::learning::lock_learner(conn, user_id).await?;
-                let series = store::lock_series(conn, series_id)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
-                check_open(&series, now)?;
-                check_not_registered(conn, user_id, series_id, now).await?;
-                let view = take_place(conn, &notifier, &series, user_id).await?;
-                if let Some(key) = idempotency_key {
-                    let response = serde_json::to_value(&view)
-                        .map_err(|e| AppError::internal(e.to_string()))?;
-                    store::store_answer(conn, user_id, key, response).await?;
-                }
-                Ok(view)
-            }
-            .scope_boxed()
-        })
-        .await;
-    match (result, idempotency_key) {
-        // A concurrent retry with the same key won the race: answer as it did.
-        (Err(AppError::Conflict(_)), Some(key)) => stored_answer(&mut conn, user_id, key)
-            .await?
-            .ok_or_else(|| AppError::Conflict("This request is being processed.".into())),
-        (result, _) => result,
-    }
+    conn.transaction::<RegistrationView, AppError, _>(|conn| {
+        async move {
+            // One registration at a time per mentor (at most one upcoming series).
+            crate::learning::lock_learner(conn, user_id).await?;
+            let series = store::lock_series(conn, series_id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            check_open(&series, now)?;
+            check_not_registered(conn, user_id, series_id, now).await?;
+            take_place(conn, &notifier, &series, user_id).await
+        }
+        .scope_boxed()
+    })
+    .await
 }
 
 /// Moves waitlisted mentors into free seats, first come first served, and tells them.

@@ -7,7 +7,6 @@ use uuid::Uuid;
 
 use super::certificate::{self, Certificate, CertificateCheck};
 use super::facilitation::{self, AttendanceMark, FacilitatedSeries, Participant, ParticipantNote};
-use super::idempotency::IdempotencyKey;
 use super::registration::{self, RegistrationView};
 use super::series::{self, NewSeries, SeriesChange};
 use super::views::{self, MyWebinar, SeriesView};
@@ -52,9 +51,7 @@ pub async fn list_series(
 }
 
 #[utoipa::path(post, path = "/api/v1/webinar-series/{id}/registrations", tag = "webinars", security(("bearer" = [])),
-    params(
-        ("id" = Uuid, Path, description = "Series id"),
-        ("Idempotency-Key" = Option<String>, Header, min_length = 1, max_length = 200, pattern = r"^[!-~]+( +[!-~]+)*$", description = "A retry with the same key gets the same answer: visible ASCII, 1 to 200 characters")),
+    params(("id" = Uuid, Path, description = "Series id")),
     responses(
         (status = 201, description = "Confirmed, or waitlisted with a position", body = RegistrationView),
         (status = 403, description = "`reflection_note_required`, or not a mentor", body = Problem),
@@ -64,9 +61,8 @@ pub async fn register(
     state: web::Data<AppState>,
     caller: Require<roles::Mentor>,
     id: web::Path<Uuid>,
-    key: IdempotencyKey,
 ) -> AppResult<HttpResponse> {
-    let view = registration::register(&state, caller.id, *id, key.0.as_deref()).await?;
+    let view = registration::register(&state, caller.id, *id).await?;
     Ok(HttpResponse::Created().json(view))
 }
 

@@ -26,6 +26,7 @@ mod orgs;
 mod privacy;
 mod quickstart;
 mod reflection;
+mod retries;
 mod security;
 mod spelling;
 mod webinars;

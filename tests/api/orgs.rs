@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::helpers::{assert_problem, coordinator_of, spawn_app, TestApp, PASSWORD};
 
 /// A USHT made by an administrator through the API; returns (admin token, USHT id).
-async fn new_usht(app: &TestApp, name: &str) -> (String, String) {
+pub(crate) async fn new_usht(app: &TestApp, name: &str) -> (String, String) {
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let response = app
         .post(
@@ -22,7 +22,7 @@ async fn new_usht(app: &TestApp, name: &str) -> (String, String) {
     (admin, usht["id"].as_str().unwrap().to_owned())
 }
 
-async fn enroll(app: &TestApp, token: &str, number: &str, name: &str) -> String {
+pub(crate) async fn enroll(app: &TestApp, token: &str, number: &str, name: &str) -> String {
     let response = app
         .post(
             "/admin/municipalities",

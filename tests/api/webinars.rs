@@ -46,7 +46,7 @@ print(json.dumps({"method": str(cal.get("METHOD", "")), "events": events, "timez
 }
 
 /// A mentor whose path is done and note submitted, set up directly in the database.
-async fn ready_mentor(app: &TestApp) -> (Account, String) {
+pub(crate) async fn ready_mentor(app: &TestApp) -> (Account, String) {
     let email = format!("mentor-{}@example.no", Uuid::new_v4().simple());
     let account = app.create_user(Role::Mentor, &email).await;
     let sql = app.sql().await;
@@ -69,7 +69,7 @@ async fn ready_mentor(app: &TestApp) -> (Account, String) {
     (account, token)
 }
 
-async fn new_series(app: &TestApp, capacity: i32) -> (String, Uuid, String, Value) {
+pub(crate) async fn new_series(app: &TestApp, capacity: i32) -> (String, Uuid, String, Value) {
     let (_, admin) = app.user_with_token(Role::Admin).await;
     let (facilitator, facilitator_token) = app.user_with_token(Role::Facilitator).await;
     let start = Utc::now() + Duration::days(10);

@@ -9,6 +9,7 @@ use super::{current_revision, locked, revision_and_progress};
 use crate::auth::AuthUser;
 use crate::content::{Block, Revision};
 use crate::error::{AppError, AppResult};
+use crate::http::precondition::{self, Precondition};
 use crate::learning::rules::{evaluate, PageStatus};
 use crate::learning::store;
 use crate::AppState;
@@ -24,6 +25,8 @@ pub struct AnswerView {
     pub question: Option<String>,
     pub text: String,
     pub updated_at: DateTime<Utc>,
+    /// The version of `text` (also the PUT's `ETag`), for `If-Match` on the next save.
+    pub etag: String,
 }
 
 fn answer_view(revision: &Revision, answer: store::Answer) -> AnswerView {
@@ -39,6 +42,7 @@ fn answer_view(revision: &Revision, answer: store::Answer) -> AnswerView {
         })
     });
     AnswerView {
+        etag: answer.etag(),
         module: found.map(|(m, _, _)| m.number),
         page_title: found.map(|(_, _, p)| p.title.clone()),
         question,
@@ -49,7 +53,8 @@ fn answer_view(revision: &Revision, answer: store::Answer) -> AnswerView {
     }
 }
 
-/// Saves (autosaves) an answer to a reflection question of an open page.
+/// Saves (autosaves) an answer to a reflection question of an open page, if `condition` holds
+/// for the answer stored now (412 with that answer when it does not).
 pub async fn save_answer(
     state: &AppState,
     user: &AuthUser,
@@ -57,6 +62,7 @@ pub async fn save_answer(
     slug: &str,
     question_id: &str,
     text: &str,
+    condition: &Precondition,
 ) -> AppResult<AnswerView> {
     let user_id = user.id;
     let mut conn = state.pool.get().await?;
@@ -73,15 +79,24 @@ pub async fn save_answer(
     if evaluation.page(module, index) == Some(PageStatus::Locked) {
         return Err(locked(&revision, &evaluation));
     }
-    let answer = store::save_answer(
+    let saved = store::save_answer(
         &mut conn,
         &state.config.encryption,
         user_id,
         &page.slug,
         question_id,
         text,
+        &|etag| condition.allows(etag),
     )
     .await?;
+    let answer = match saved {
+        store::SavedAnswer::Saved(answer) => answer,
+        store::SavedAnswer::Refused(current) => {
+            return Err(precondition::refused(
+                current.map(|answer| answer_view(&revision, answer)),
+            ))
+        }
+    };
     crate::auth::touch_last_active(&mut conn, user_id, state.clock.now()).await?;
     Ok(answer_view(&revision, answer))
 }

@@ -11,15 +11,10 @@ use uuid::Uuid;
 
 use super::series::attach_sessions;
 use super::{Registration, Series, SeriesRow};
-use crate::db::schema::{
-    idempotency_keys, municipalities, users, webinar_registrations, webinar_series,
-};
+use crate::db::schema::{municipalities, users, webinar_registrations, webinar_series};
 use crate::error::AppError;
 use crate::language::Language;
 use crate::webinars::RegistrationStatus;
-
-/// What the idempotency keys of registrations are filed under.
-const IDEMPOTENCY_SCOPE: &str = "webinar_registration";
 
 /// Takes a seat if one is left; the CHECK on the counter is the final word.
 pub async fn claim_seat(conn: &mut AsyncPgConnection, series_id: Uuid) -> Result<bool, AppError> {
@@ -277,39 +272,4 @@ pub async fn participants(
         ))
         .load(conn)
         .await?)
-}
-
-/// The answer given to an earlier registration request with this idempotency key.
-pub async fn stored_answer(
-    conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    key: &str,
-) -> Result<Option<serde_json::Value>, AppError> {
-    Ok(idempotency_keys::table
-        .find((user_id, key))
-        .filter(idempotency_keys::scope.eq(IDEMPOTENCY_SCOPE))
-        .select(idempotency_keys::response)
-        .first(conn)
-        .await
-        .optional()?)
-}
-
-/// Keeps the answer (201) to a registration request for retries with the same key.
-pub async fn store_answer(
-    conn: &mut AsyncPgConnection,
-    user_id: Uuid,
-    key: &str,
-    response: serde_json::Value,
-) -> Result<(), AppError> {
-    diesel::insert_into(idempotency_keys::table)
-        .values((
-            idempotency_keys::user_id.eq(user_id),
-            idempotency_keys::key.eq(key),
-            idempotency_keys::scope.eq(IDEMPOTENCY_SCOPE),
-            idempotency_keys::status_code.eq(201),
-            idempotency_keys::response.eq(response),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
 }
