@@ -285,14 +285,18 @@ fn cors(config: &Config) -> Cors {
         .allowed_headers([
             header::AUTHORIZATION,
             header::CONTENT_TYPE,
+            header::IF_MATCH,
             header::IF_NONE_MATCH,
-            header::HeaderName::from_static("idempotency-key"),
+            header::ACCEPT_LANGUAGE,
+            http::idempotency::IDEMPOTENCY_KEY,
         ])
         .expose_headers([
             header::ETAG,
             header::RETRY_AFTER,
             header::LOCATION,
+            header::CONTENT_LANGUAGE,
             http::middleware::REQUEST_ID,
+            http::idempotency::REPLAYED,
         ])
         .block_on_origin_mismatch(false)
         .max_age(3600);

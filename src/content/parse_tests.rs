@@ -4,6 +4,16 @@ use super::*;
 use crate::content::films::MediaCheck;
 use crate::content::Block;
 
+/// Every problem `parse` finds in `tree`, one a line as `content check` prints them.
+fn problems_of(tree: &SourceTree) -> String {
+    let problems = parse(tree).expect_err("the tree has problems");
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 pub fn minimal_tree() -> SourceTree {
     let mut tree = SourceTree::new();
     let mut put = |path: &str, text: &str| {
@@ -51,9 +61,7 @@ fn every_problem_is_listed_with_file_and_line() {
         "modules/1-om-pakken/03-tredje.md".into(),
         b"+++\ntitle = 5\n+++\n".to_vec(),
     );
-    let problems = parse(&tree).unwrap_err();
-    let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    let all = text.join("\n");
+    let all = problems_of(&tree);
     assert!(all.contains("modules/1-om-pakken/01-intro.md:8: the film's subtitle file subtitles/f1.vtt does not exist"), "{all}");
     assert!(
         all.contains("02-intro.md: the page has no reflection question"),
@@ -446,12 +454,7 @@ fn a_missing_or_stray_variant_is_named() {
     );
     tree.files
         .insert("subtitles/f1.de.vtt".into(), b"WEBVTT\n".to_vec());
-    let all: Vec<String> = parse(&tree)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    let all = all.join("\n");
+    let all = problems_of(&tree);
     assert!(all.contains("modules/1-om-pakken/01-intro.md: has no nynorsk variant: modules/1-om-pakken/01-intro.nn.md is missing"), "{all}");
     assert!(all.contains("modules/1-om-pakken/02-ekstra.nn.md: has no bokmål original: modules/1-om-pakken/02-ekstra.md is missing"), "{all}");
     assert!(
@@ -477,12 +480,7 @@ fn variants_whose_structure_differs_are_refused_with_file_and_line() {
         "literature/literature.nn.toml".into(),
         b"title = \"L\"\nintro = \"L\"\n[[references]]\nauthors = \"B\"\nyear = 2020\ntitle = \"T\"\nwhy = \"D\"\n".to_vec(),
     );
-    let all: Vec<String> = parse(&tree)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    let all = all.join("\n");
+    let all = problems_of(&tree);
     assert!(all.contains("01-intro.nn.md:17: this block is reflection \"q2\"; the bokmål has reflection \"q1\" here"), "{all}");
     assert!(
         all.contains("01-intro.nn.md:8: duration_seconds differs from the bokmål (10)"),
@@ -503,12 +501,7 @@ fn languages_are_checked() {
         "course.nn.toml".into(),
         b"languages = [\"nb\"]\ntitle = \"K\"\ndescription = \"K\"\n".to_vec(),
     );
-    let all: Vec<String> = parse(&tree)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    let all = all.join("\n");
+    let all = problems_of(&tree);
     assert!(
         all.contains("course.toml: languages must start with \"nb\""),
         "{all}"

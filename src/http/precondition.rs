@@ -27,6 +27,9 @@ pub enum Precondition {
     Match(Tags),
     /// `If-None-Match`: the current version is none of these (`*`: nothing is there yet).
     NoneMatch(Tags),
+    /// A condition that is not valid syntax: refused (422) by [`Precondition::valid`] once the
+    /// resource is known to exist, so a request for a missing one still answers 404.
+    Invalid(&'static str),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,14 +39,19 @@ pub enum Tags {
     List(Vec<String>),
 }
 
+/// What a condition header must be.
+const NOT_TAGS: &str = "must be * or a list of entity tags such as \"r3\"";
+
 impl Tags {
-    fn parse(name: &'static str, value: &str) -> Result<Tags, AppError> {
+    fn parse(value: &str) -> Option<Tags> {
         let value = value.trim();
         if value == "*" {
-            return Ok(Tags::Any);
+            return Some(Tags::Any);
         }
         let mut tags = Vec::new();
+        let mut any = false;
         for tag in value.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+            any = true;
             let (weak, opaque) = match tag.strip_prefix("W/") {
                 Some(rest) => (true, rest),
                 None => (false, tag),
@@ -51,18 +59,12 @@ impl Tags {
             let inner = opaque
                 .strip_prefix('"')
                 .and_then(|t| t.strip_suffix('"'))
-                .filter(|t| t.bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b)))
-                .ok_or_else(|| {
-                    AppError::field(name, "must be * or a list of entity tags such as \"r3\"")
-                })?;
+                .filter(|t| t.bytes().all(|b| b == 0x21 || (0x23..=0x7e).contains(&b)))?;
             if !weak {
                 tags.push(format!("\"{inner}\""));
             }
         }
-        if tags.is_empty() && !value.contains("W/") {
-            return Err(AppError::field(name, "must be * or a list of entity tags"));
-        }
-        Ok(Tags::List(tags))
+        any.then_some(Tags::List(tags))
     }
 
     fn matches(&self, current: Option<&str>) -> bool {
@@ -75,25 +77,32 @@ impl Tags {
 }
 
 impl Precondition {
-    pub fn from_headers(headers: &HeaderMap) -> Result<Precondition, AppError> {
-        let read = |name: &'static str, header: &header::HeaderName| {
-            headers
-                .get(header)
-                .map(|v| {
-                    v.to_str()
-                        .ok()
-                        .filter(|v| v.len() <= MAX_VALUE)
-                        .ok_or_else(|| AppError::field(name, "must be visible ASCII"))
-                        .and_then(|v| Tags::parse(name, v))
-                })
-                .transpose()
+    /// The request's condition; a malformed one becomes [`Precondition::Invalid`].
+    /// RFC 9110 13.2.2: If-Match is evaluated first; with it present If-None-Match is moot.
+    pub fn of(headers: &HeaderMap) -> Precondition {
+        let read = |header: &header::HeaderName| {
+            headers.get(header).map(|v| {
+                v.to_str()
+                    .ok()
+                    .filter(|v| v.len() <= MAX_VALUE)
+                    .and_then(Tags::parse)
+            })
         };
-        // RFC 9110 13.2.2: If-Match is evaluated first; with it present If-None-Match is moot.
-        if let Some(tags) = read("If-Match", &header::IF_MATCH)? {
-            return Ok(Precondition::Match(tags));
+        match (read(&header::IF_MATCH), read(&header::IF_NONE_MATCH)) {
+            (Some(Some(tags)), _) => Precondition::Match(tags),
+            (Some(None), _) => Precondition::Invalid("If-Match"),
+            (None, Some(Some(tags))) => Precondition::NoneMatch(tags),
+            (None, Some(None)) => Precondition::Invalid("If-None-Match"),
+            (None, None) => Precondition::Unconditional,
         }
-        Ok(read("If-None-Match", &header::IF_NONE_MATCH)?
-            .map_or(Precondition::Unconditional, Precondition::NoneMatch))
+    }
+
+    /// Refuses a malformed condition (422).
+    pub fn valid(&self) -> Result<(), AppError> {
+        match self {
+            Precondition::Invalid(field) => Err(AppError::field(*field, NOT_TAGS)),
+            _ => Ok(()),
+        }
     }
 
     /// Whether the write may go ahead, given the current version's ETag (none: nothing there).
@@ -102,6 +111,7 @@ impl Precondition {
             Precondition::Unconditional => true,
             Precondition::Match(tags) => tags.matches(current),
             Precondition::NoneMatch(tags) => !tags.matches(current),
+            Precondition::Invalid(..) => false,
         }
     }
 
@@ -142,7 +152,7 @@ impl FromRequest for Precondition {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Precondition::from_headers(req.headers()))
+        ready(Ok(Precondition::of(req.headers())))
     }
 }
 
@@ -155,7 +165,8 @@ mod tests {
     fn of(name: header::HeaderName, value: &'static str) -> Result<Precondition, AppError> {
         let mut headers = HeaderMap::new();
         headers.insert(name, HeaderValue::from_static(value));
-        Precondition::from_headers(&headers)
+        let condition = Precondition::of(&headers);
+        condition.valid().map(|()| condition)
     }
 
     #[test]
@@ -169,6 +180,8 @@ mod tests {
             !weak.allows(Some("\"r3\"")),
             "a weak tag never matches a write"
         );
+        let list = of(header::IF_MATCH, "\"\" , W/\"r3\",\"r3\"").unwrap();
+        assert!(list.allows(Some("\"r3\"")) && list.allows(Some("\"\"")));
         let any = of(header::IF_MATCH, "*").unwrap();
         assert!(any.allows(Some("\"r1\"")) && !any.allows(None));
     }
@@ -179,7 +192,7 @@ mod tests {
         assert!(p.allows(None));
         assert!(!p.allows(Some("\"r1\"")));
         assert_eq!(
-            Precondition::from_headers(&HeaderMap::new()).unwrap(),
+            Precondition::of(&HeaderMap::new()),
             Precondition::Unconditional
         );
     }

@@ -172,8 +172,8 @@ pub struct AnswerBody {
         ("slug" = String, Path, description = "Page slug"),
         ("question_id" = String, Path, description = "The reflection block's id")),
     params(
-        ("If-Match" = Option<String>, Header, max_length = 1024, description = "Save only if the answer is still this version (the `etag` it started from)"),
-        ("If-None-Match" = Option<String>, Header, max_length = 1024, description = "`*`: save only if there is no answer yet")),
+        ("If-Match" = Option<String>, Header, nullable = false, max_length = 1024, pattern = r#"^(\*|(W/)?"[!#-+\--~]*"( *, *(W/)?"[!#-+\--~]*")*)$"#, description = "Save only if the answer is still this version (the `etag` it started from)"),
+        ("If-None-Match" = Option<String>, Header, nullable = false, max_length = 1024, pattern = r#"^(\*|(W/)?"[!#-+\--~]*"( *, *(W/)?"[!#-+\--~]*")*)$"#, description = "`*`: save only if there is no answer yet")),
     request_body = AnswerBody,
     responses(
         (status = 200, description = "Saved; private to the caller", body = AnswerView,

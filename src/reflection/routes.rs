@@ -53,8 +53,8 @@ pub struct NoteBody {
 
 #[utoipa::path(put, path = "/api/v1/me/reflection-note", tag = "reflection", security(("bearer" = [])),
     params(
-        ("If-Match" = Option<String>, Header, max_length = 1024, description = "Save only if the text is still this version (the `etag` it started from)"),
-        ("If-None-Match" = Option<String>, Header, max_length = 1024, description = "`*`: save only if there is no note yet")),
+        ("If-Match" = Option<String>, Header, nullable = false, max_length = 1024, pattern = r#"^(\*|(W/)?"[!#-+\--~]*"( *, *(W/)?"[!#-+\--~]*")*)$"#, description = "Save only if the text is still this version (the `etag` it started from)"),
+        ("If-None-Match" = Option<String>, Header, nullable = false, max_length = 1024, pattern = r#"^(\*|(W/)?"[!#-+\--~]*"( *, *(W/)?"[!#-+\--~]*")*)$"#, description = "`*`: save only if there is no note yet")),
     request_body = NoteBody,
     responses(
         (status = 200, description = "Draft saved (after a submission: a new draft version; the submitted one stays the ticket)", body = NoteView,

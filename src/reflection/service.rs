@@ -133,6 +133,7 @@ pub async fn save(
     body: &str,
     condition: &Precondition,
 ) -> AppResult<NoteView> {
+    condition.valid()?;
     let mut conn = state.pool.get().await?;
     conn.transaction::<NoteView, AppError, _>(|conn| {
         async move {

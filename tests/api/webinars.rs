@@ -49,6 +49,16 @@ print(json.dumps({"method": str(cal.get("METHOD", "")), "events": events, "timez
 pub(crate) async fn ready_mentor(app: &TestApp) -> (Account, String) {
     let email = format!("mentor-{}@example.no", Uuid::new_v4().simple());
     let account = app.create_user(Role::Mentor, &email).await;
+    make_ready(app, &account).await;
+    let token = app
+        .state
+        .tokens
+        .issue_access(account.id, Role::Mentor, 1, app.state.clock.now());
+    (account, token)
+}
+
+/// Marks the mentor's path done and a note submitted, directly in the database.
+pub(crate) async fn make_ready(app: &TestApp, account: &Account) {
     let sql = app.sql().await;
     sql.execute(
         "INSERT INTO path_completions (user_id) VALUES ($1)",
@@ -62,11 +72,6 @@ pub(crate) async fn ready_mentor(app: &TestApp) -> (Account, String) {
     )
     .await
     .unwrap();
-    let token = app
-        .state
-        .tokens
-        .issue_access(account.id, Role::Mentor, 1, app.state.clock.now());
-    (account, token)
 }
 
 pub(crate) async fn new_series(app: &TestApp, capacity: i32) -> (String, Uuid, String, Value) {

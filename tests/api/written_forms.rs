@@ -33,19 +33,7 @@ async fn nynorsk_user(app: &TestApp, role: Role) -> (Account, String) {
 /// A nynorsk mentor whose path is done and note submitted (set up in the database).
 async fn ready_nynorsk_mentor(app: &TestApp) -> (Account, String) {
     let (account, token) = nynorsk_user(app, Role::Mentor).await;
-    let sql = app.sql().await;
-    sql.execute(
-        "INSERT INTO path_completions (user_id) VALUES ($1)",
-        &[&account.id],
-    )
-    .await
-    .unwrap();
-    sql.execute(
-        "INSERT INTO reflection_notes (user_id, version, body, status, submitted_at) VALUES ($1, 1, $2, 'submitted', now())",
-        &[&account.id, &"Refleksjon. ".repeat(40)],
-    )
-    .await
-    .unwrap();
+    crate::webinars::make_ready(app, &account).await;
     (account, token)
 }
 

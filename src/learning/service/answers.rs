@@ -79,6 +79,7 @@ pub async fn save_answer(
     if evaluation.page(module, index) == Some(PageStatus::Locked) {
         return Err(locked(&revision, &evaluation));
     }
+    condition.valid()?;
     let saved = store::save_answer(
         &mut conn,
         &state.config.encryption,
