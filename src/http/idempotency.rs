@@ -12,14 +12,14 @@
 //! finished (the process stopped, the client went away) can be taken over by a repeat after
 //! [`CLAIM_LIFETIME`].
 
-use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::body::{self, BodySize, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{Error, FromRequest, HttpMessage, HttpResponse};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, SubsecRound, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Bytea, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -48,7 +48,8 @@ pub const CLAIM_LIFETIME: Duration = Duration::seconds(60);
 /// The largest body read to fingerprint a request: the largest any route accepts (a CSV of
 /// invitees); a larger one is refused as the route itself would.
 const MAX_BODY: usize = 2 * 1024 * 1024;
-/// The largest answer kept; a larger one (none today) is given once and not kept.
+/// The largest answer kept; a larger one (none today), or one streamed, is given once and not
+/// kept.
 const MAX_ANSWER: usize = 256 * 1024;
 /// The answer's headers that a repeat gets again.
 const KEPT_HEADERS: [HeaderName; 5] = [
@@ -96,8 +97,8 @@ pub async fn idempotency(
     let fingerprint = fingerprint(&req, &body);
     req.set_payload(Payload::from(body));
 
-    match claim(&state, user.id, &key, &fingerprint).await? {
-        Claim::Run => {}
+    let until = match claim(&state, user.id, &key, &fingerprint).await? {
+        Claim::Run(until) => until,
         Claim::Replay(kept) => {
             let response = kept.into_response(&state.config.encryption, user.id, &key)?;
             return Ok(req.into_response(response));
@@ -120,47 +121,50 @@ pub async fn idempotency(
             )
             .into())
         }
-    }
+    };
 
-    let released = Release {
+    let claimed = Claimed {
         state: state.clone(),
         user_id: user.id,
-        key: key.clone(),
+        key,
+        until,
     };
     let res = match next.call(req).await {
         Ok(res) => res.map_into_boxed_body(),
         Err(error) => {
-            released.release().await;
+            claimed.release().await;
             return Err(error);
         }
     };
-    if !is_kept(res.status()) {
-        released.release().await;
+    // Only a whole answer of known, bounded size is kept (every JSON answer is); any other goes
+    // out as it is, and a repeat runs again.
+    let bounded = matches!(res.response().body().size(), BodySize::Sized(n) if n <= MAX_ANSWER as u64)
+        || matches!(res.response().body().size(), BodySize::None);
+    if !is_kept(res.status()) || !bounded {
+        claimed.release().await;
         return Ok(res);
     }
     let (req, res) = res.into_parts();
     let (res, answer) = res.into_parts();
-    let Ok(bytes) = body::to_bytes_limited(answer, MAX_ANSWER).await else {
-        released.release().await;
-        return Err(AppError::internal("an answer too large to keep").into());
-    };
-    let bytes = match bytes {
+    let bytes = match body::to_bytes(answer).await {
         Ok(bytes) => bytes,
         Err(error) => {
-            released.release().await;
+            claimed.release().await;
             return Err(error.into());
         }
     };
     match std::str::from_utf8(&bytes) {
         Ok(text) => {
-            let headers = kept_headers(res.headers());
-            if let Err(error) = keep(&state, user.id, &key, res.status(), headers, text).await {
+            if let Err(error) = claimed
+                .keep(res.status(), kept_headers(res.headers()), text)
+                .await
+            {
                 // The request has acted; its answer still goes out, but a repeat would act again.
                 tracing::error!(error = %error, "could not keep the answer for its idempotency key");
-                released.release().await;
+                claimed.release().await;
             }
         }
-        Err(_) => released.release().await,
+        Err(_) => claimed.release().await,
     }
     Ok(ServiceResponse::new(req, res.set_body(BoxBody::new(bytes))))
 }
@@ -223,21 +227,50 @@ fn answer_aad(user_id: Uuid, key: &str) -> Vec<u8> {
     row_aad("idempotent-answer", &[user_id.as_bytes(), key.as_bytes()])
 }
 
-/// Gives the key back when the request did not end with an answer worth keeping.
-struct Release {
+/// This request's claim on its key, named by the moment it lapses: a claim taken over after it
+/// lapsed is another one, which this request's answer or release no longer touches.
+struct Claimed {
     state: web::Data<AppState>,
     user_id: Uuid,
     key: String,
+    until: DateTime<Utc>,
 }
 
-impl Release {
-    async fn release(self) {
+impl Claimed {
+    /// Keeps the answer, sealed, for repeats.
+    async fn keep(&self, status: StatusCode, headers: Value, body: &str) -> Result<(), AppError> {
+        let sealed = self
+            .state
+            .config
+            .encryption
+            .seal(body, &answer_aad(self.user_id, &self.key));
+        let mut conn = self.state.pool.get().await?;
+        diesel::update(
+            idempotency_keys::table
+                .find((self.user_id, self.key.as_str()))
+                .filter(idempotency_keys::status_code.is_null())
+                .filter(idempotency_keys::locked_until.eq(self.until)),
+        )
+        .set((
+            idempotency_keys::status_code.eq(Some(i32::from(status.as_u16()))),
+            idempotency_keys::headers.eq(headers),
+            idempotency_keys::body_ciphertext.eq(Some(sealed.ciphertext)),
+            idempotency_keys::key_id.eq(Some(sealed.key_id)),
+        ))
+        .execute(&mut conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Gives the key back when the request did not end with an answer worth keeping.
+    async fn release(&self) {
         let result = async {
             let mut conn = self.state.pool.get().await?;
             diesel::delete(
                 idempotency_keys::table
-                    .find((self.user_id, &self.key))
-                    .filter(idempotency_keys::status_code.is_null()),
+                    .find((self.user_id, self.key.as_str()))
+                    .filter(idempotency_keys::status_code.is_null())
+                    .filter(idempotency_keys::locked_until.eq(self.until)),
             )
             .execute(&mut conn)
             .await?;
@@ -252,8 +285,8 @@ impl Release {
 }
 
 enum Claim {
-    /// The request is new (or its earlier claim lapsed): run it.
-    Run,
+    /// The request is new (or its earlier claim lapsed): run it, under a claim that lapses then.
+    Run(DateTime<Utc>),
     /// The first request's answer.
     Replay(Kept),
     /// The first request is still running.
@@ -306,7 +339,7 @@ impl Kept {
 }
 
 #[derive(QueryableByName)]
-struct Claimed {
+struct ClaimRow {
     #[diesel(sql_type = Bool)]
     #[allow(dead_code)]
     claimed: bool,
@@ -319,11 +352,12 @@ async fn claim(
     fingerprint: &[u8],
 ) -> Result<Claim, AppError> {
     let mut conn = state.pool.get().await?;
-    let now = state.clock.now();
+    // Microseconds, as the database keeps them, so the claim can be named by its end.
+    let now = state.clock.now().trunc_subsecs(6);
     // The row may be released between the two statements: then claim again.
     for _ in 0..3 {
         if try_claim(&mut conn, user_id, key, fingerprint, now).await? {
-            return Ok(Claim::Run);
+            return Ok(Claim::Run(now + CLAIM_LIFETIME));
         }
         let row: Option<KeyRow> = idempotency_keys::table
             .find((user_id, key))
@@ -366,7 +400,7 @@ async fn try_claim(
     fingerprint: &[u8],
     now: DateTime<Utc>,
 ) -> Result<bool, AppError> {
-    let claimed: Vec<Claimed> = diesel::sql_query(
+    let claimed: Vec<ClaimRow> = diesel::sql_query(
         "INSERT INTO idempotency_keys AS k (user_id, key, fingerprint, created_at, locked_until) \
          VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (user_id, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, \
@@ -385,35 +419,6 @@ async fn try_claim(
     .load(conn)
     .await?;
     Ok(!claimed.is_empty())
-}
-
-async fn keep(
-    state: &AppState,
-    user_id: Uuid,
-    key: &str,
-    status: StatusCode,
-    headers: Value,
-    body: &str,
-) -> Result<(), AppError> {
-    let sealed = state
-        .config
-        .encryption
-        .seal(body, &answer_aad(user_id, key));
-    let mut conn = state.pool.get().await?;
-    diesel::update(
-        idempotency_keys::table
-            .find((user_id, key))
-            .filter(idempotency_keys::status_code.is_null()),
-    )
-    .set((
-        idempotency_keys::status_code.eq(Some(i32::from(status.as_u16()))),
-        idempotency_keys::headers.eq(headers),
-        idempotency_keys::body_ciphertext.eq(Some(sealed.ciphertext)),
-        idempotency_keys::key_id.eq(Some(sealed.key_id)),
-    ))
-    .execute(&mut conn)
-    .await?;
-    Ok(())
 }
 
 /// Housekeeping: answers older than [`KEPT_FOR`] are no longer given again.

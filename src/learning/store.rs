@@ -225,30 +225,32 @@ fn answer_aad(user_id: Uuid, page_slug: &str, question_id: &str) -> Vec<u8> {
     )
 }
 
-type AnswerRow = (
-    String,
-    String,
-    Option<String>,
-    Option<Vec<u8>>,
-    Option<String>,
-    DateTime<Utc>,
-    i32,
-);
+/// An answer as stored: the text still sealed.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = reflection_answers)]
+struct AnswerRow {
+    page_slug: String,
+    question_id: String,
+    body: Option<String>,
+    body_ciphertext: Option<Vec<u8>>,
+    key_id: Option<String>,
+    updated_at: DateTime<Utc>,
+    revision: i32,
+}
 
 fn open_answer(keys: &Keyring, user_id: Uuid, row: AnswerRow) -> Result<Answer, AppError> {
-    let (page_slug, question_id, plaintext, ciphertext, key_id, updated_at, revision) = row;
     let body = StoredText {
-        plaintext,
-        ciphertext,
-        key_id,
+        plaintext: row.body,
+        ciphertext: row.body_ciphertext,
+        key_id: row.key_id,
     }
-    .open(keys, &answer_aad(user_id, &page_slug, &question_id))?;
+    .open(keys, &answer_aad(user_id, &row.page_slug, &row.question_id))?;
     Ok(Answer {
-        page_slug,
-        question_id,
+        page_slug: row.page_slug,
+        question_id: row.question_id,
         body,
-        updated_at,
-        revision,
+        updated_at: row.updated_at,
+        revision: row.revision,
     })
 }
 
@@ -278,9 +280,9 @@ pub async fn save_answer(
         async move {
             let row = reflection_answers::table
                 .find((user_id, page_slug, question_id))
-                .select(ANSWER_COLUMNS)
+                .select(AnswerRow::as_select())
                 .for_update()
-                .first::<AnswerRow>(conn)
+                .first(conn)
                 .await
                 .optional()?;
             let current = row.map(|row| open_answer(keys, user_id, row)).transpose()?;
@@ -341,24 +343,6 @@ pub async fn save_answer(
     .await
 }
 
-const ANSWER_COLUMNS: (
-    reflection_answers::page_slug,
-    reflection_answers::question_id,
-    reflection_answers::body,
-    reflection_answers::body_ciphertext,
-    reflection_answers::key_id,
-    reflection_answers::updated_at,
-    reflection_answers::revision,
-) = (
-    reflection_answers::page_slug,
-    reflection_answers::question_id,
-    reflection_answers::body,
-    reflection_answers::body_ciphertext,
-    reflection_answers::key_id,
-    reflection_answers::updated_at,
-    reflection_answers::revision,
-);
-
 /// A mentor's answers, opened.
 pub async fn answers(
     conn: &mut AsyncPgConnection,
@@ -371,7 +355,7 @@ pub async fn answers(
             reflection_answers::page_slug,
             reflection_answers::question_id,
         ))
-        .select(ANSWER_COLUMNS)
+        .select(AnswerRow::as_select())
         .load(conn)
         .await?;
     rows.into_iter()

@@ -602,3 +602,58 @@ async fn a_retried_invitation_sends_one_mail() {
     assert_eq!(app.mail.to("ny.mentor@asker.kommune.no").len(), 1);
     assert_eq!(app.count("SELECT count(*) FROM invitations", &[]).await, 1);
 }
+
+#[tokio::test]
+async fn a_claim_left_by_a_request_that_never_answered_lapses() {
+    let app = spawn_app().await;
+    let (me, token) = app.user_with_token(Role::Mentor).await;
+    let (slug, question) = open_page(&app, &token).await;
+    let url = format!("/modules/2/pages/{slug}/answers/{question}");
+    let key = [("idempotency-key", "crash-1")];
+    let body = json!({"text": "Skrevet før strømmen gikk."});
+    assert_eq!(
+        send(&app, reqwest::Method::PUT, &url, &token, &key, &body)
+            .await
+            .status(),
+        200
+    );
+
+    // As if the process stopped after the write and before keeping its answer: the claim is
+    // still there, unanswered. While it holds, a repeat is told the first is still running.
+    let sql = app.sql().await;
+    sql.execute(
+        "UPDATE idempotency_keys SET status_code = NULL, body_ciphertext = NULL, key_id = NULL, \
+         headers = '{}', locked_until = $2 WHERE user_id = $1",
+        &[
+            &me.id,
+            &(app.state.clock.now() + chrono::Duration::seconds(30)),
+        ],
+    )
+    .await
+    .unwrap();
+    let running = send(&app, reqwest::Method::PUT, &url, &token, &key, &body).await;
+    assert_eq!(running.headers()["retry-after"], "1");
+    assert_problem(running, 409, "conflict").await;
+
+    // Once it has lapsed, the same request runs again (another one under the key still may not).
+    app.clock.advance(chrono::Duration::seconds(61));
+    let token = app
+        .state
+        .tokens
+        .issue_access(me.id, Role::Mentor, 1, app.state.clock.now());
+    let other = send(
+        &app,
+        reqwest::Method::PUT,
+        &url,
+        &token,
+        &key,
+        &json!({"text": "Noe annet."}),
+    )
+    .await;
+    assert_problem(other, 422, "validation_failed").await;
+    let again = send(&app, reqwest::Method::PUT, &url, &token, &key, &body).await;
+    assert_eq!(again.status(), 200);
+    assert!(again.headers().get("idempotent-replayed").is_none());
+    let replayed = send(&app, reqwest::Method::PUT, &url, &token, &key, &body).await;
+    assert_eq!(replayed.headers()["idempotent-replayed"], "true");
+}
