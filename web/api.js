@@ -97,15 +97,28 @@ async function renew(used) {
 }
 
 /**
- * Calls the API; `body` is sent as JSON, or as it is when `contentType` is given. Resolves
- * to the parsed JSON (null for 204), or the Response with `raw`.
+ * Calls the API; `body` is sent as JSON, or as it is when `contentType` is given. `headers`
+ * are added to the request (`Idempotency-Key`, `If-Match`, `If-None-Match`); `signal` can
+ * abort it (a timeout: it then rejects as the network would). Resolves to the
+ * parsed JSON (null for 204), or the Response with `raw`, or with `tagged` to `{ data, etag }`
+ * (`etag`: the answer's `ETag` header, else the body's `etag`, else undefined).
  * Rejects with ApiError for error answers, and with a TypeError when the network is down.
  */
-export async function api(path, { method = 'GET', body, contentType, raw = false } = {}) {
+export async function api(path, {
+  method = 'GET', body, contentType, raw = false, headers: extra = {}, tagged = false, signal,
+} = {}) {
   let current = session;
-  if (current && current.expires <= Date.now()) current = await renew(current.access);
+  if (current && current.expires <= Date.now()) {
+    try {
+      current = await renew(current.access);
+    } catch (error) {
+      // Offline: the request goes with the old token, and the service worker answers from what
+      // it kept (a server that is reachable answers 401, and the token is renewed below).
+      if (!(error instanceof TypeError)) throw error;
+    }
+  }
   const send = (tokens) => {
-    const headers = { 'accept-language': language() };
+    const headers = { ...extra, 'accept-language': language() };
     // A file (a CSV of invitees, a content archive) goes as it is, with its own type.
     if (body !== undefined) headers['content-type'] = contentType || 'application/json';
     if (tokens) headers.authorization = `Bearer ${tokens.access}`;
@@ -113,6 +126,7 @@ export async function api(path, { method = 'GET', body, contentType, raw = false
       method,
       headers,
       body: body === undefined || contentType ? body : JSON.stringify(body),
+      signal,
     });
   };
   let response = await send(current);
@@ -126,8 +140,9 @@ export async function api(path, { method = 'GET', body, contentType, raw = false
   }
   if (!response.ok) throw new ApiError(response.status, await problemOf(response));
   if (raw) return response;
-  if (response.status === 204 || response.status === 202) return null;
-  return response.json();
+  const data = response.status === 204 || response.status === 202 ? null : await response.json();
+  if (!tagged) return data;
+  return { data, etag: response.headers.get('etag') ?? data?.etag ?? undefined };
 }
 
 export async function signOut() {

@@ -305,3 +305,34 @@ export function confirmButton({ label, question, yes, action, className = 'secon
   wrapper.append(ask, panel);
   return wrapper;
 }
+
+/**
+ * A modal dialog of `content` with a row of `buttons`, `[label, answer]` (the first is the
+ * primary one and has focus); `answer()` gives (or resolves to) what the dialog resolves to
+ * when that button is pressed, and Escape resolves to `cancelled`. Focus then goes back to
+ * `returnFocus` (by default where it was). Other attributes are the dialog's (its name).
+ */
+export function modal({
+  content, buttons, cancelled = null, returnFocus = document.activeElement, ...attributes
+}) {
+  const dialog = h('dialog', { class: 'conflict', ...attributes }, content);
+  return new Promise((resolve) => {
+    const close = (answer) => {
+      dialog.close();
+      dialog.remove();
+      returnFocus?.focus?.();
+      resolve(answer);
+    };
+    const row = buttons.map(([label, answer], i) => h('button', {
+      type: 'button', class: i === 0 ? 'primary' : 'secondary', onclick: async () => close(await answer()),
+    }, label));
+    dialog.append(h('div', { class: 'conflict-actions' }, row));
+    dialog.addEventListener('cancel', (event) => {
+      event.preventDefault();
+      close(cancelled);
+    });
+    document.body.append(dialog);
+    dialog.showModal();
+    row[0].focus();
+  });
+}

@@ -5,6 +5,7 @@ mod browser;
 mod browser_journey;
 mod browser_links;
 mod browser_nynorsk;
+mod browser_offline;
 mod browser_stages;
 mod browser_webinars;
 mod caching;

@@ -246,3 +246,33 @@ export async function walk(base, name, body) {
     process.exit(1);
   }
 }
+
+/**
+ * Cuts the network of a browser context (`offline` true) or gives it back, for its pages and
+ * its service worker alike, and checks that the cut is real: a walk that reads "offline" while
+ * the worker still reached the server would prove nothing. Chromium's offline mode (playwright's
+ * `context.setOffline`) does cut the worker's own fetches too (checked with playwright-core
+ * 1.65 and Chromium 156, also for a worker started again while offline), but it fires no
+ * `online`/`offline` events, which the client listens to (to try again, to send the outbox):
+ * they are sent to every page here. `base` is the server's address.
+ */
+export async function cutNetwork(context, offline, base) {
+  await context.setOffline(offline);
+  for (const page of context.pages()) {
+    await page.evaluate((off) => window.dispatchEvent(new Event(off ? 'offline' : 'online')), offline).catch(() => {});
+  }
+  const probe = (url) => fetch(url, { cache: 'no-store' }).then(() => true, () => false);
+  for (const worker of context.serviceWorkers()) {
+    const reached = await worker.evaluate(probe, `${base}/health/ready`);
+    check(reached === !offline, `the service worker ${offline ? 'still reaches' : 'cannot reach'} the server`);
+  }
+  for (const page of context.pages()) {
+    const reached = await page.evaluate(probe, `${base}/health/ready`).catch(() => !offline);
+    check(reached === !offline, `the page ${offline ? 'still reaches' : 'cannot reach'} the server`);
+  }
+}
+
+/** Waits until the page is in the hands of the service worker (it keeps what is read from then on). */
+export async function workerControls(page) {
+  await page.waitForFunction(() => Boolean(navigator.serviceWorker?.controller));
+}

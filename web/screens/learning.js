@@ -4,11 +4,71 @@
 import { ApiError, api } from '../api.js';
 import { autosave } from '../autosave.js';
 import { locale, t } from '../i18n.js';
+import * as outbox from '../outbox.js';
 import {
   alertBox, badge, confirmButton, formatDateTime, formatTime, go, h, JOIN_OPENS_MINUTES, joinable, parts, render, STATUS,
 } from '../ui.js';
 
 const pageHref = (module, slug) => `/modules/${module}/${slug}`;
+const completionPath = (module, slug) => `/modules/${module}/pages/${slug}/completion`;
+
+/**
+ * The path as it will be once the outbox's completions and skips are sent: the path rules of
+ * src/learning/rules.rs applied again with them, so a page completed offline shows completed
+ * (with `pending: true`) and the page after it opens. Pure.
+ */
+export function withPending(path, writes) {
+  const completing = new Set(writes.filter((w) => w.kind === 'completion').map((w) => w.path));
+  const skipping = new Set(writes.filter((w) => w.kind === 'skip').map((w) => Number(/^\/modules\/(\d+)\/skip$/.exec(w.path)?.[1])));
+  if (!completing.size && !skipping.size) return path;
+  const done = new Set();
+  const skipped = new Set();
+  const modules = path.modules.map((m) => ({
+    ...m,
+    pages: m.pages.map((p) => {
+      const pending = completing.has(completionPath(m.number, p.slug)) && p.status !== 'completed';
+      if (p.status === 'completed' || pending) done.add(p.slug);
+      return { ...p, pending };
+    }),
+    pendingSkip: skipping.has(m.number) && m.status !== 'skipped',
+  }));
+  for (const m of modules) if (m.status === 'skipped' || (m.skippable && m.pendingSkip)) skipped.add(m.number);
+  const moduleDone = (m) => skipped.has(m.number) || m.pages.every((p) => done.has(p.slug));
+  const free = path.completed || modules.every(moduleDone);
+  let previousDone = true;
+  let resume = null;
+  let minutesLeft = 0;
+  let counted = 0;
+  let completed = 0;
+  for (const m of modules) {
+    const open = free || previousDone;
+    const count = m.pages.filter((p) => done.has(p.slug)).length;
+    const all = count === m.pages.length;
+    const isSkipped = skipped.has(m.number);
+    let previousPage = true;
+    for (const p of m.pages) {
+      const isDone = done.has(p.slug);
+      p.status = isDone ? 'completed' : free || isSkipped || (open && previousPage) ? 'available' : 'locked';
+      if (!isDone && !isSkipped) {
+        minutesLeft += p.estimated_minutes;
+        if (!resume && p.status === 'available') resume = { module: m.number, slug: p.slug, title: p.title };
+      }
+      previousPage = isDone;
+    }
+    m.status = all ? 'completed' : isSkipped ? 'skipped' : !open ? 'locked' : count > 0 ? 'in_progress' : 'available';
+    previousDone = all || isSkipped;
+    if (m.status !== 'skipped') {
+      counted += m.pages.length;
+      completed += count;
+    }
+  }
+  return {
+    ...path, modules, completed: free, resume, minutes_left: minutesLeft, pages_counted: counted, pages_completed: completed,
+  };
+}
+
+/** "Saved when the network is back", beside what the outbox still holds. */
+const notYetSaved = () => h('span', { class: 'pending-save' }, t('lagres når nettet er tilbake'));
 
 export function hours(minutes) {
   if (minutes === 1) return t('ca. 1 minutt');
@@ -209,9 +269,10 @@ function pathProgress(path) {
 /** The start page: where the mentor is in the programme and what to do next. `notice` is a
  *  confirmation of what just happened (after skipping module 1). */
 export async function pathScreen(user, { notice } = {}) {
-  const [path, note, webinars, certificate] = await Promise.all([
-    api('/path'), api('/me/reflection-note'), api('/me/webinars'), certificateOrNull(),
+  const [served, note, webinars, certificate, writes] = await Promise.all([
+    api('/path'), api('/me/reflection-note'), api('/me/webinars'), certificateOrNull(), outbox.ready(),
   ]);
+  const path = withPending(served, writes);
   const now = Date.now();
   const facts = { path, note, webinars, certificate };
   const step = nextStep(facts, now);
@@ -222,6 +283,7 @@ export async function pathScreen(user, { notice } = {}) {
     const skippable = module.skippable && !['completed', 'skipped'].includes(module.status);
     return h('section', { class: 'card module', 'aria-labelledby': headingId },
       h('h2', { id: headingId }, t('Modul {number}: {title}', { number: module.number, title: module.title }), ' ', badge(module.status)),
+      module.pendingSkip && h('p', { class: 'muted' }, notYetSaved()),
       h('p', { class: 'muted' }, module.summary),
       module.status === 'skipped' && h('p', {}, t('Du har hoppet over modulen. Sidene er åpne, så du kan lese dem når du vil.')),
       outcomes(module.outcomes),
@@ -229,15 +291,18 @@ export async function pathScreen(user, { notice } = {}) {
         page.status === 'locked'
           ? h('span', { class: 'locked-title' }, page.title)
           : h('a', { href: pageHref(module.number, page.slug) }, page.title),
-        ' ', badge(page.status)))),
+        ' ', badge(page.status), page.pending && [' ', notYetSaved()]))),
       skippable && confirmButton({
         label: t('Hopp over modul {number}', { number: module.number }),
         question: t('Kjenner du opplæringspakken godt fra før, kan du hoppe over modul {number}. Den regnes da som fullført og telles ikke med i fremdriften, og modul {next} åpnes med en gang. Du kan ikke angre, men alle sidene i modulen er fortsatt åpne, så du kan lese dem når du vil.', { number: module.number, next: module.number + 1 }),
         yes: t('Ja, hopp over modulen'),
         action: async () => {
-          await api(`/modules/${module.number}/skip`, { method: 'POST', body: {} });
+          const entry = await outbox.write({ kind: 'skip', method: 'POST', path: `/modules/${module.number}/skip`, body: {} });
+          const outcome = await outbox.settle(entry);
+          if (outcome.state === 'refused') throw outcome.error;
+          const done = t('Modul {number} er hoppet over. Modul {next} er åpnet. Sidene i modul {number} er fortsatt åpne for deg.', { number: module.number, next: module.number + 1 });
           await pathScreen(user, {
-            notice: t('Modul {number} er hoppet over. Modul {next} er åpnet. Sidene i modul {number} er fortsatt åpne for deg.', { number: module.number, next: module.number + 1 }),
+            notice: outcome.state === 'saved' ? done : `${done} ${t('Det lagres når nettet er tilbake.')}`,
           });
         },
       }));
@@ -245,6 +310,7 @@ export async function pathScreen(user, { notice } = {}) {
 
   const confirmation = notice && h('p', { class: 'notice notice-success', role: 'status', tabindex: '-1' }, notice);
   render(firstName ? t('Hei, {name}', { name: firstName }) : t('Læringsstien'),
+    outbox.saveStatus(),
     confirmation,
     nextStepCard(step, path, now),
     tracker(facts, step, now),
@@ -259,6 +325,7 @@ export async function pathScreen(user, { notice } = {}) {
       h('p', {}, t('{count} lesetips, alltid tilgjengelig.', { count: path.literature.references }), ' ', h('a', { href: '/literature' }, t('Se litteraturlisten')))));
   // What just happened is read out first, before the rest of the screen.
   confirmation?.focus({ preventScroll: true });
+  return path; // for reading ahead (app.js)
 }
 
 /** What a module teaches, folded: knowledge, skills and general competence. */
@@ -341,9 +408,14 @@ function reflectionBlock(block, module, slug, answer) {
     textarea,
     status,
     key,
+    kind: 'answer',
+    label: block.question,
     saved: answer?.text || '',
     savedAt: answer?.updated_at,
-    save: (text) => api(key, { method: 'PUT', body: { text } }),
+    // No answer yet: the first is written with If-None-Match (also when the answers could not
+    // be read offline, so an answer written elsewhere is never overwritten unseen).
+    etag: answer ? answer.etag : null,
+    bodyOf: (text) => ({ text }),
   });
   return h('div', { class: 'reflection' },
     h('label', { for: id }, h('span', { class: 'kicker' }, t('Refleksjonsspørsmål')), block.question),
@@ -384,7 +456,15 @@ export async function pageScreen(module, slug) {
   let page;
   let answers;
   try {
-    [page, answers] = await Promise.all([api(`/modules/${module}/pages/${slug}`), api('/me/answers')]);
+    [page, answers] = await Promise.all([
+      api(`/modules/${module}/pages/${slug}`),
+      // Offline with the page kept but not the answers: the fields start from what is on the device.
+      api('/me/answers').catch((error) => {
+        if (error instanceof ApiError) throw error;
+        return [];
+      }),
+      outbox.ready(),
+    ]);
   } catch (error) {
     if (error instanceof ApiError && error.code === 'page_locked') {
       const first = error.problem.next_page;
@@ -405,26 +485,45 @@ export async function pageScreen(module, slug) {
 
   const footer = h('div', { class: 'page-footer' });
   const next = page.next ? pageHref(page.next.module, page.next.slug) : '/path';
+  const nextLink = () => h('a', { class: 'button primary', href: next }, page.next ? t('Neste: {title}', { title: page.next.title }) : t('Tilbake til læringsstien'));
+  const completedOffline = () => {
+    const notice = h('p', { class: 'notice notice-success', role: 'status', tabindex: '-1' },
+      t('Du har fullført denne siden.'), ' ', notYetSaved());
+    footer.replaceChildren(notice, nextLink());
+    return notice;
+  };
+  const path = completionPath(module, slug);
   if (page.status === 'completed') {
-    footer.append(alertBox(t('Du har fullført denne siden.'), 'success'),
-      h('a', { class: 'button primary', href: next }, page.next ? t('Neste: {title}', { title: page.next.title }) : t('Tilbake til læringsstien')));
+    footer.append(alertBox(t('Du har fullført denne siden.'), 'success'), nextLink());
+  } else if (outbox.pending().some((w) => w.path === path)) {
+    completedOffline();
   } else {
     const errorArea = h('div');
     footer.append(errorArea, h('button', {
       type: 'button', class: 'primary', onclick: async (event) => {
         event.target.disabled = true;
-        try {
-          const result = await api(`/modules/${module}/pages/${slug}/completion`, { method: 'PUT', body: {} });
-          go(result.next ? pageHref(result.next.module, result.next.slug) : '/path');
-        } catch (error) {
-          errorArea.replaceChildren(alertBox(t('Kunne ikke registrere at siden er fullført. Sjekk nettet og prøv igjen.')));
+        errorArea.replaceChildren();
+        const entry = await outbox.write({ kind: 'completion', path, body: {}, title: page.title });
+        const outcome = await outbox.settle(entry);
+        if (outcome.state === 'saved') {
+          const result = outcome.data;
+          go(result?.next ? pageHref(result.next.module, result.next.slug) : '/path');
+        } else if (outcome.state === 'refused') {
+          outbox.dismissRefusals(); // told here, where it happened
+          errorArea.replaceChildren(alertBox(outcome.error.code === 'page_locked'
+            ? outbox.pageLockedText(page.title)
+            : t('Kunne ikke registrere at siden er fullført. Sjekk nettet og prøv igjen.')));
           event.target.disabled = false;
+        } else {
+          // Offline (or slow): shown completed now, sent by the outbox when it can.
+          completedOffline().focus({ preventScroll: true });
         }
       },
     }, page.next ? t('Fullført – gå til neste side') : t('Fullført – tilbake til læringsstien')));
   }
 
   render(page.title,
+    outbox.saveStatus(),
     h('p', { class: 'breadcrumb' }, h('a', { href: '/path' }, t('Læringsstien')), ` › ${t('Modul {number}: {title}', { number: page.module.number, title: page.module.title })}`),
     h('p', { class: 'muted' }, t('Lesetid {time}', { time: hours(page.estimated_minutes) })),
     body,

@@ -4,7 +4,9 @@
 import { ApiError, api } from '../api.js';
 import { autosave } from '../autosave.js';
 import { t } from '../i18n.js';
+import * as outbox from '../outbox.js';
 import { alertBox, explain, formatDate, h, render } from '../ui.js';
+import { withPending } from './learning.js';
 
 const MIN_LENGTH = 300;
 
@@ -32,7 +34,9 @@ function pagesLeft(path) {
 }
 
 export async function noteScreen() {
-  const [note, path] = await Promise.all([api('/me/reflection-note'), api('/path')]);
+  const [note, served, writes] = await Promise.all([api('/me/reflection-note'), api('/path'), outbox.ready()]);
+  // Pages completed offline count already (their completions are on their way).
+  const path = withPending(served, writes);
   const state = h('p', { class: 'note-state', id: 'note-state' }, statusText(note));
   const status = h('p', { class: 'save-status', id: 'note-save', role: 'status', 'aria-live': 'polite' });
   const counter = h('p', { class: 'hint', id: 'note-count' });
@@ -47,9 +51,13 @@ export async function noteScreen() {
     textarea,
     status,
     key: '/me/reflection-note',
+    kind: 'note',
+    label: t('Notatet ditt'),
     saved: note.body || '',
     savedAt: note.updated_at,
-    save: (body) => api('/me/reflection-note', { method: 'PUT', body: { body } }),
+    // null: no note yet (the first draft is written with If-None-Match: *).
+    etag: note.etag,
+    bodyOf: (body) => ({ body }),
     onChange: count,
     // The status above the text follows the server: a first save turns "Ikke påbegynt" into a draft.
     onSaved: (saved) => {
@@ -117,7 +125,7 @@ export async function noteScreen() {
     }
     if (pathDone || document.visibilityState === 'hidden') return;
     try {
-      showSubmittable(await api('/path'));
+      showSubmittable(withPending(await api('/path'), outbox.pending()));
     } catch {
       // Offline: the next return to the screen checks again.
     }
@@ -126,6 +134,7 @@ export async function noteScreen() {
   document.addEventListener('visibilitychange', recheck);
 
   render(t('Refleksjonsnotat'),
+    outbox.saveStatus(),
     h('p', { class: 'lead' }, t('Notatet er billetten din til webinarene i modul 5. Skriv om hva du har lært, og hva du vil ta med deg inn i rollen som mentor.')),
     state,
     h('div', { class: 'field' },
