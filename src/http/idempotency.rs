@@ -20,6 +20,7 @@ use actix_web::middleware::Next;
 use actix_web::web::{self, Bytes, BytesMut};
 use actix_web::{Error, FromRequest, HttpMessage, HttpResponse};
 use chrono::{DateTime, Duration, SubsecRound, Utc};
+use diesel::dsl;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Bytea, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -236,7 +237,23 @@ struct Claimed {
     until: DateTime<Utc>,
 }
 
+/// The row of a claim still unanswered, as this request holds it.
+type ClaimedRow<'a> = dsl::Filter<
+    dsl::Filter<
+        dsl::Find<idempotency_keys::table, (Uuid, &'a str)>,
+        dsl::IsNull<idempotency_keys::status_code>,
+    >,
+    dsl::Eq<idempotency_keys::locked_until, DateTime<Utc>>,
+>;
+
 impl Claimed {
+    fn row(&self) -> ClaimedRow<'_> {
+        idempotency_keys::table
+            .find((self.user_id, self.key.as_str()))
+            .filter(idempotency_keys::status_code.is_null())
+            .filter(idempotency_keys::locked_until.eq(self.until))
+    }
+
     /// Keeps the answer, sealed, for repeats.
     async fn keep(&self, status: StatusCode, headers: Value, body: &str) -> Result<(), AppError> {
         let sealed = self
@@ -245,20 +262,15 @@ impl Claimed {
             .encryption
             .seal(body, &answer_aad(self.user_id, &self.key));
         let mut conn = self.state.pool.get().await?;
-        diesel::update(
-            idempotency_keys::table
-                .find((self.user_id, self.key.as_str()))
-                .filter(idempotency_keys::status_code.is_null())
-                .filter(idempotency_keys::locked_until.eq(self.until)),
-        )
-        .set((
-            idempotency_keys::status_code.eq(Some(i32::from(status.as_u16()))),
-            idempotency_keys::headers.eq(headers),
-            idempotency_keys::body_ciphertext.eq(Some(sealed.ciphertext)),
-            idempotency_keys::key_id.eq(Some(sealed.key_id)),
-        ))
-        .execute(&mut conn)
-        .await?;
+        diesel::update(self.row())
+            .set((
+                idempotency_keys::status_code.eq(Some(i32::from(status.as_u16()))),
+                idempotency_keys::headers.eq(headers),
+                idempotency_keys::body_ciphertext.eq(Some(sealed.ciphertext)),
+                idempotency_keys::key_id.eq(Some(sealed.key_id)),
+            ))
+            .execute(&mut conn)
+            .await?;
         Ok(())
     }
 
@@ -266,14 +278,7 @@ impl Claimed {
     async fn release(&self) {
         let result = async {
             let mut conn = self.state.pool.get().await?;
-            diesel::delete(
-                idempotency_keys::table
-                    .find((self.user_id, self.key.as_str()))
-                    .filter(idempotency_keys::status_code.is_null())
-                    .filter(idempotency_keys::locked_until.eq(self.until)),
-            )
-            .execute(&mut conn)
-            .await?;
+            diesel::delete(self.row()).execute(&mut conn).await?;
             Ok::<_, AppError>(())
         }
         .await;
