@@ -230,12 +230,13 @@ def path_throughput(ctx: Context, token: str) -> tuple[WrkResult, int, int]:
 
 
 def generate_large_course(target: Path, pages_per_module: int) -> int:
-    """Copies the bundled content and fills every module up to `pages_per_module` pages, keeping
-    each module's estimated_minutes the sum of its pages'. Returns the number of pages."""
+    """Copies the bundled content and fills every module up to `pages_per_module` pages, in
+    bokmål and nynorsk alike, keeping each module's estimated_minutes the sum of its pages'.
+    Returns the number of pages."""
     shutil.copytree(BUNDLED_CONTENT, target)
     total = 0
     for module_dir in sorted((target / "modules").iterdir()):
-        pages = sorted(module_dir.glob("*.md"))
+        pages = sorted(p for p in module_dir.glob("*.md") if not p.name.endswith(".nn.md"))
         minutes = 0
         for page in pages:
             found = re.search(r"^estimated_minutes\s*=\s*(\d+)\s*$", page.read_text(), re.M)
@@ -245,24 +246,32 @@ def generate_large_course(target: Path, pages_per_module: int) -> int:
         number = module_dir.name.split("-", 1)[0]
         for position in range(len(pages) + 1, pages_per_module + 1):
             slug = f"benk-m{number}-side-{position:02d}"
-            (module_dir / f"{position:02d}-{slug}.md").write_text(
-                "+++\n"
-                f'title = "Generert side {position} i modul {number}"\n'
-                f"estimated_minutes = {GENERATED_MINUTES}\n"
-                "+++\n\n"
-                f"Denne siden er generert for lasttesten (modul {number}, side {position}).\n\n"
-                "Den har litt tekst, en liste:\n\n- ett punkt\n- et annet punkt\n\n"
-                "```reflection\n"
-                'id = "q1"\n'
-                f'question = "Hva tar du med deg fra side {position} i modul {number}?"\n'
-                "```\n")
+            for suffix, text, points, question in (
+                ("md", "Denne siden er generert", "- ett punkt\n- et annet punkt",
+                 "Hva tar du med deg fra"),
+                ("nn.md", "Denne sida er generert", "- eitt punkt\n- eit anna punkt",
+                 "Kva tek du med deg frå"),
+            ):
+                (module_dir / f"{position:02d}-{slug}.{suffix}").write_text(
+                    "+++\n"
+                    f'title = "Generert side {position} i modul {number}"\n'
+                    f"estimated_minutes = {GENERATED_MINUTES}\n"
+                    "+++\n\n"
+                    f"{text} for lasttesten (modul {number}, side {position}).\n\n"
+                    f"{points}\n\n"
+                    "```reflection\n"
+                    'id = "q1"\n'
+                    f'question = "{question} side {position} i modul {number}?"\n'
+                    "```\n")
             minutes += GENERATED_MINUTES
-        manifest = module_dir / "module.toml"
-        text, replaced = re.subn(r"(?m)^estimated_minutes\s*=.*$",
-                                 f"estimated_minutes = {minutes}", manifest.read_text())
-        if replaced != 1:
-            raise RuntimeError(f"{manifest} has no single estimated_minutes line")
-        manifest.write_text(text)
+        for manifest in (module_dir / "module.toml", module_dir / "module.nn.toml"):
+            if not manifest.exists():
+                continue
+            text, replaced = re.subn(r"(?m)^estimated_minutes\s*=.*$",
+                                     f"estimated_minutes = {minutes}", manifest.read_text())
+            if replaced != 1:
+                raise RuntimeError(f"{manifest} has no single estimated_minutes line")
+            manifest.write_text(text)
         total += max(len(pages), pages_per_module)
     return total
 
@@ -330,11 +339,15 @@ def path_queries(ctx: Context, token: str) -> list[Row]:
 
 # ---- c. completion writes ------------------------------------------------------------------
 
-def completion_lua(ctx: Context, path: str, tokens: list[str], stride: int = 101):
+def completion_lua(ctx: Context, path: str, tokens: list[str], stride: int = 101,
+                   keys: str | None = None):
     """A wrk script that PUTs `path` with each token in turn (each thread from its own offset,
-    `stride` tokens after the thread before it)."""
+    `stride` tokens after the thread before it). With `keys`, each request carries an
+    Idempotency-Key of its own (`<keys>-<thread>-<n>`), as a client's outbox sends them."""
     if any(not re.fullmatch(r"[A-Za-z0-9._-]+", t) for t in tokens):
         raise ValueError("unexpected characters in an access token")
+    if keys is not None and not re.fullmatch(r"[A-Za-z0-9-]+", keys):
+        raise ValueError("unexpected characters in a key prefix")
     listed = ",\n".join(f'  "{t}"' for t in tokens)
     prelude = f"""\
         local tokens = {{
@@ -346,6 +359,7 @@ def completion_lua(ctx: Context, path: str, tokens: list[str], stride: int = 101
 
         function setup(thread)
           thread:set("offset", threads * {stride})
+          thread:set("thread", threads)
           threads = threads + 1
         end
 
@@ -355,13 +369,26 @@ def completion_lua(ctx: Context, path: str, tokens: list[str], stride: int = 101
           end
           counter = offset or 0
         end
-
+    """
+    if keys is None:
+        prelude += """
         function request()
           counter = counter + 1
           return requests[counter % #requests + 1]
         end
-    """
-    return ctx.write_lua("completion", prelude)
+        """
+    else:
+        prelude += f"""
+        function request()
+          counter = counter + 1
+          local token = tokens[counter % #tokens + 1]
+          return wrk.format("PUT", "{path}", {{
+            ["Authorization"] = "Bearer " .. token,
+            ["Idempotency-Key"] = "{keys}-" .. thread .. "-" .. counter,
+          }})
+        end
+        """
+    return ctx.write_lua("completion" if keys is None else f"completion-{keys}", prelude)
 
 
 def pgbench(ctx: Context, script: Path) -> tuple[float, str]:
@@ -397,6 +424,15 @@ def completion_writes(ctx: Context, writers: list[tuple[str, str]]) -> list[Row]
         # what is already there (idempotent), as pgbench's ON CONFLICT DO NOTHING does below.
         ctx.wrk(svc.url(path), script=script, duration=WARMUP, **WRK_OPTS)
         service = ctx.wrk(svc.url(path), script=script, duration=DURATION, **WRK_OPTS)
+        # The same writes as an outbox sends them: each with a new Idempotency-Key, which the
+        # service claims before and keeps (sealed) after the write.
+        ctx.log(f"PUT {path} with an Idempotency-Key each, for {DURATION} s")
+        ctx.wrk(svc.url(path), script=completion_lua(ctx, path, tokens, keys="warm"),
+                duration=WARMUP, **WRK_OPTS)
+        keyed = ctx.wrk(svc.url(path), script=completion_lua(ctx, path, tokens, keys="run"),
+                        duration=DURATION, **WRK_OPTS)
+    kept = int(ctx.psql("SELECT count(*) FROM idempotency_keys WHERE key LIKE 'run-%' "
+                        "AND status_code = 200"))
     done = int(ctx.psql(f"SELECT count(*) FROM page_completions WHERE page_slug = '{slug}' "
                         f"AND user_id IN (SELECT id FROM users WHERE email LIKE 'bench-mentor-%')"))
 
@@ -413,6 +449,21 @@ def completion_writes(ctx: Context, writers: list[tuple[str, str]]) -> list[Row]
     try:
         ctx.log(f"pgbench: the same upsert, 32 clients, for {DURATION} s")
         tps, pgbench_out = pgbench(ctx, sql)
+        # What a key costs the database: its claim and the keeping of its answer, two
+        # transactions, as the service runs them (a fresh key each time).
+        keyed_sql = ctx.tmp / "idempotency.sql"
+        keyed_sql.write_text(
+            f"\\set n random(1, {len(writers)})\n"
+            "\\set k random(1, 2000000000)\n"
+            "INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at, locked_until) "
+            "SELECT id, 'pg-' || :k || '-' || :client_id, sha256('x'::bytea), now(), "
+            "now() + interval '60 seconds' FROM bench_users WHERE n = :n ON CONFLICT DO NOTHING;\n"
+            "UPDATE idempotency_keys SET status_code = 200, headers = '{\"content-type\": "
+            "\"application/json\"}', body_ciphertext = sha256('y'::bytea), key_id = 'k' "
+            "WHERE user_id = (SELECT id FROM bench_users WHERE n = :n) "
+            "AND key = 'pg-' || :k || '-' || :client_id AND status_code IS NULL;\n")
+        ctx.log(f"pgbench: an Idempotency-Key's claim and answer, 32 clients, for {DURATION} s")
+        keyed_tps, _ = pgbench(ctx, keyed_sql)
     finally:
         ctx.psql("DROP TABLE IF EXISTS bench_users")
     latency = re.search(r"^latency average = ([0-9.]+) ms", pgbench_out, re.M)
@@ -434,6 +485,16 @@ def completion_writes(ctx: Context, writers: list[tuple[str, str]]) -> list[Row]
         Row(figure="  p99 of PUT page completion",
             value=service.p99_ms, unit="ms", target="< 10 ms",
             passed=service.p99_ms < 10 and _clean(service)),
+        Row(figure="PUT page completion with Idempotency-Key req/s",
+            value=keyed.rps, unit="req/s",
+            reference=keyed_tps, reference_label="pgbench same claim + answer",
+            ratio=keyed.rps / keyed_tps if keyed_tps else 0.0, target="ratio >= 0.3",
+            passed=(keyed_tps > 0 and keyed.rps / keyed_tps >= 0.3 and _clean(keyed)
+                    and kept >= keyed.requests * 0.99),
+            note=f"a new key per request, {kept} answers kept; p50/p99 {keyed.p50_ms:.2f}/"
+                 f"{keyed.p99_ms:.2f} ms; without a key the same PUT (nothing to write) "
+                 f"serves {service.rps:,.0f} req/s: a key costs two commits"
+                 + "".join(f"; {n}" for n in _errors_note(("keyed", keyed)))),
     ]
 
 
