@@ -59,7 +59,9 @@ export function onSignedOut(handler) {
 export function keepTokens(pair) {
   // Refresh a little before the access token runs out, to spare a failed request.
   const lifetime = Math.max(10, Number(pair.expires_in) - 30);
-  store({ access: pair.access_token, refresh: pair.refresh_token, expires: Date.now() + lifetime * 1000 });
+  // When the refresh token runs out the session is over, also on a phone that stayed offline.
+  const ends = Number(pair.refresh_expires_in) > 0 ? Date.now() + Number(pair.refresh_expires_in) * 1000 : undefined;
+  store({ access: pair.access_token, refresh: pair.refresh_token, expires: Date.now() + lifetime * 1000, ends });
 }
 
 async function problemOf(response) {
@@ -108,6 +110,15 @@ export async function api(path, {
   method = 'GET', body, contentType, raw = false, headers: extra = {}, tagged = false, signal,
 } = {}) {
   let current = session;
+  if (current?.ends && current.ends <= Date.now()) {
+    // The session has ended: what was kept for reading offline goes with it (onSignedOut).
+    store(null);
+    current = null;
+    if (!path.startsWith('/auth/')) {
+      signedOutHandler();
+      throw new ApiError(401, { code: 'unauthorized', detail: 'The session has ended.' });
+    }
+  }
   if (current && current.expires <= Date.now()) {
     try {
       current = await renew(current.access);

@@ -29,6 +29,9 @@ pub struct TokenPair {
     pub token_type: &'static str,
     /// Seconds until the access token expires.
     pub expires_in: u64,
+    /// Seconds until the refresh token expires: the session ends then unless it is refreshed
+    /// (a client that kept copies for reading offline drops them at that moment).
+    pub refresh_expires_in: u64,
 }
 
 pub use crate::http::fields::normalize_email;
@@ -58,6 +61,7 @@ fn new_pair(
         refresh_token: refresh.plain,
         token_type: "Bearer",
         expires_in: state.tokens.access_ttl.as_secs(),
+        refresh_expires_in: state.tokens.refresh_ttl.as_secs(),
     };
     (pair, refresh.hash, now + refresh_ttl)
 }

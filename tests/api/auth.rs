@@ -20,6 +20,10 @@ async fn sign_in_read_and_update_the_profile() {
     let pair: Value = response.json().await.unwrap();
     assert_eq!(pair["token_type"], "Bearer");
     assert_eq!(pair["expires_in"], 900);
+    assert_eq!(
+        pair["refresh_expires_in"],
+        app.state.tokens.refresh_ttl.as_secs()
+    );
     let token = pair["access_token"].as_str().unwrap();
 
     let me: Value = app.get("/me", token).await.json().await.unwrap();

@@ -375,4 +375,16 @@ await walk(base, 'offline', async () => {
   await statusSays(full, 'Alt er lagret.');
   const unstored = (await apiGet(full, '/me/answers')).find((a) => a.question === questions[1]);
   check(unstored.text === UNSTORED, `what the page kept is saved: ${JSON.stringify(unstored)}`);
+
+  step('a session whose refresh token has run out ends, also offline, and what was kept for reading goes');
+  await full.context().setOffline(true);
+  await full.evaluate(() => {
+    const session = JSON.parse(localStorage.getItem('mentorsti.session'));
+    if (!session.ends) throw new Error('the session does not say when it ends');
+    localStorage.setItem('mentorsti.session', JSON.stringify({ ...session, ends: Date.now() - 1000 }));
+  });
+  await full.reload();
+  await full.getByRole('button', { name: 'Logg inn' }).waitFor();
+  await full.waitForFunction(async () => (await caches.keys()).every((name) => !name.startsWith('mentorsti-api-')));
+  await full.context().setOffline(false);
 });
