@@ -11,7 +11,7 @@ use mentorsti::auth::Role;
 use serde_json::Value;
 
 use crate::browser::run_walk;
-use crate::helpers::{spawn_app, TestApp, PASSWORD};
+use crate::helpers::{page_slugs, spawn_app, TestApp, PASSWORD};
 
 // The texts the walk writes (the same constants are in web/e2e/offline.mjs).
 const NOTE_DRAFT: &str = "Utkast skrevet i heisen: det jeg tar med meg er å lytte før jeg svarer.";
@@ -23,6 +23,19 @@ async fn signed_in(app: &TestApp, email: &str) -> String {
     pair["access_token"].as_str().unwrap().to_owned()
 }
 
+/// The first column of `query` for the mentor `user_id`, row by row.
+async fn first_column<T>(sql: &tokio_postgres::Client, query: &str, user_id: uuid::Uuid) -> Vec<T>
+where
+    T: for<'a> tokio_postgres::types::FromSql<'a>,
+{
+    sql.query(query, &[&user_id])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
 #[tokio::test]
 async fn writes_made_offline_reach_the_server_once_each_in_a_real_browser() {
     let app = spawn_app().await;
@@ -30,39 +43,26 @@ async fn writes_made_offline_reach_the_server_once_each_in_a_real_browser() {
         .create_user(Role::Mentor, "marte.kjeller@example.no")
         .await;
     let token = signed_in(&app, &mentor.email).await;
-    let path: Value = app.get("/path", &token).await.json().await.unwrap();
-    let module_one: Vec<String> = path["modules"][0]["pages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["slug"].as_str().unwrap().to_owned())
-        .collect();
+    let path: Value = app.get_json("/path", &token).await;
+    let module_one: Vec<String> = page_slugs(&path, 0);
 
     run_walk("offline", &app.address, &[&mentor.email, PASSWORD], &[]).await;
 
     let sql = app.sql().await;
     // The skip and the two completions made offline, each once.
-    let skips: Vec<i32> = sql
-        .query(
-            "SELECT module_number FROM module_skips WHERE user_id = $1",
-            &[&mentor.id],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let skips: Vec<i32> = first_column(
+        &sql,
+        "SELECT module_number FROM module_skips WHERE user_id = $1",
+        mentor.id,
+    )
+    .await;
     assert_eq!(skips, [1], "module 1 is skipped");
-    let completed: Vec<String> = sql
-        .query(
-            "SELECT page_slug FROM page_completions WHERE user_id = $1 ORDER BY completed_at",
-            &[&mentor.id],
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|row| row.get(0))
-        .collect();
+    let completed: Vec<String> = first_column(
+        &sql,
+        "SELECT page_slug FROM page_completions WHERE user_id = $1 ORDER BY completed_at",
+        mentor.id,
+    )
+    .await;
     assert_eq!(
         completed,
         module_one[..2],
@@ -76,7 +76,7 @@ async fn writes_made_offline_reach_the_server_once_each_in_a_real_browser() {
     // once, online once, written on offline once, then once from a page that could store
     // nothing on the device: four. The change left unsent at sign-out never came.
     let token = signed_in(&app, &mentor.email).await;
-    let answers: Value = app.get("/me/answers", &token).await.json().await.unwrap();
+    let answers: Value = app.get_json("/me/answers", &token).await;
     let answers = answers.as_array().unwrap();
     assert_eq!(answers.len(), 2, "two answers: {answers:?}");
     let first = answers
@@ -95,12 +95,7 @@ async fn writes_made_offline_reach_the_server_once_each_in_a_real_browser() {
     }
 
     // The note draft, written once.
-    let note: Value = app
-        .get("/me/reflection-note", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let note: Value = app.get_json("/me/reflection-note", &token).await;
     assert_eq!(note["status"], "draft");
     assert_eq!(note["body"], NOTE_DRAFT);
     assert_eq!(note["etag"], "\"v1.1\"", "one write of the note: {note}");

@@ -551,6 +551,11 @@ impl TestApp {
             .unwrap()
     }
 
+    /// `GET` and its body as JSON.
+    pub async fn get_json(&self, path: &str, token: &str) -> Value {
+        self.get(path, token).await.json().await.unwrap()
+    }
+
     pub async fn send_json(
         &self,
         method: reqwest::Method,
@@ -673,6 +678,16 @@ impl TestApp {
 }
 
 /// The id of the reflection question on a page as the API returns it; every page has one.
+/// The page slugs of the path's `index`th module (`GET /path`), in order.
+pub fn page_slugs(path: &Value, index: usize) -> Vec<String> {
+    path["modules"][index]["pages"]
+        .as_array()
+        .expect("a module has pages")
+        .iter()
+        .map(|p| p["slug"].as_str().expect("a page has a slug").to_owned())
+        .collect()
+}
+
 pub fn reflection_question(page: &Value) -> String {
     page["blocks"]
         .as_array()

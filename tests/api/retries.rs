@@ -6,7 +6,9 @@ use futures_util::future::join_all;
 use mentorsti::auth::Role;
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, coordinator_of, reflection_question, spawn_app, TestApp};
+use crate::helpers::{
+    assert_problem, coordinator_of, page_slugs, reflection_question, spawn_app, TestApp,
+};
 use crate::orgs::{enroll, new_usht};
 use crate::webinars::{new_series, ready_mentor};
 
@@ -201,7 +203,7 @@ async fn a_key_belongs_to_its_account_and_its_request() {
     )
     .await;
     assert_problem(elsewhere, 422, "validation_failed").await;
-    let answers: Value = app.get("/me/answers", &token).await.json().await.unwrap();
+    let answers: Value = app.get_json("/me/answers", &token).await;
     assert_eq!(answers[0]["text"], private["text"]);
 
     // Another account sending the same key runs its own request and never sees the first's answer.
@@ -240,7 +242,7 @@ async fn a_key_belongs_to_its_account_and_its_request() {
         .await;
         assert_problem(response, 422, "validation_failed").await;
     }
-    let answers: Value = app.get("/me/answers", &token).await.json().await.unwrap();
+    let answers: Value = app.get_json("/me/answers", &token).await;
     assert_eq!(answers[0]["text"], private["text"]);
 
     // A day later the key is free again.
@@ -280,7 +282,7 @@ async fn refusals_after_which_a_retry_may_act_are_not_replayed() {
     )
     .await;
     assert_problem(stale, 412, "precondition_failed").await;
-    let current: Value = app.get("/me/answers", &token).await.json().await.unwrap();
+    let current: Value = app.get_json("/me/answers", &token).await;
     let current_tag = current[0]["etag"].as_str().unwrap().to_owned();
     let retried = send(
         &app,
@@ -293,7 +295,7 @@ async fn refusals_after_which_a_retry_may_act_are_not_replayed() {
     .await;
     assert_eq!(retried.status(), 200);
     assert!(retried.headers().get("idempotent-replayed").is_none());
-    let answers: Value = app.get("/me/answers", &token).await.json().await.unwrap();
+    let answers: Value = app.get_json("/me/answers", &token).await;
     assert_eq!(answers[0]["text"], "Skrevet på telefonen.");
 }
 
@@ -318,7 +320,7 @@ async fn answers_carry_a_version_and_a_stale_one_is_refused_with_the_current_tex
     let phone_tag = first.headers()["etag"].to_str().unwrap().to_owned();
     let first: Value = first.json().await.unwrap();
     assert_eq!(first["etag"], phone_tag.as_str());
-    let listed: Value = app.get("/me/answers", &token).await.json().await.unwrap();
+    let listed: Value = app.get_json("/me/answers", &token).await;
     assert_eq!(listed[0]["etag"], phone_tag.as_str());
 
     // The tablet saves on top of the version it read.
@@ -371,7 +373,7 @@ async fn answers_carry_a_version_and_a_stale_one_is_refused_with_the_current_tex
     )
     .await;
     assert_eq!(missing.status(), 404);
-    let listed: Value = app.get("/me/answers", &token).await.json().await.unwrap();
+    let listed: Value = app.get_json("/me/answers", &token).await;
     assert_eq!(
         listed[0]["text"], "Nettbrett, kveld.",
         "nothing was overwritten"
@@ -448,12 +450,7 @@ async fn concurrent_first_answers_with_if_none_match_let_one_win() {
 async fn the_note_draft_carries_a_version_too() {
     let app = spawn_app().await;
     let (_, token) = app.user_with_token(Role::Mentor).await;
-    let none: Value = app
-        .get("/me/reflection-note", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let none: Value = app.get_json("/me/reflection-note", &token).await;
     assert!(none["etag"].is_null());
 
     let first = send(
@@ -496,19 +493,9 @@ async fn the_note_draft_carries_a_version_too() {
     );
     assert_eq!(problem["current"]["status"], "draft");
     assert!(problem["current"]["updated_at"].is_string());
-    let note: Value = app
-        .get("/me/reflection-note", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let note: Value = app.get_json("/me/reflection-note", &token).await;
     assert_eq!(note["body"], "Utkast fra PC-en på vaktrommet.");
-    let versions: Value = app
-        .get("/me/reflection-note/versions", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let versions: Value = app.get_json("/me/reflection-note/versions", &token).await;
     assert_eq!(
         versions.as_array().unwrap().len(),
         1,
@@ -520,13 +507,8 @@ async fn the_note_draft_carries_a_version_too() {
 async fn completions_sent_late_are_judged_in_the_order_they_arrive() {
     let app = spawn_app().await;
     let (_, token) = app.user_with_token(Role::Mentor).await;
-    let path: Value = app.get("/path", &token).await.json().await.unwrap();
-    let pages: Vec<String> = path["modules"][0]["pages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["slug"].as_str().unwrap().to_owned())
-        .collect();
+    let path: Value = app.get_json("/path", &token).await;
+    let pages: Vec<String> = page_slugs(&path, 0);
     let complete = |slug: &str, key: &str| {
         let url = format!("/modules/1/pages/{slug}/completion");
         let key = key.to_owned();
@@ -555,7 +537,7 @@ async fn completions_sent_late_are_judged_in_the_order_they_arrive() {
     ] {
         assert_eq!(complete(slug, key).await.status(), 200);
     }
-    let path: Value = app.get("/path", &token).await.json().await.unwrap();
+    let path: Value = app.get_json("/path", &token).await;
     assert_eq!(path["modules"][0]["pages"][0]["status"], "completed");
     assert_eq!(path["modules"][0]["pages"][1]["status"], "completed");
     assert_eq!(
