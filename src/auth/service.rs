@@ -197,7 +197,7 @@ pub async fn refresh(state: &AppState, refresh_token: &str) -> AppResult<TokenPa
                 let user = store::find_user(conn, user_id)
                     .await?
                     .ok_or(AppError::Unauthorized)?;
-                if user.password_hash.is_none() {
+                if user.erased_at.is_some() {
                     return Err(AppError::Unauthorized);
                 }
                 store::touch_last_active(conn, user_id, now).await?;
@@ -262,8 +262,9 @@ const SIGN_IN_LINK: MailedLink = MailedLink {
     ttl: SIGN_IN_LINK_TTL,
     screen: "/sign-in-link",
     letter: templates::sign_in_link,
-    // Invited people who never accepted, and erased accounts, have no session to start.
-    for_account: |user| user.password_hash.is_some(),
+    // Erased accounts have no session to start (one signing in through a provider may have no
+    // password, and still gets a link).
+    for_account: |user| user.erased_at.is_none(),
 };
 
 /// Mails a link of this kind when the address has an account that may have one, voiding the
@@ -330,7 +331,7 @@ pub async fn sign_in_with_link(state: &AppState, token: &str, ip: &str) -> AppRe
                 };
                 let user = store::lock_user(conn, user_id)
                     .await?
-                    .filter(|user| user.password_hash.is_some())
+                    .filter(|user| user.erased_at.is_none())
                     .ok_or_else(|| link_refusal(store::LinkState::Unknown))?;
                 // Opening the link proves the person reads this mailbox.
                 store::mark_email_verified(conn, user_id).await?;

@@ -29,6 +29,8 @@ pub struct User {
     pub session_version: i32,
     /// The written form the person reads in.
     pub language: Language,
+    /// Set when the account was erased: nothing may start a session for it.
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Queryable, Selectable)]
@@ -49,6 +51,7 @@ struct UserRow {
     self_enrolled: bool,
     session_version: i32,
     language: Language,
+    erased_at: Option<DateTime<Utc>>,
 }
 
 impl From<UserRow> for User {
@@ -69,6 +72,7 @@ impl From<UserRow> for User {
             self_enrolled: row.self_enrolled,
             session_version: row.session_version,
             language: row.language,
+            erased_at: row.erased_at,
         }
     }
 }
