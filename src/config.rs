@@ -15,9 +15,11 @@ use url::Url;
 use crate::encryption::Keyring;
 
 mod env;
+mod oidc;
 mod secrets;
 
 use env::Reader;
+pub use oidc::OidcProviderConfig;
 use secrets::load_or_create_secret;
 pub(crate) use secrets::write_private;
 
@@ -41,6 +43,8 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub worker: WorkerConfig,
     pub log_format: LogFormat,
+    /// OpenID Connect providers to sign in with, in the order configured.
+    pub oidc: Vec<OidcProviderConfig>,
 }
 
 #[derive(Clone, Debug)]
@@ -254,6 +258,8 @@ impl Config {
             }
         };
 
+        let oidc = oidc::read_providers(&mut reader);
+
         if !reader.problems.is_empty() {
             return Err(ConfigError(reader.problems));
         }
@@ -299,6 +305,7 @@ impl Config {
             limits,
             worker,
             log_format,
+            oidc,
         })
     }
 
@@ -435,5 +442,57 @@ mod tests {
             "https://mentor.example.no/reset-password?token=a+b"
         );
         assert!(config.is_https());
+    }
+
+    #[test]
+    fn oidc_providers_are_read_and_every_bad_value_named() {
+        let config = Config::from_vars(&vars(&[
+            ("OIDC_PROVIDERS", "idporten, feide"),
+            ("OIDC_IDPORTEN_ISSUER", "https://idporten.no"),
+            ("OIDC_IDPORTEN_CLIENT_ID", "mentorsti"),
+            ("OIDC_IDPORTEN_CLIENT_SECRET", "s"),
+            ("OIDC_IDPORTEN_LABEL", "ID-porten"),
+            (
+                "OIDC_IDPORTEN_ACR_VALUES",
+                "idporten-loa-substantial idporten-loa-high",
+            ),
+            ("OIDC_IDPORTEN_SCOPES", "openid profile"),
+            ("OIDC_FEIDE_ISSUER", "http://127.0.0.1:9000"),
+            ("OIDC_FEIDE_CLIENT_ID", "c"),
+            ("OIDC_FEIDE_CLIENT_SECRET", "s"),
+            ("OIDC_FEIDE_TRUST_EMAIL", "true"),
+        ]))
+        .unwrap();
+        let [idporten, feide] = config.oidc.as_slice() else {
+            panic!("two providers expected");
+        };
+        assert_eq!(idporten.label, "ID-porten");
+        assert_eq!(idporten.acr_values.len(), 2);
+        assert_eq!(idporten.scopes, ["profile"]);
+        assert!(!idporten.trust_email);
+        assert_eq!(feide.label, "feide");
+        assert_eq!(feide.scopes, ["email", "profile"]);
+        assert!(feide.trust_email);
+
+        let err = Config::from_vars(&vars(&[
+            ("OIDC_PROVIDERS", "idporten,Bad!,feide,idporten"),
+            ("OIDC_IDPORTEN_ISSUER", "http://idporten.no"),
+            ("OIDC_IDPORTEN_CLIENT_ID", "c"),
+            ("OIDC_FEIDE_ISSUER", "https://auth.dataporten.no"),
+            ("OIDC_FEIDE_CLIENT_ID", "c"),
+            ("OIDC_FEIDE_CLIENT_SECRET", "s"),
+            ("OIDC_FEIDE_TRUST_EMAIL", "maybe"),
+        ]))
+        .unwrap_err();
+        let text = err.to_string();
+        for expected in [
+            "OIDC_IDPORTEN_ISSUER",
+            "OIDC_IDPORTEN_CLIENT_SECRET",
+            "\"Bad!\"",
+            "OIDC_FEIDE_TRUST_EMAIL",
+            "names \"idporten\" twice",
+        ] {
+            assert!(text.contains(expected), "{expected} missing from {text}");
+        }
     }
 }

@@ -73,6 +73,8 @@ pub struct AppState {
     /// Webinar registrations under way; the rest queue in memory, holding no connection, since
     /// registrations for one series take turns on its row lock anyway.
     pub registrations: tokio::sync::Semaphore,
+    /// The OpenID Connect providers people may sign in with, and what was discovered of them.
+    pub oidc: auth::oidc::Providers,
 }
 
 impl AppState {
@@ -97,6 +99,7 @@ impl AppState {
             published: Arc::default(),
             activity: Default::default(),
             registrations: tokio::sync::Semaphore::new((config.database_pool_size / 2).max(1)),
+            oidc: auth::oidc::Providers::new(&config),
             config: Arc::new(config),
             pool,
         }
@@ -311,6 +314,7 @@ pub fn api() -> http::api::Api {
     let mut api = http::api::Api::default();
     http::health::routes(&mut api);
     auth::routes::routes(&mut api);
+    auth::oidc::routes::routes(&mut api);
     learning::routes::routes(&mut api);
     reflection::routes::routes(&mut api);
     webinars::routes::routes(&mut api);
@@ -322,7 +326,7 @@ pub fn api() -> http::api::Api {
 }
 
 /// Whether a request comes from a browser opening a page (not a script, an image or a program).
-fn wants_html(req: &actix_web::HttpRequest) -> bool {
+pub(crate) fn wants_html(req: &actix_web::HttpRequest) -> bool {
     req.headers()
         .get(header::ACCEPT)
         .and_then(|accept| accept.to_str().ok())

@@ -24,7 +24,10 @@ use crate::AppState;
 /// Why an invitation link cannot be accepted at `now`: 404 `invitation_not_found` (never
 /// issued, or replaced by a newer link), 410 `invitation_used`, `invitation_withdrawn`,
 /// `invitation_replaced` or `invitation_expired`.
-fn invitation_refusal(invitation: Option<&Invitation>, now: DateTime<Utc>) -> Option<AppError> {
+pub(crate) fn invitation_refusal(
+    invitation: Option<&Invitation>,
+    now: DateTime<Utc>,
+) -> Option<AppError> {
     let gone = |code, detail: &str| Some(AppError::rule(StatusCode::GONE, code, detail));
     match invitation {
         None => Some(AppError::rule(
@@ -134,42 +137,66 @@ pub async fn accept_invitation(
     let (pair, user_id, role) = conn
         .transaction::<(TokenPair, Uuid, Role), AppError, _>(|conn| {
             async move {
-                let locked = orgs::lock_invitation_by_token(conn, &hash).await?;
                 let now = state.clock.now();
-                if let Some(refusal) = invitation_refusal(locked.as_ref(), now) {
-                    return Err(refusal);
-                }
-                let invitation = locked.ok_or_else(|| AppError::internal("invitation went"))?;
-                let role = invitation.role;
-                let user = store::insert_user(
-                    conn,
-                    NewUser {
-                        email: &invitation.email,
-                        name: &name,
-                        role,
-                        password_hash: Some(&password_hash),
-                        // The link came by mail: the address is proven.
-                        email_verified_at: Some(now),
-                        municipality_id: invitation.municipality_id,
-                        usht_id: invitation.usht_id,
-                        self_enrolled: false,
-                        language: invitation.language,
-                    },
-                )
-                .await
-                .map_err(already_a_user)?;
-                orgs::mark_invitation_accepted(conn, invitation.id, user.id, now).await?;
-                // The invitation wins over any sign-up of the address still waiting.
-                store::drop_pending_signups(conn, &invitation.email.to_lowercase()).await?;
-                store::touch_last_active(conn, user.id, now).await?;
+                let invitation = lock_live_invitation(conn, &hash, now).await?;
+                let user =
+                    account_from_invitation(conn, &invitation, &name, Some(&password_hash), now)
+                        .await?;
                 let pair = start_session(conn, state, &user).await?;
-                Ok((pair, user.id, role))
+                Ok((pair, user.id, user.role))
             }
             .scope_boxed()
         })
         .await?;
     tracing::info!(target: "security", event = "invitation_accepted", %user_id, role = role.as_str(), "account created from invitation");
     Ok(pair)
+}
+
+/// The invitation of a link's hash, locked for the rest of the transaction, or why it cannot be
+/// accepted now.
+pub(crate) async fn lock_live_invitation(
+    conn: &mut diesel_async::AsyncPgConnection,
+    hash: &[u8],
+    now: DateTime<Utc>,
+) -> AppResult<Invitation> {
+    let locked = orgs::lock_invitation_by_token(conn, hash).await?;
+    if let Some(refusal) = invitation_refusal(locked.as_ref(), now) {
+        return Err(refusal);
+    }
+    locked.ok_or_else(|| AppError::internal("invitation went"))
+}
+
+/// Makes the account an invitation is for, in its place and role, and spends the invitation.
+/// `password_hash` is `None` for one made through a sign-in provider.
+pub(crate) async fn account_from_invitation(
+    conn: &mut diesel_async::AsyncPgConnection,
+    invitation: &Invitation,
+    name: &str,
+    password_hash: Option<&str>,
+    now: DateTime<Utc>,
+) -> AppResult<store::User> {
+    let user = store::insert_user(
+        conn,
+        NewUser {
+            email: &invitation.email,
+            name,
+            role: invitation.role,
+            password_hash,
+            // The link came by mail: the address is proven.
+            email_verified_at: Some(now),
+            municipality_id: invitation.municipality_id,
+            usht_id: invitation.usht_id,
+            self_enrolled: false,
+            language: invitation.language,
+        },
+    )
+    .await
+    .map_err(already_a_user)?;
+    orgs::mark_invitation_accepted(conn, invitation.id, user.id, now).await?;
+    // The invitation wins over any sign-up of the address still waiting.
+    store::drop_pending_signups(conn, &invitation.email.to_lowercase()).await?;
+    store::touch_last_active(conn, user.id, now).await?;
+    Ok(user)
 }
 
 /// A sign-up request: a mentor enrolling themselves into an enrolled municipality.
@@ -349,7 +376,7 @@ pub async fn confirm_signup(
 }
 
 /// The unique address index refused a new account: the address has one already.
-fn already_a_user(error: AppError) -> AppError {
+pub(crate) fn already_a_user(error: AppError) -> AppError {
     match error {
         AppError::Conflict(_) => AppError::rule(
             StatusCode::CONFLICT,

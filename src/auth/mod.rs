@@ -5,6 +5,7 @@ pub mod enrolment;
 pub mod enrolment_routes;
 pub mod extractor;
 pub mod limits;
+pub mod oidc;
 pub mod password;
 pub mod profile;
 pub mod routes;

@@ -174,8 +174,47 @@ diesel::table! {
 }
 
 diesel::joinable!(signups -> municipalities (municipality_id));
+diesel::table! {
+    oidc_flows (state_hash) {
+        state_hash -> Bytea,
+        browser_hash -> Bytea,
+        provider -> Text,
+        nonce -> Text,
+        pkce_verifier -> Text,
+        next_path -> Text,
+        invitation_hash -> Nullable<Bytea>,
+        municipality_number -> Nullable<Text>,
+        link_user_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    oidc_handoffs (code_hash) {
+        code_hash -> Bytea,
+        browser_hash -> Bytea,
+        user_id -> Uuid,
+        provider -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    oidc_identities (user_id, provider) {
+        user_id -> Uuid,
+        provider -> Text,
+        subject -> Text,
+        linked_at -> Timestamptz,
+        last_used_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(auth_tokens -> users (user_id));
 diesel::joinable!(mail_outbox -> users (user_id));
+diesel::joinable!(oidc_handoffs -> users (user_id));
+diesel::joinable!(oidc_identities -> users (user_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 
 diesel::table! {
@@ -494,6 +533,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     module_skips,
     municipalities,
     nudges,
+    oidc_flows,
+    oidc_handoffs,
+    oidc_identities,
     page_completions,
     path_completions,
     reflection_answers,

@@ -190,6 +190,29 @@ text_field!(
 );
 
 text_field!(
+    /// A path of the web client to go to afterwards: never another site (no open redirect).
+    ClientPath,
+    "A path of this service's web client, like `/learning` (not `//host`, not under `/api/`).",
+    |value| {
+        let own_path = value.starts_with('/')
+            && !value.starts_with("//")
+            && !value.starts_with("/api/")
+            && value.len() <= 512
+            && value.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+        if own_path {
+            Ok(value.to_owned())
+        } else {
+            Err("must be a path of this service's web client, like /learning".to_owned())
+        }
+    },
+    |schema| schema
+        .min_length(Some(1))
+        .max_length(Some(512))
+        .pattern(Some("^/(?!/|api/)[!-\\[\\]-~]{0,511}$"))
+        .examples(["/learning"])
+);
+
+text_field!(
     /// A single-use token from a mail link, or a refresh token: 256 random bits in base64url.
     OpaqueToken,
     "A token as issued: 43 characters of base64url (256 random bits).",

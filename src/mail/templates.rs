@@ -319,6 +319,36 @@ pub fn coordinator_invitation(
     .render()
 }
 
+/// Sent when a sign-in provider is linked to an existing account, so that its owner learns of a
+/// new way into it they did not make.
+pub fn provider_linked(name: &str, label: &str, link: &str, language: Language) -> RenderedMail {
+    let l = language;
+    Letter {
+        template: "provider_linked",
+        language,
+        subject: format!(
+            "{label} {}",
+            l.pick("er koblet til kontoen din", "er kopla til kontoen din")
+        ),
+        greeting_name: name,
+        paragraphs: vec![format!(
+            "{} {label}.",
+            l.pick(
+                "Nå kan du logge inn i mentoropplæringen med",
+                "No kan du logge inn i mentoropplæringa med",
+            )
+        )],
+        action: Some((l.pick("Gå til profilen", "Gå til profilen"), link)),
+        closing: vec![l
+            .pick(
+                "Var det ikke du, fjerner du koblingen under «Slik logger du inn» i profilen og velger et nytt passord.",
+                "Var det ikkje du, fjernar du koplinga under «Slik loggar du inn» i profilen og vel eit nytt passord.",
+            )
+            .into()],
+    }
+    .render()
+}
+
 /// Sent when someone signs up with an address that already has an account, so sign-up does not
 /// reveal which addresses are registered.
 pub fn already_registered(name: &str, link: &str, language: Language) -> RenderedMail {
@@ -626,6 +656,15 @@ mod tests {
     #[test]
     fn already_registered_in_both_forms() {
         check_both(|l| already_registered("Kari", LINK, l), LINK);
+    }
+
+    #[test]
+    fn provider_linked_in_both_forms() {
+        check_both(|l| provider_linked("Kari", "ID-porten", LINK, l), LINK);
+        assert_eq!(
+            provider_linked("Kari", "ID-porten", LINK, NN).subject,
+            "ID-porten er kopla til kontoen din"
+        );
     }
 
     #[test]

@@ -158,6 +158,7 @@ impl Worker {
         let now = self.clock.now();
         crate::auth::purge_old_failures(&mut conn, now).await?;
         crate::auth::purge_old_signups(&mut conn, now).await?;
+        crate::auth::oidc::store::purge(&mut conn, now).await?;
         crate::http::idempotency::purge_old(&mut conn, now).await?;
         let cutoff = now - chrono::Duration::from_std(self.retention).unwrap_or_default();
         purge_bodies(&mut conn, cutoff).await?;

@@ -85,6 +85,9 @@ pub const REGISTRY: &[PersonalData] = &[
     entry("invitations", "accepted_user_id", "invitations", Delete),
     entry("nudges", "user_id", "nudges", Keep),
     entry("nudges", "sent_by", "-", Keep),
+    entry("oidc_identities", "user_id", "sign_in_identities", Delete),
+    entry("oidc_flows", "link_user_id", "-", Delete),
+    entry("oidc_handoffs", "user_id", "-", Delete),
 ];
 
 /// Tables keyed by an email address rather than a user id; erasure deletes their rows too.

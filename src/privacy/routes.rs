@@ -65,22 +65,25 @@ pub async fn access_log(
 #[derive(Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EraseMe {
-    /// The caller's password, to confirm.
-    pub password: crate::http::fields::Password,
+    /// The caller's password, to confirm. An account without a password (it signs in through a
+    /// provider) leaves it out and confirms by having signed in through the provider within the
+    /// last ten minutes.
+    pub password: Option<crate::http::fields::Password>,
 }
 
 #[utoipa::path(delete, path = "/api/v1/me", tag = "me", security(("bearer" = [])), request_body = EraseMe,
     responses(
         (status = 204, description = "Personal data erased; sessions ended; anonymous counts kept"),
         (status = 401, description = "No valid access token", body = Problem),
-        (status = 403, description = "`wrong_password`", body = Problem),
+        (status = 403, description = "`wrong_password` (also when the account has a password and none was given); `reauthentication_required` (an account without a password that has not signed in through its provider within ten minutes)", body = Problem),
         (status = 422, description = "Invalid body", body = Problem)))]
 pub async fn erase_me(
     state: web::Data<AppState>,
     caller: Require<roles::Anyone>,
     body: Json<EraseMe>,
 ) -> AppResult<HttpResponse> {
-    service::erase_own(&state, &caller, &body.password.secret()).await?;
+    let password = body.password.as_ref().map(|p| p.secret());
+    service::erase_own(&state, &caller, password.as_ref()).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -29,6 +29,8 @@ pub struct Export {
     pub organisation: crate::orgs::OrganisationRecord,
     pub emails: Vec<crate::mail::MailRecord>,
     pub access_log: Vec<AccessEntry>,
+    /// The sign-in providers linked to the account, with the provider's id of the person.
+    pub sign_in_identities: Vec<crate::auth::oidc::store::Identity>,
 }
 
 #[derive(Debug, Serialize)]
@@ -86,6 +88,7 @@ pub async fn export(state: &AppState, user_id: Uuid) -> AppResult<Export> {
         organisation: crate::orgs::record_of(&mut conn, user_id).await?,
         emails: crate::mail::record_of(&mut conn, user_id).await?,
         access_log: super::store::access_log_of(&mut conn, user_id).await?,
+        sign_in_identities: crate::auth::oidc::store::identities_of(&mut conn, user_id).await?,
         webinars: crate::webinars::export_of(state, user_id).await?,
     })
 }
@@ -116,22 +119,46 @@ pub async fn access_log(state: &AppState, user_id: Uuid) -> AppResult<Vec<Access
     super::store::access_log_of(&mut conn, user_id).await
 }
 
-/// Erases the caller's own account, once they have given its password again.
+/// How recent a provider's sign-in must be to confirm erasing an account without a password.
+const RECENT_SIGN_IN: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Erases the caller's own account, once they have given its password again; an account without
+/// a password confirms with a sign-in through its provider within `RECENT_SIGN_IN`.
 pub async fn erase_own(
     state: &AppState,
     caller: &AuthUser,
-    password: &secrecy::SecretString,
+    password: Option<&secrecy::SecretString>,
 ) -> AppResult<()> {
-    let stored = {
-        let mut conn = state.pool.get().await?;
-        crate::auth::find_profile(&mut conn, caller.id)
-            .await?
-            .ok_or(AppError::Unauthorized)?
-            .user
-            .password_hash
+    let mut conn = state.pool.get().await?;
+    let stored = crate::auth::find_profile(&mut conn, caller.id)
+        .await?
+        .ok_or(AppError::Unauthorized)?
+        .user
+        .password_hash;
+    let confirmed = match (stored, password) {
+        (Some(hash), Some(password)) => {
+            drop(conn);
+            state.passwords.verify(Some(&hash), password).await?.valid
+        }
+        (Some(_), None) => false,
+        (None, _) => {
+            let since = state.clock.now() - RECENT_SIGN_IN;
+            let recent = crate::auth::oidc::store::identities_of(&mut conn, caller.id)
+                .await?
+                .iter()
+                .any(|i| i.last_used_at.is_some_and(|at| at >= since));
+            drop(conn);
+            if !recent {
+                return Err(AppError::rule(
+                    actix_web::http::StatusCode::FORBIDDEN,
+                    "reauthentication_required",
+                    "Sign in again through your sign-in provider, then erase the account within ten minutes; nothing was erased.",
+                ));
+            }
+            true
+        }
     };
-    let verified = state.passwords.verify(stored.as_deref(), password).await?;
-    if !verified.valid {
+    if !confirmed {
         return Err(AppError::rule(
             actix_web::http::StatusCode::FORBIDDEN,
             "wrong_password",
@@ -164,6 +191,9 @@ pub async fn erase(state: &AppState, user_id: Uuid, by: &AuthUser) -> AppResult<
                 "DELETE FROM idempotency_keys WHERE user_id = $1",
                 "DELETE FROM mail_outbox WHERE user_id = $1",
                 "DELETE FROM invitations WHERE accepted_user_id = $1",
+                "DELETE FROM oidc_identities WHERE user_id = $1",
+                "DELETE FROM oidc_flows WHERE link_user_id = $1",
+                "DELETE FROM oidc_handoffs WHERE user_id = $1",
             ];
             for statement in by_id {
                 diesel::sql_query(statement)

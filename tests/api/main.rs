@@ -22,6 +22,8 @@ mod learning;
 mod mail;
 mod media;
 mod migrations;
+mod oidc;
+mod oidc_rig;
 mod openapi;
 mod orgs;
 mod privacy;

@@ -1,0 +1,3 @@
+DROP TABLE oidc_handoffs;
+DROP TABLE oidc_flows;
+DROP TABLE oidc_identities;
