@@ -63,6 +63,7 @@ const ID = '([0-9a-f-]{36})';
 const ROUTES = [
   [/^\/$/, home],
   [/^\/sign-in$/, (q) => auth.signIn(q), true],
+  [/^\/sign-in\/complete$/, (q) => auth.signInComplete(q), true],
   [/^\/forgot-password$/, () => auth.forgotPassword(), true],
   [/^\/reset-password$/, (q) => auth.resetPassword(q), true],
   [/^\/sign-in-link$/, (q) => auth.signInLink(q), true],

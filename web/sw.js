@@ -102,8 +102,12 @@ self.addEventListener('fetch', (event) => {
   if (url.origin !== self.location.origin) return;
   const path = url.pathname;
   if (request.mode === 'navigate') {
-    // Downloads and the API's documentation are not the client.
-    if (/^\/(api|docs|health)(\/|$)/.test(path)) return;
+    // Downloads, the API's documentation and a sign-in provider's round trip (/api/v1/auth/oidc/…)
+    // are not the client: they get the network's answer as it is, redirects and cookies included.
+    if (/^\/(api|docs|health)(\/|$)/.test(path)) {
+      if (event.preloadResponse) event.respondWith(passOn(event));
+      return;
+    }
     event.respondWith(navigate(event));
   } else if (path.startsWith('/assets/')) {
     event.respondWith(asset(event, url));
@@ -114,6 +118,23 @@ self.addEventListener('fetch', (event) => {
     if (user) event.respondWith(read(event, API + user, keyOf(url, request.headers.get('accept-language'))));
   }
 });
+
+/**
+ * A navigation that is not the client's, answered by the network once. Navigation preload has
+ * asked for it already as the navigation began; a worker that left it unanswered would have the
+ * browser ask again, and a second request would start a provider's sign-in twice (the browser
+ * keeping the cookie of one, going on with the state of the other) or spend its code twice.
+ * A redirect comes back as it is (an opaque redirect), and the browser follows it itself.
+ */
+async function passOn(event) {
+  try {
+    const preloaded = await event.preloadResponse;
+    if (preloaded) return preloaded;
+  } catch {
+    // The preload failed (no network, say): the browser's own request says how.
+  }
+  return fetch(event.request);
+}
 
 /** The client's page from the network, else the one kept (the client routes every path itself). */
 function navigate(event) {

@@ -269,8 +269,13 @@ export function form({ fields, submit, action, describe = explain, label }) {
   return element;
 }
 
-/** A button that asks before it acts: the question and a confirming button appear beside it. */
-export function confirmButton({ label, question, yes, action, className = 'secondary' }) {
+/**
+ * A button that asks before it acts: the question and a confirming button appear beside it.
+ * An error is shown there, as `describe` words it.
+ */
+export function confirmButton({
+  label, question, yes, action, describe = explain, className = 'secondary',
+}) {
   const wrapper = h('div', { class: 'confirm' });
   const ask = h('button', { type: 'button', class: className, 'aria-expanded': 'false' }, label);
   const errorArea = h('div');
@@ -283,7 +288,7 @@ export function confirmButton({ label, question, yes, action, className = 'secon
         try {
           await action();
         } catch (error) {
-          errorArea.append(alertBox(explain(error)));
+          errorArea.append(alertBox(describe(error) || explain(error)));
         } finally {
           event.target.disabled = false;
         }

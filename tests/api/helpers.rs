@@ -462,6 +462,27 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut HashMap<String, String>)) -
     }
 }
 
+/// Spawns the app at an address chosen before it starts, which is also its `PUBLIC_BASE_URL`,
+/// so the links and redirects it sends lead back to it: a browser following a sign-in
+/// provider's redirects, say. `adjust` runs after, and sees the address in the vars.
+pub async fn spawn_app_at_public_address(
+    adjust: impl FnOnce(&mut HashMap<String, String>),
+) -> TestApp {
+    // A free port, let go just before the app binds it again (it binds its own listener).
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let app = spawn_app_with(|vars| {
+        vars.insert("BIND".into(), format!("127.0.0.1:{port}"));
+        vars.insert("PUBLIC_BASE_URL".into(), format!("http://127.0.0.1:{port}"));
+        adjust(vars);
+    })
+    .await;
+    assert_eq!(app.address, format!("http://127.0.0.1:{port}"));
+    app
+}
+
 pub struct Account {
     pub id: Uuid,
     pub email: String,

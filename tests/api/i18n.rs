@@ -28,7 +28,7 @@ const SAME_IN_BOTH: &[&str] = &[
     "minutt", "modul", "modulen", "må", "møterommet", "ned", "nei", "neste", "norsk", "norske",
     "notat", "notatet", "nr", "nummer", "ny", "nye", "nynorsk", "nytt", "når", "og", "om", "opp",
     "opplæring", "oppmøte", "opprett", "over", "oversikt", "overskrifter", "passord", "passordet",
-    "profil", "prøv", "publiser", "publisert", "på", "påmelding", "påmeldingsfrist", "påmeldt",
+    "profil", "profilen", "prøv", "publiser", "publisert", "på", "påmelding", "påmeldingsfrist", "påmeldt",
     "rapport", "refleksjonsnotat", "refleksjonsnotatet", "refleksjonsspørsmål", "registrert",
     "rolle", "samling", "send", "sende", "sendt", "serie", "serien", "side", "sider", "sist",
     "sjekk", "skriftform", "skriv", "som", "status", "steg", "svaret", "teksten", "tid", "til",

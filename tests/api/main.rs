@@ -6,6 +6,7 @@ mod browser_journey;
 mod browser_links;
 mod browser_nynorsk;
 mod browser_offline;
+mod browser_oidc;
 mod browser_stages;
 mod browser_webinars;
 mod caching;

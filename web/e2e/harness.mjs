@@ -176,7 +176,8 @@ export async function signInWith(page, base, email, password, heading) {
   await page.goto(`${base}/sign-in`);
   await page.getByLabel('E-post').fill(email);
   await page.getByLabel('Passord', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Logg inn' }).click();
+  // Exactly: a provider's button ("Logg inn med ID-porten") may stand beside it.
+  await page.getByRole('button', { name: 'Logg inn', exact: true }).click();
   await expectHeading(page, heading);
 }
 

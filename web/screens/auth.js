@@ -1,17 +1,25 @@
-// The screens anyone may open without an account: signing in (with a password or a link by
-// mail), accepting an invitation, resetting a password, confirming an email address, and
-// checking a certificate. Emails link to /invitation, /reset-password, /sign-in-link and
-// /verify-email with ?token=; a certificate to /certificate/<code>.
+// The screens anyone may open without an account: signing in (with a password, a link by
+// mail or a sign-in provider such as ID-porten), accepting an invitation, resetting a password,
+// confirming an email address, and checking a certificate. Emails link to /invitation,
+// /reset-password, /sign-in-link and /verify-email with ?token=; a certificate to
+// /certificate/<code>; a provider's sign-in comes back to /sign-in/complete.
 // A link from an email is checked as its screen opens (without spending it), so a used,
 // replaced or expired one says so at once, with the way on, instead of after a filled-in form.
 
-import { ApiError, api, keepTokens } from '../api.js';
+import { ApiError, api, isSignedIn, keepTokens } from '../api.js';
 import { t } from '../i18n.js';
 import { alertBox, explain, field, form, formatDate, go, h, parts, render, showOnNextScreen } from '../ui.js';
 
 let signedInHandler = () => {};
 export function onSignedIn(handler) {
   signedInHandler = handler;
+}
+
+/** Keeps the token pair a sign-in gave (of any kind) and goes where the person was going. */
+function signedIn(pair, next) {
+  keepTokens(pair);
+  signedInHandler();
+  go(safeNext(next), { replace: true });
 }
 
 /**
@@ -45,9 +53,15 @@ function samePasswords(values) {
 const mismatchOr = (describe) => (error) =>
   error.message === 'mismatch' ? t('De to passordene er ikke like.') : describe(error);
 
-export function signIn(query) {
+export async function signIn(query) {
+  const providers = await signInProviders();
   render(t('Logg inn'),
     h('p', { class: 'lead' }, t('Velkommen til mentoropplæringen i lindrende behandling.')),
+    providerChoice(providers, {
+      text: (label) => t('Logg inn med {label}', { label }),
+      or: t('eller med e-post og passord'),
+      params: { next: safeNext(query.get('next')) },
+    }),
     form({
       label: t('Logg inn'),
       fields: [
@@ -62,9 +76,7 @@ export function signIn(query) {
         return explain(error);
       },
       action: async ({ email, password }) => {
-        keepTokens(await api('/auth/login', { method: 'POST', body: { email: email.trim(), password } }));
-        signedInHandler();
-        go(safeNext(query.get('next')), { replace: true });
+        signedIn(await api('/auth/login', { method: 'POST', body: { email: email.trim(), password } }), query.get('next'));
       },
     }),
     h('p', {}, h('a', { href: '/forgot-password' }, t('Glemt passordet?'))),
@@ -120,9 +132,7 @@ export function signInLink(query) {
       fields: [],
       submit: t('Logg inn'),
       action: async () => {
-        keepTokens(await api('/auth/sign-in-link/confirm', { method: 'POST', body: { token } }));
-        signedInHandler();
-        go('/', { replace: true });
+        signedIn(await api('/auth/sign-in-link/confirm', { method: 'POST', body: { token } }), '/');
       },
     }),
     h('p', {}, h('a', { href: '/sign-in-link' }, t('Be om en ny lenke'))));
@@ -227,8 +237,15 @@ export async function acceptInvitation(query) {
     return deadLink(error, (code) => (code === 'invitation_used' ? [SIGN_IN(), ['/forgot-password', t('Glemt passordet?')]] : [SIGN_IN()]), 'invitation_not_found');
   }
   const [title, lead] = invitationIntro(invitation);
+  const providers = await signInProviders();
   return render(title,
     h('p', { class: 'lead' }, lead),
+    providerChoice(providers, {
+      text: (label) => t('Opprett kontoen med {label}', { label }),
+      hint: t('Da trenger du ikke noe passord.'),
+      or: t('eller velg et passord'),
+      params: { next: '/', invitation: token },
+    }),
     form({
       label: t('Godta invitasjonen'),
       fields: [
@@ -246,10 +263,9 @@ export async function acceptInvitation(query) {
       action: async (values) => {
         samePasswords(values);
         const name = values.name.trim();
-        keepTokens(await api('/auth/invitations/accept', { method: 'POST', body: { token, name, password: values.password } }));
-        signedInHandler();
+        const pair = await api('/auth/invitations/accept', { method: 'POST', body: { token, name, password: values.password } });
         showOnNextScreen(t('Velkommen, {name}! Kontoen din er klar, og du er logget inn. Her ser du hele opplæringen og hvor du begynner.', { name: name.split(' ')[0] }));
-        go('/', { replace: true });
+        signedIn(pair, '/');
       },
     }));
 }
@@ -317,4 +333,120 @@ export function verifyEmail(query) {
   render(t('Bekreft e-postadressen'),
     h('p', { class: 'lead' }, t('Skriv passordet du valgte da du meldte deg på, så er kontoen klar.')),
     confirm, done);
+}
+
+// ---- Signing in with a provider (OpenID Connect: ID-porten, say) ----
+// The server runs the whole exchange with the provider; the browser only goes there and back.
+// A button starts it with a plain navigation to /api/v1/auth/oidc/<name>/start, the server sends
+// the browser on to the provider, and the provider back to the server, which sends it on to
+// /sign-in/complete with a one-time code (or with why it refused). The code is worth a token
+// pair only together with the cookie the start set (HttpOnly, so this script never sees it).
+
+// A slow answer is not waited for long: the password form must not wait for the buttons.
+const PROVIDERS_PATIENCE_MS = 2500;
+let offered = null;
+
+/**
+ * The providers the service offers, `[{ name, label }]`, asked once per page (they are the
+ * server's configuration). None when it offers none or cannot be asked: offline a provider's
+ * sign-in could not work anyway.
+ */
+export async function signInProviders() {
+  if (offered) return offered;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), PROVIDERS_PATIENCE_MS);
+  try {
+    const answer = await api('/auth/oidc/providers', { signal: controller.signal });
+    offered = Array.isArray(answer) ? answer : [];
+    return offered;
+  } catch {
+    return [];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+
+// The buttons need the network: they are hidden while there is none.
+const showProviders = () => {
+  for (const choice of document.querySelectorAll('.provider-sign-in')) choice.hidden = !navigator.onLine;
+};
+window.addEventListener('online', showProviders);
+window.addEventListener('offline', showProviders);
+
+/**
+ * One button per provider (`text(label)` its words, `hint` under them), then `or` before the
+ * password form; nothing when none is offered. `params` go with the start: `next` (where the
+ * person was going), `invitation` (its token) or `municipality` (a sign-up's).
+ */
+function providerChoice(providers, { text, hint, or, params }) {
+  if (!providers.length) return null;
+  // The server takes a `next` of the client only (not under /api/, at most 512 characters).
+  const next = params.next && !params.next.startsWith('/api/') && params.next.length <= 512 ? params.next : '/';
+  const query = new URLSearchParams(Object.entries({ ...params, next }).filter(([, value]) => value));
+  return h('div', { class: 'provider-sign-in', hidden: !navigator.onLine },
+    providers.map((provider) => h('button', {
+      type: 'button',
+      class: 'primary provider-button',
+      'aria-describedby': hint ? 'provider-hint' : undefined,
+      // A navigation, not a request: the provider's pages and the redirects back are the browser's.
+      onclick: () => location.assign(`/api/v1/auth/oidc/${encodeURIComponent(provider.name)}/start?${query}`),
+    }, text(provider.label))),
+    hint && h('p', { class: 'hint', id: 'provider-hint' }, hint),
+    h('p', { class: 'provider-or' }, or));
+}
+
+/** What to say when a provider's sign-in (or linking it to the account) is refused: [title, text]. */
+const REFUSED = () => ({
+  oidc_cancelled: [t('Innloggingen ble avbrutt'), t('Du avbrøt innloggingen, så du er ikke logget inn, og ingenting er endret. Du kan prøve igjen, eller logge inn med e-post og passord.')],
+  identity_not_linked: [t('Innloggingen er ikke koblet til en konto'), t('Vi fant ingen konto i opplæringen som er koblet til denne innloggingen. Har du en konto, logger du inn med e-post og passord og kobler innloggingen til kontoen under Profil. Er du invitert, åpner du lenken i invitasjonen og lager kontoen der.')],
+  oidc_level_too_low: [t('Innloggingen er ikke sikker nok'), t('Opplæringen krever en innlogging med høyere sikkerhetsnivå enn den du valgte. Prøv igjen med en annen innloggingsmåte, for eksempel BankID, eller logg inn med e-post og passord.')],
+  email_not_provided: [t('Vi fikk ikke e-postadressen din'), t('For å lage en konto trenger vi en bekreftet e-postadresse, og den fikk vi ikke fra innloggingen. Be koordinatoren i kommunen din om en invitasjon på e-post, så kan du lage kontoen fra den.')],
+  identity_taken: [t('Innloggingen hører til en annen konto'), t('Denne innloggingen er allerede koblet til en annen konto i opplæringen, og kan ikke kobles til din også. Vil du bruke den her, logger du inn på den andre kontoen og fjerner koblingen der først.')],
+  provider_unavailable: [t('Innloggingen er ikke tilgjengelig nå'), t('Vi får ikke kontakt med innloggingstjenesten akkurat nå. Prøv igjen om litt, eller logg inn med e-post og passord.')],
+  cross_site_start: [t('Start fra opplæringens egne sider'), t('Av sikkerhetshensyn kan du bare lage en konto med innlogging når du starter fra invitasjonen i opplæringen. Åpne lenken i invitasjonen på e-post, og velg innloggingen der.')],
+  already_a_user: [t('Du har allerede en konto'), t('Det finnes allerede en konto med e-postadressen invitasjonen kom til. Logg inn med e-post og passord, og koble innloggingen til kontoen under Profil.')],
+});
+// A state, token or code that did not hold (too slow, another tab or browser, a reload).
+const FAILED = () => [t('Innloggingen gikk ikke'), t('Noe gikk galt underveis, kanskje fordi det tok for lang tid, eller fordi innloggingen ble startet i en annen fane eller nettleser. Prøv igjen.')];
+
+/** The screen for a refused sign-in with a provider, by the server's `code`, with the way back. */
+function refused(code) {
+  const [title, text] = REFUSED()[code] || DEAD_LINK()[code] || FAILED();
+  // Linking is done from the profile, so whoever is signed in goes back there.
+  const back = isSignedIn() ? ['/profile', t('Tilbake til profilen')] : ['/sign-in', t('Tilbake til innlogging')];
+  return render(title, h('p', { class: 'lead' }, text), waysOn(back));
+}
+
+/**
+ * Where a provider's sign-in comes back to: `?code=` (a one-time code, exchanged for the token
+ * pair, then on to `next`), `?linked=<provider>` (linked to the signed-in account from the
+ * profile: back to `next` saying so) or `?error=<code>` (why not).
+ */
+export async function signInComplete(query) {
+  const code = query.get('code');
+  const next = safeNext(query.get('next'));
+  if (code) {
+    // The code leaves the address bar (and so the history and any bookmark) before it is used.
+    history.replaceState(null, '', '/sign-in/complete');
+    let pair;
+    try {
+      // Sent with the start's cookie (same-origin), which ties the code to this browser.
+      pair = await api('/auth/oidc/exchange', { method: 'POST', body: { code } });
+    } catch (error) {
+      const why = error instanceof ApiError ? error.code : 'oidc_code_invalid';
+      history.replaceState(null, '', `/sign-in/complete?error=${encodeURIComponent(why)}`);
+      return refused(why);
+    }
+    return signedIn(pair, next);
+  }
+  const linked = query.get('linked');
+  if (linked) {
+    // Said only of a provider the service offers: a crafted link cannot make up a message.
+    const provider = (await signInProviders()).find((p) => p.name === linked);
+    if (provider) showOnNextScreen(t('{label} er koblet til kontoen din. Nå kan du logge inn med {label}.', { label: provider.label }));
+    go(next, { replace: true });
+    return undefined;
+  }
+  return refused(query.get('error'));
 }
