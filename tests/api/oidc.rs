@@ -681,7 +681,7 @@ async fn callbacks_and_codes_work_once_for_the_browser_that_began_them() {
     // The code is exchanged once, by the same browser.
     assert_problem(
         exchange(&app, &code, &other).await,
-        400,
+        401,
         "oidc_code_invalid",
     )
     .await;
@@ -691,13 +691,13 @@ async fn callbacks_and_codes_work_once_for_the_browser_that_began_them() {
     assert_eq!(me_id(&app, &pair).await, id.to_string());
     assert_problem(
         exchange(&app, &code, &flow.cookie).await,
-        400,
+        401,
         "oidc_code_invalid",
     )
     .await;
     assert_problem(
         exchange(&app, &"A".repeat(code.len()), &flow.cookie).await,
-        400,
+        401,
         "oidc_code_invalid",
     )
     .await;
@@ -736,7 +736,7 @@ async fn callbacks_and_codes_work_once_for_the_browser_that_began_them() {
     app.clock.advance(Duration::seconds(61));
     assert_problem(
         exchange(&app, &code, &flow.cookie).await,
-        400,
+        401,
         "oidc_code_invalid",
     )
     .await;

@@ -627,9 +627,10 @@ fn cancelled() -> AppError {
     )
 }
 
+/// 401, as for a refresh token that does not hold: the code is the credential of the exchange.
 fn code_invalid() -> AppError {
     AppError::rule(
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNAUTHORIZED,
         "oidc_code_invalid",
         "This sign-in code has expired or was already used; sign in again.",
     )

@@ -245,7 +245,7 @@ pub struct ExchangeRequest {
 #[utoipa::path(post, path = "/api/v1/auth/oidc/exchange", tag = "auth", request_body = ExchangeRequest,
     responses(
         (status = 200, description = "Signed in: the usual token pair. Needs the `mentorsti_oidc` cookie of the browser the flow ran in", body = TokenPair),
-        (status = 400, description = "`oidc_code_invalid`: unknown, used, older than 60 s, or from another browser", body = Problem),
+        (status = 401, description = "`oidc_code_invalid`: unknown, used, older than 60 s, or from another browser", body = Problem),
         (status = 422, description = "A malformed code", body = Problem),
         (status = 429, description = "Too many attempts from this address", body = Problem)))]
 pub async fn exchange(
