@@ -1,5 +1,6 @@
-# Build stage: the release binary. It embeds the migrations and the web client (web/); the
-# test tests/api/image.rs checks that these COPY lines bring every file the build reads.
+# Build stage: the release binary. It embeds the migrations, the web client (web/) and the
+# diploma's fonts (assets/fonts); the test tests/api/image.rs checks that these COPY lines
+# bring every file the build reads.
 FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
@@ -8,6 +9,7 @@ COPY migrations ./migrations
 COPY web ./web
 COPY data ./data
 COPY content ./content
+COPY assets ./assets
 RUN cargo build --release --locked --bin mentorsti
 
 # Runtime stage: the binary, the course content (films included), ffprobe to check uploaded

@@ -13,6 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use crate::encryption::Keyring;
+use crate::webinars::IssuerKeys;
 
 mod env;
 mod oidc;
@@ -20,8 +21,8 @@ mod secrets;
 
 use env::Reader;
 pub use oidc::OidcProviderConfig;
+pub(crate) use secrets::load_or_create_key_list;
 use secrets::load_or_create_secret;
-pub(crate) use secrets::write_private;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -36,6 +37,8 @@ pub struct Config {
     pub jwt: JwtConfig,
     /// Keys sealing reflection answers and notes (`ENCRYPTION_KEYS` or `DATA_DIR/encryption-keys`).
     pub encryption: Arc<Keyring>,
+    /// Keys signing the certificates' credentials (`ISSUER_KEYS` or `DATA_DIR/issuer-keys`).
+    pub issuer_keys: Arc<IssuerKeys>,
     pub mail: MailConfig,
     pub cors_allowed_origins: Vec<String>,
     pub trust_forwarded_for: bool,
@@ -149,6 +152,8 @@ impl Config {
         };
         let encryption_keys = reader.optional("ENCRYPTION_KEYS");
         let encryption_key_id = reader.optional("ENCRYPTION_KEY_ID");
+        let issuer_keys = reader.optional("ISSUER_KEYS");
+        let issuer_key_id = reader.optional("ISSUER_KEY_ID");
         let access_minutes = reader.number("ACCESS_TOKEN_MINUTES", 15u64, 1, 60);
         let refresh_days = reader.number("REFRESH_TOKEN_DAYS", 30u64, 1, 365);
 
@@ -280,6 +285,19 @@ impl Config {
                 "{keys_source}: {e} (ENCRYPTION_KEY_ID names the current key)"
             )])
         })?;
+        let (keys_source, key_list) = match issuer_keys {
+            Some(list) => ("ISSUER_KEYS".to_owned(), list),
+            None => (
+                data_dir.join("issuer-keys").display().to_string(),
+                crate::webinars::load_or_create_issuer_key_file(&data_dir)
+                    .map_err(|e| ConfigError(vec![e]))?,
+            ),
+        };
+        let issuer_keys = IssuerKeys::parse(&key_list, issuer_key_id.as_deref()).map_err(|e| {
+            ConfigError(vec![format!(
+                "{keys_source}: {e} (ISSUER_KEY_ID names the current key)"
+            )])
+        })?;
         Ok(Config {
             database_url,
             database_pool_size: database_pool_size.expect("checked"),
@@ -295,6 +313,7 @@ impl Config {
                 refresh_ttl: Duration::from_secs(24 * 3600 * refresh_days.expect("checked")),
             },
             encryption: Arc::new(encryption),
+            issuer_keys: Arc::new(issuer_keys),
             mail: MailConfig {
                 transport: mail_transport.expect("checked"),
                 from: mail_from.expect("checked"),
@@ -329,6 +348,11 @@ impl Config {
         url.to_string()
     }
 
+    /// Where the issuer's public keys are; a credential's `kid` is this URL and the key's id.
+    pub fn issuer_jwks_url(&self) -> String {
+        self.screen_url("/api/v1/issuer/jwks.json")
+    }
+
     pub fn database_url(&self) -> Option<&str> {
         self.database_url.as_ref().map(|url| url.expose_secret())
     }
@@ -347,7 +371,43 @@ mod tests {
             .or_insert_with(|| "x".repeat(40));
         map.entry("ENCRYPTION_KEYS".into())
             .or_insert_with(|| Keyring::generate_entry("test"));
+        map.entry("ISSUER_KEYS".into())
+            .or_insert_with(|| IssuerKeys::generate_entry("test"));
         map
+    }
+
+    #[test]
+    fn issuer_keys_are_checked_and_kept_in_the_data_dir_without_the_variable() {
+        let err = Config::from_vars(&vars(&[("ISSUER_KEYS", "a:c2hvcnQ=")])).unwrap_err();
+        assert!(err.to_string().contains("ISSUER_KEYS"), "{err}");
+        let keys = format!(
+            "{},{}",
+            IssuerKeys::generate_entry("old"),
+            IssuerKeys::generate_entry("new")
+        );
+        let config =
+            Config::from_vars(&vars(&[("ISSUER_KEYS", &keys), ("ISSUER_KEY_ID", "old")])).unwrap();
+        assert_eq!(config.issuer_keys.current_id(), "old");
+
+        let dir = std::env::temp_dir().join(format!("mentorsti-issuer-{}", uuid::Uuid::new_v4()));
+        let dir_text = dir.display().to_string();
+        let mut map = vars(&[("DATA_DIR", &dir_text)]);
+        map.remove("ISSUER_KEYS");
+        let first = Config::from_vars(&map).unwrap();
+        let second = Config::from_vars(&map).unwrap();
+        assert_eq!(first.issuer_keys.current_id(), "i1");
+        assert_eq!(first.issuer_keys.jwks("u"), second.issuer_keys.jwks("u"));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("issuer-keys"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        // The configuration's debug output (it may be logged) names the keys, never shows them.
+        let file = std::fs::read_to_string(dir.join("issuer-keys")).unwrap();
+        let seed = file.lines().last().unwrap().split_once(':').unwrap().1;
+        assert!(!format!("{first:?}").contains(seed));
+        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]

@@ -39,3 +39,44 @@ pub(crate) fn write_private(path: &std::path::Path, contents: &str) -> std::io::
         .open(path)?;
     file.write_all(contents.as_bytes())
 }
+
+/// A key list kept in `DATA_DIR/<file>` when `variable` is not set: created with `initial` (its
+/// comment lines and one random key) on first start, read as it is afterwards. An existing file
+/// is never overwritten: losing its keys would lose what they sealed or signed.
+pub(crate) fn load_or_create_key_list(
+    data_dir: &std::path::Path,
+    file: &str,
+    variable: &str,
+    initial: &str,
+) -> Result<String, String> {
+    let path = data_dir.join(file);
+    match std::fs::read_to_string(&path) {
+        Ok(contents) => return Ok(contents),
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            return Err(format!("{} could not be read ({error})", path.display()))
+        }
+        Err(_) => {}
+    }
+    // Written aside, then linked into place: two instances (or two apps of one test process)
+    // starting together cannot both win, and the loser reads the winner's file.
+    let temporary = data_dir.join(format!(
+        "{file}.{}.{}.tmp",
+        std::process::id(),
+        uuid::Uuid::new_v4().simple()
+    ));
+    let result = std::fs::create_dir_all(data_dir)
+        .and_then(|()| write_private(&temporary, initial))
+        .and_then(|()| std::fs::hard_link(&temporary, &path));
+    let _ = std::fs::remove_file(&temporary);
+    match result {
+        Ok(()) => Ok(initial.to_owned()),
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+            std::fs::read_to_string(&path)
+                .map_err(|e| format!("{} could not be read ({e})", path.display()))
+        }
+        Err(error) => Err(format!(
+            "{variable} is not set and {} could not be written ({error})",
+            path.display()
+        )),
+    }
+}

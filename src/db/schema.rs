@@ -484,6 +484,11 @@ diesel::table! {
         completed_on -> Date,
         series_id -> Nullable<Uuid>,
         issued_at -> Timestamptz,
+        identity_salt -> Nullable<Text>,
+        status_index -> Int8,
+        revoked_at -> Nullable<Timestamptz>,
+        revoked_by -> Nullable<Uuid>,
+        revocation_reason -> Nullable<Text>,
     }
 }
 

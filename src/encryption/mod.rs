@@ -198,7 +198,7 @@ pub enum Reseal {
     Decrypt,
 }
 
-fn valid_key_id(id: &str) -> bool {
+pub(crate) fn valid_key_id(id: &str) -> bool {
     (1..=32).contains(&id.len())
         && id
             .chars()
@@ -220,37 +220,17 @@ pub fn row_aad(purpose: &str, parts: &[&[u8]]) -> Vec<u8> {
 /// random key on first start) so a local instance needs no set-up and keeps reading its data.
 /// An existing file is never overwritten: losing it would lose the data.
 pub fn load_or_create_key_file(data_dir: &std::path::Path) -> Result<String, String> {
-    let path = data_dir.join("encryption-keys");
-    match std::fs::read_to_string(&path) {
-        Ok(contents) => return Ok(contents),
-        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-            return Err(format!("{} could not be read ({error})", path.display()))
-        }
-        Err(_) => {}
-    }
     let contents = format!(
         "# Keys that seal reflection answers and notes; the last line is the current key.\n\
          # Keep this file as long as the database: without it the texts cannot be read.\n{}\n",
         Keyring::generate_entry("k1")
     );
-    // Written aside, then linked into place: two instances starting together cannot both win,
-    // and the loser reads the winner's file.
-    let temporary = data_dir.join(format!("encryption-keys.{}.tmp", std::process::id()));
-    let result = std::fs::create_dir_all(data_dir)
-        .and_then(|()| crate::config::write_private(&temporary, &contents))
-        .and_then(|()| std::fs::hard_link(&temporary, &path));
-    let _ = std::fs::remove_file(&temporary);
-    match result {
-        Ok(()) => Ok(contents),
-        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-            std::fs::read_to_string(&path)
-                .map_err(|e| format!("{} could not be read ({e})", path.display()))
-        }
-        Err(error) => Err(format!(
-            "ENCRYPTION_KEYS is not set and {} could not be written ({error})",
-            path.display()
-        )),
-    }
+    crate::config::load_or_create_key_list(
+        data_dir,
+        "encryption-keys",
+        "ENCRYPTION_KEYS",
+        &contents,
+    )
 }
 
 #[cfg(test)]

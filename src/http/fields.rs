@@ -162,6 +162,14 @@ text_field!(
 );
 
 text_field!(
+    /// Why something was done, for the record (a certificate's revocation): up to 500 characters.
+    Reason,
+    "One line of printable text, 1 to 500 characters (trimmed).",
+    |value| line(value, 500),
+    |schema| schema.min_length(Some(1)).max_length(Some(500)).pattern(Some(LINE_PATTERN))
+);
+
+text_field!(
     /// A short label of up to 100 characters (a county, a municipality's name).
     ShortLabel,
     "One line of printable text, 1 to 100 characters (trimmed).",

@@ -23,6 +23,7 @@ Errors are RFC 9457 problem JSON (`application/problem+json`) with a stable `cod
         (name = "content", description = "Course content revisions (administrators)"),
         (name = "reflection", description = "The reflection note, the entry ticket to module 5"),
         (name = "webinars", description = "Module 5: webinar series, registration, calendar and certificate"),
+        (name = "credentials", description = "The certificate as an Open Badges 3.0 verifiable credential: the issuer's profile, keys and revocation status list, and revocation"),
         (name = "facilitators", description = "Participants, submitted notes and attendance for facilitators"),
         (name = "organisations", description = "USHTs, municipalities, invitations and coordinators' follow-up (statuses only, never what mentors wrote)"),
     )

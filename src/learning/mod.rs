@@ -17,4 +17,6 @@ crate::text_enum! {
 // What the other features use of the path; its store and service stay its own.
 pub use rules::{ModuleShape, PageShape, PathShape};
 pub use service::{current_revision, path};
-pub use store::{lock_user as lock_learner, path_completed_at, record_of, LearnerRecord};
+pub use store::{
+    lock_user as lock_learner, path_completed_at, record_of, skipped_modules, LearnerRecord,
+};

@@ -196,6 +196,19 @@ pub async fn path_completed_at(
         .optional()?)
 }
 
+/// The modules the person skipped (as done before, where the module allows it), by number.
+pub async fn skipped_modules(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> Result<Vec<i32>, AppError> {
+    Ok(module_skips::table
+        .filter(module_skips::user_id.eq(user_id))
+        .order(module_skips::module_number)
+        .select(module_skips::module_number)
+        .load(conn)
+        .await?)
+}
+
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub page_slug: String,

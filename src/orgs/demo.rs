@@ -331,7 +331,7 @@ async fn fill(
             let stage = STAGES[(i + person) % STAGES.len()];
             if let Stage::Invited = stage {
                 // Every other invitation was sent long enough ago to have expired unanswered.
-                let sent = if person % 2 == 0 {
+                let sent = if person.is_multiple_of(2) {
                     now - Duration::days(17)
                 } else {
                     now - Duration::days(4)

@@ -77,7 +77,10 @@ pub const REGISTRY: &[PersonalData] = &[
     ),
     entry("webinar_attendance", "recorded_by", "-", Keep),
     entry("idempotency_keys", "user_id", "-", Delete),
-    entry("certificates", "user_id", "certificate", Delete),
+    // Revoked and stripped of the name and salt: the code and status bit must keep saying
+    // "revoked" to whoever holds the credential.
+    entry("certificates", "user_id", "certificate", Anonymise),
+    entry("certificates", "revoked_by", "-", Keep),
     entry("access_log", "subject_id", "access_log", Keep),
     entry("access_log", "actor_id", "-", Keep),
     entry("municipalities", "enrolled_by", "-", Keep),

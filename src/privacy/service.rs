@@ -169,8 +169,8 @@ pub async fn erase_own(
 }
 
 /// Erases a person: upcoming webinar places are given up (the waitlist moves), then in one
-/// transaction their answers, notes, certificate, tokens, invitations and mail are deleted and
-/// the account's personal fields replaced. What the statistics count (completions, attendance)
+/// transaction their answers, notes, tokens, invitations and mail are deleted, their certificate
+/// revoked and stripped of them, and the account's personal fields replaced. What the statistics count (completions, attendance)
 /// stays, tied only to an id that no longer leads to anyone.
 pub async fn erase(state: &AppState, user_id: Uuid, by: &AuthUser) -> AppResult<()> {
     crate::webinars::cancel_upcoming_registrations(state, user_id).await?;
@@ -182,10 +182,12 @@ pub async fn erase(state: &AppState, user_id: Uuid, by: &AuthUser) -> AppResult<
                 .ok_or(AppError::NotFound)?
                 .user;
             let email = user.email.to_lowercase();
+            // The certificate stays, revoked and without the person, so that its code and the
+            // status list keep saying "revoked" to anyone who holds its credential.
+            crate::webinars::revoke_certificate_on_erasure(conn, user_id, by.id).await?;
             let by_id = [
                 "DELETE FROM reflection_answers WHERE user_id = $1",
                 "DELETE FROM reflection_notes WHERE user_id = $1",
-                "DELETE FROM certificates WHERE user_id = $1",
                 "DELETE FROM refresh_tokens WHERE user_id = $1",
                 "DELETE FROM auth_tokens WHERE user_id = $1",
                 "DELETE FROM idempotency_keys WHERE user_id = $1",

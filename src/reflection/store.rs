@@ -206,6 +206,19 @@ pub async fn has_submitted(conn: &mut AsyncPgConnection, user_id: Uuid) -> Resul
     .await?)
 }
 
+/// When the person first submitted a note (without opening it).
+pub async fn first_submitted_at(
+    conn: &mut AsyncPgConnection,
+    user_id: Uuid,
+) -> Result<Option<DateTime<Utc>>, AppError> {
+    Ok(reflection_notes::table
+        .filter(reflection_notes::user_id.eq(user_id))
+        .filter(reflection_notes::status.eq(NoteStatus::Submitted))
+        .select(diesel::dsl::min(reflection_notes::submitted_at))
+        .get_result(conn)
+        .await?)
+}
+
 /// One batch of a pass over all notes (see `encryption::reseal`); the caller's transaction
 /// holds the selected rows locked. Returns how many rows changed.
 pub async fn reseal_notes(

@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::store::{self, CertificateRow};
+use super::store::{self, CertificateStanding};
 use crate::error::{AppError, AppResult};
 use crate::language::Language;
 use crate::AppState;
@@ -98,6 +98,15 @@ pub fn verification_code() -> String {
         .join("-")
 }
 
+/// Whether a certificate still stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateStatus {
+    Valid,
+    /// Revoked by an administrator or by the holder's erasure: its credential no longer verifies.
+    Revoked,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct Certificate {
     pub name: String,
@@ -105,13 +114,64 @@ pub struct Certificate {
     pub completed_on: NaiveDate,
     pub verification_code: String,
     pub verify_url: String,
+    pub status: CertificateStatus,
+    /// The day (in Oslo) it was revoked, when it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_on: Option<NaiveDate>,
 }
 
+/// What anyone with the code learns: a valid certificate's holder, programme and date; of a
+/// revoked one only the programme and the dates, never the person or the reason.
 #[derive(Serialize, ToSchema)]
-pub struct CertificateCheck {
-    pub name: String,
-    pub programme: String,
-    pub completed_on: NaiveDate,
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum CertificateCheck {
+    Valid {
+        name: String,
+        programme: String,
+        completed_on: NaiveDate,
+    },
+    Revoked {
+        programme: String,
+        completed_on: NaiveDate,
+        revoked_on: NaiveDate,
+    },
+}
+
+/// A day in Oslo, as certificates are dated.
+fn oslo_day(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&chrono_tz::Europe::Oslo).date_naive()
+}
+
+/// The check of a certificate, the programme named in `language`.
+pub(super) fn check_of(found: CertificateStanding, language: Language) -> CertificateCheck {
+    let programme = programme_in(&found.programme, language);
+    match found.revoked_at {
+        None => CertificateCheck::Valid {
+            name: found.name,
+            programme,
+            completed_on: found.completed_on,
+        },
+        Some(revoked_at) => CertificateCheck::Revoked {
+            programme,
+            completed_on: found.completed_on,
+            revoked_on: oslo_day(revoked_at),
+        },
+    }
+}
+
+/// The public page of a certificate: a person opens this link (it is printed with the
+/// certificate), and the client shows the check in the reader's form (bokmål unless their
+/// browser asks for nynorsk), from `GET /api/v1/certificates/{code}`.
+pub fn verify_url(config: &crate::config::Config, code: &str) -> String {
+    let mut url = config.public_base_url.clone();
+    url.set_path(&format!("/certificate/{code}"));
+    url.to_string()
+}
+
+/// A code as stored (upper case), or `None` when it cannot be one.
+pub(super) fn normal_code(code: &str) -> Option<String> {
+    (code.len() <= 40 && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        .then(|| code.to_ascii_uppercase())
 }
 
 /// The holder's certificate, the programme named in `language` (the holder's form).
@@ -121,25 +181,20 @@ pub async fn my_certificate(
     language: Language,
 ) -> AppResult<Certificate> {
     let mut conn = state.pool.get().await?;
-    let CertificateRow {
-        name,
-        programme,
-        completed_on,
-        verification_code,
-    } = store::certificate_of(&mut conn, user_id)
+    let found = store::standing_of(&mut conn, user_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let mut url = state.config.public_base_url.clone();
-    // A person opens this link (it is printed with the certificate): the client shows the
-    // check in the reader's form (bokmål unless their browser asks for nynorsk), from
-    // `GET /api/v1/certificates/{code}`.
-    url.set_path(&format!("/certificate/{verification_code}"));
     Ok(Certificate {
-        name,
-        programme: programme_in(&programme, language),
-        completed_on,
-        verify_url: url.to_string(),
-        verification_code,
+        name: found.name,
+        programme: programme_in(&found.programme, language),
+        completed_on: found.completed_on,
+        verify_url: verify_url(&state.config, &found.verification_code),
+        verification_code: found.verification_code,
+        status: match found.revoked_at {
+            None => CertificateStatus::Valid,
+            Some(_) => CertificateStatus::Revoked,
+        },
+        revoked_on: found.revoked_at.map(oslo_day),
     })
 }
 
@@ -150,18 +205,12 @@ pub async fn verify(
     code: &str,
     language: Language,
 ) -> AppResult<CertificateCheck> {
-    if code.len() > 40 || !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(AppError::NotFound);
-    }
+    let code = normal_code(code).ok_or(AppError::NotFound)?;
     let mut conn = state.pool.get().await?;
-    let found = store::certificate_by_code(&mut conn, &code.to_ascii_uppercase())
+    let found = store::standing_by_code(&mut conn, &code)
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(CertificateCheck {
-        name: found.name,
-        programme: programme_in(&found.programme, language),
-        completed_on: found.completed_on,
-    })
+    Ok(check_of(found, language))
 }
 
 #[cfg(test)]

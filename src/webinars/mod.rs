@@ -6,13 +6,17 @@
 
 pub mod calendar;
 mod certificate;
+mod credential;
+mod diploma;
 mod facilitation;
+mod issuer;
 mod notify;
 mod registration;
 mod reminders;
 pub mod routes;
 mod schedule;
 mod series;
+mod status_list;
 mod store;
 mod views;
 
@@ -38,6 +42,8 @@ crate::text_enum! {
 
 // What the other features use of webinars; the rest stays this feature's own.
 pub use certificate::{verification_code, PROGRAMME};
+pub use credential::revoke_on_erasure as revoke_certificate_on_erasure;
+pub use issuer::{load_or_create_key_file as load_or_create_issuer_key_file, IssuerKeys};
 pub use registration::cancel_upcoming_registrations;
 pub use reminders::enqueue_due as enqueue_reminders;
 pub use store::{certificate_record_of, CertificateRecord};

@@ -6,6 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use uuid::Uuid;
 
 use super::certificate::{self, Certificate, CertificateCheck};
+use super::credential::{self, Revocation};
+use super::diploma;
 use super::facilitation::{self, AttendanceMark, FacilitatedSeries, Participant, ParticipantNote};
 use super::registration::{self, RegistrationView};
 use super::series::{self, NewSeries, SeriesChange};
@@ -24,7 +26,13 @@ pub fn routes(api: &mut Api) {
     api.route(__path_my_webinars, my_webinars);
     api.route(__path_my_calendar, my_calendar);
     api.route(__path_my_certificate, my_certificate);
+    api.route(__path_my_diploma, my_diploma);
     api.route(__path_verify_certificate, verify_certificate);
+    api.route(__path_my_credential, my_credential);
+    api.route(__path_issuer_profile, issuer_profile);
+    api.route(__path_issuer_jwks, issuer_jwks);
+    api.route(__path_status_list, status_list);
+    api.route(__path_revoke_certificate, revoke_certificate);
     api.route(__path_facilitator_series, facilitator_series);
     api.route(__path_participants, participants);
     api.route(__path_participant_note, participant_note);
@@ -122,11 +130,32 @@ pub async fn my_certificate(
         .json(certificate))
 }
 
+#[utoipa::path(get, path = "/api/v1/me/certificate.pdf", tag = "webinars", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's diploma: one A4 page (PDF/A-2u, fonts embedded) in the caller's written form, with the verification code and a QR code of `verify_url`", content_type = "application/pdf"),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 404, description = "The programme is not completed yet", body = Problem),
+        (status = 410, description = "`certificate_revoked`: the certificate is revoked and has no diploma", body = Problem)))]
+pub async fn my_diploma(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+) -> AppResult<HttpResponse> {
+    let (code, pdf) = diploma::my_diploma_pdf(&state, caller.id, caller.language).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/pdf"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"kursbevis-{code}.pdf\""),
+        ))
+        .insert_header((header::CONTENT_LANGUAGE, caller.language.as_str()))
+        .body(pdf))
+}
+
 #[utoipa::path(get, path = "/api/v1/certificates/{code}", tag = "webinars",
     params(("code" = String, Path, description = "Verification code"),
         ("Accept-Language" = Option<String>, Header, description = "`nn` for the programme's name in nynorsk; bokmål otherwise")),
     responses(
-        (status = 200, description = "The certificate is genuine: name, programme and date, nothing more; `Content-Language` names the form", body = CertificateCheck),
+        (status = 200, description = "`status` `valid`: the certificate is genuine, with name, programme and date, nothing more. `status` `revoked`: programme, date and the day it was revoked, without the name or the reason. `Content-Language` names the form", body = CertificateCheck),
         (status = 404, description = "No such certificate", body = Problem)))]
 pub async fn verify_certificate(
     state: web::Data<AppState>,
@@ -273,4 +302,87 @@ pub async fn cancel_series(
 ) -> AppResult<HttpResponse> {
     series::cancel_series(&state, &caller.user, *id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// The media type of a JWT-secured verifiable credential (VC-JOSE-COSE).
+const VC_JWT: &str = "application/vc+jwt";
+/// The issuer's profile and keys change only with a rotation.
+const ISSUER_CACHE: &str = "public, max-age=300";
+
+#[utoipa::path(get, path = "/api/v1/me/certificate/credential", tag = "credentials", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's certificate as an Open Badges 3.0 credential (`OpenBadgeCredential`), a compact JWT signed with the issuer's current key (EdDSA; `kid` is `{PUBLIC_BASE_URL}/api/v1/issuer/jwks.json#<key id>`, `typ` JWT)", content_type = "application/vc+jwt", body = String),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 404, description = "The programme is not completed yet", body = Problem),
+        (status = 410, description = "`certificate_revoked`: the certificate is revoked and has no credential", body = Problem)))]
+pub async fn my_credential(
+    state: web::Data<AppState>,
+    caller: Require<roles::Anyone>,
+) -> AppResult<HttpResponse> {
+    let token = credential::my_credential(&state, caller.id).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, VC_JWT))
+        .body(token))
+}
+
+#[utoipa::path(get, path = "/api/v1/issuer", tag = "credentials",
+    responses((status = 200, description = "The issuer's Open Badges 3.0 profile (`Profile`), the `issuer` of every credential", body = Object)))]
+pub async fn issuer_profile(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, ISSUER_CACHE))
+        .json(credential::issuer_profile(&state.config))
+}
+
+#[utoipa::path(get, path = "/api/v1/issuer/jwks.json", tag = "credentials",
+    responses((status = 200, description = "The issuer's public keys (JWK Set of Ed25519 `OKP` keys, `kid` the URI credentials name them by, `alg` EdDSA, `use` sig): every configured key, the retired ones too, so older credentials still verify", body = Object, content_type = "application/jwk-set+json")))]
+pub async fn issuer_jwks(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/jwk-set+json"))
+        .insert_header((header::CACHE_CONTROL, ISSUER_CACHE))
+        .body(
+            state
+                .config
+                .issuer_keys
+                .jwks(&state.config.issuer_jwks_url())
+                .to_string(),
+        )
+}
+
+#[utoipa::path(get, path = "/api/v1/issuer/status/{list}", tag = "credentials",
+    params(("list" = String, Path, description = "The list's number, from 1 (a credential's `credentialStatus.statusListCredential` names it)")),
+    responses(
+        (status = 200, description = "The revocation list: a `BitstringStatusListCredential` (W3C Bitstring Status List v1.0, 131072 bits, a bit set for each revoked certificate), signed like the credentials, valid for 24 hours", content_type = "application/vc+jwt", body = String),
+        (status = 404, description = "No such list", body = Problem)))]
+pub async fn status_list(
+    state: web::Data<AppState>,
+    list: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = super::status_list::signed_list(&state, &list).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, VC_JWT))
+        // A revocation should reach verifiers within a minute.
+        .insert_header((header::CACHE_CONTROL, "public, max-age=60"))
+        .body(token))
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/certificates/{code}/revoke", tag = "credentials", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Verification code")),
+    request_body = Revocation,
+    responses(
+        (status = 200, description = "Revoked: its status bit is set and its check says so (programme and dates, no name)", body = CertificateCheck),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Not an admin", body = Problem),
+        (status = 404, description = "No such certificate", body = Problem),
+        (status = 409, description = "`already_revoked`", body = Problem),
+        (status = 422, description = "`reason` is missing, blank or longer than 500 characters", body = Problem)))]
+pub async fn revoke_certificate(
+    state: web::Data<AppState>,
+    caller: Require<roles::Admin>,
+    code: web::Path<String>,
+    body: Json<Revocation>,
+) -> AppResult<HttpResponse> {
+    let check = credential::revoke(&state, &code, body.0, &caller.user, caller.language).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_LANGUAGE, caller.language.as_str()))
+        .json(check))
 }

@@ -27,7 +27,7 @@ const SAME_IN_BOTH: &[&str] = &[
     "melde", "meldt", "mentor", "mentoropplæring", "meny", "merknad", "merknader", "min", "minst",
     "minutt", "modul", "modulen", "må", "møterommet", "ned", "nei", "neste", "norsk", "norske",
     "notat", "notatet", "nr", "nummer", "ny", "nye", "nynorsk", "nytt", "når", "og", "om", "opp",
-    "opplæring", "oppmøte", "opprett", "over", "oversikt", "overskrifter", "passord", "passordet",
+    "opplæring", "oppmøte", "opprett", "over", "oversikt", "overskrifter", "passord", "passordet", "pdf",
     "profil", "profilen", "prøv", "publiser", "publisert", "på", "påmelding", "påmeldingsfrist", "påmeldt",
     "rapport", "refleksjonsnotat", "refleksjonsnotatet", "refleksjonsspørsmål", "registrert",
     "rolle", "samling", "send", "sende", "sendt", "serie", "serien", "side", "sider", "sist",

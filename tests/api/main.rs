@@ -11,6 +11,8 @@ mod browser_stages;
 mod browser_webinars;
 mod caching;
 mod cli;
+mod credential;
+mod diploma;
 mod encryption;
 mod errors;
 mod health;

@@ -47,6 +47,7 @@ async fn every_operation_documents_its_errors_and_security() {
             let public = path.starts_with("/health")
                 || path.starts_with("/api/v1/auth/")
                 || path.starts_with("/api/v1/certificates/")
+                || path.starts_with("/api/v1/issuer")
                 || path.starts_with("/api/v1/subtitles/")
                 || path.starts_with("/api/v1/media/")
                 || path == "/api/v1/municipality-register";

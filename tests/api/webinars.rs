@@ -211,9 +211,10 @@ async fn registration_attendance_and_certificate() {
         .unwrap();
     assert_eq!(
         check.as_object().unwrap().len(),
-        3,
-        "name, programme, date; nothing more: {check}"
+        4,
+        "status, name, programme, date; nothing more: {check}"
     );
+    assert_eq!(check["status"], "valid");
     assert_eq!(check["name"], "Test Testesen");
     assert_problem(
         app.client

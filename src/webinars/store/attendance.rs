@@ -77,15 +77,6 @@ pub struct NewCertificate<'a> {
     pub series_id: Option<Uuid>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = certificates)]
-pub struct CertificateRow {
-    pub name: String,
-    pub programme: String,
-    pub completed_on: NaiveDate,
-    pub verification_code: String,
-}
-
 pub async fn has_certificate(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
@@ -110,28 +101,18 @@ pub async fn insert_certificate(
     Ok(())
 }
 
-pub async fn certificate_of(
+/// The series whose sessions earned the person's certificate, if it is known and still there.
+pub async fn certificate_series_of(
     conn: &mut AsyncPgConnection,
     user_id: Uuid,
-) -> Result<Option<CertificateRow>, AppError> {
+) -> Result<Option<Uuid>, AppError> {
     Ok(certificates::table
         .find(user_id)
-        .select(CertificateRow::as_select())
-        .first(conn)
+        .select(certificates::series_id)
+        .first::<Option<Uuid>>(conn)
         .await
-        .optional()?)
-}
-
-pub async fn certificate_by_code(
-    conn: &mut AsyncPgConnection,
-    code: &str,
-) -> Result<Option<CertificateRow>, AppError> {
-    Ok(certificates::table
-        .filter(certificates::verification_code.eq(code))
-        .select(CertificateRow::as_select())
-        .first(conn)
-        .await
-        .optional()?)
+        .optional()?
+        .flatten())
 }
 
 /// The person's certificate as their export shows it.
@@ -142,6 +123,9 @@ pub struct CertificateRecord {
     pub completed_on: NaiveDate,
     pub verification_code: String,
     pub issued_at: DateTime<Utc>,
+    /// When, and why, it was revoked (the reason is about its holder, so it is theirs to see).
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revocation_reason: Option<String>,
 }
 
 pub async fn certificate_record_of(
@@ -156,6 +140,8 @@ pub async fn certificate_record_of(
             certificates::completed_on,
             certificates::verification_code,
             certificates::issued_at,
+            certificates::revoked_at,
+            certificates::revocation_reason,
         ))
         .first(conn)
         .await

@@ -3,11 +3,13 @@
 //! the series' counter, which the database caps at the capacity.
 
 mod attendance;
+mod credentials;
 mod registrations;
 mod reminders;
 mod series;
 
 pub use attendance::*;
+pub use credentials::*;
 pub use registrations::*;
 pub use reminders::*;
 pub use series::*;
