@@ -52,6 +52,9 @@ async fn links_from_emails_and_certificates_never_dead_end_in_a_real_browser() {
         reset_tokens.push(app.mail.wait_for(&mentor.email, n).await[n - 1].token());
     }
 
+    // An administrator revokes the certificate during the walk, to show its page then.
+    let (_, admin) = app.user_with_token(Role::Admin).await;
+
     // A mentor of the demo data who has the certificate.
     let (completed, _) = demo
         .mentors
@@ -88,6 +91,7 @@ async fn links_from_emails_and_certificates_never_dead_end_in_a_real_browser() {
             ("RESET_EMAIL", &mentor.email),
             ("VERIFY_URL", certificate["verify_url"].as_str().unwrap()),
             ("CERTIFICATE_NAME", certificate["name"].as_str().unwrap()),
+            ("ADMIN_TOKEN", &admin),
         ],
     )
     .await;

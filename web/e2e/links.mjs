@@ -1,13 +1,13 @@
 // Links from emails never dead-end, and everything a person reads is bokmål: an invitation
 // opened fresh, accepted, and opened again; an expired invitation; a replaced password-reset
 // link; forms with the client's own validation messages; a mistyped address; and the
-// certificate's verification page. Run against a real server by tests/api/browser_links.rs:
+// certificate's verification page, valid, unknown and revoked. Run against a real server by tests/api/browser_links.rs:
 // node links.mjs <base-url>
 // Environment: as harness.mjs, and
 // INVITATION_TOKEN, INVITEE_EMAIL, INVITEE_NAME (an open invitation and what the coordinator typed),
 // EXPIRED_INVITATION_TOKEN, REPLACED_RESET_TOKEN and RESET_TOKEN (the newer link, with RESET_EMAIL),
-// VERIFY_URL (a certificate's verification link, as GET /me/certificate gives it) and
-// CERTIFICATE_NAME (the name on it).
+// VERIFY_URL (a certificate's verification link, as GET /me/certificate gives it),
+// CERTIFICATE_NAME (the name on it) and ADMIN_TOKEN (an administrator's, to revoke it).
 
 import { join } from 'node:path';
 import {
@@ -30,6 +30,7 @@ const replacedReset = env('REPLACED_RESET_TOKEN');
 const reset = { token: env('RESET_TOKEN'), email: env('RESET_EMAIL') };
 const verifyUrl = env('VERIFY_URL');
 const certificateName = env('CERTIFICATE_NAME');
+const adminToken = env('ADMIN_TOKEN');
 
 const link = (screen, token) => `${base}/${screen}?token=${encodeURIComponent(token)}`;
 
@@ -196,4 +197,20 @@ await walk(base, 'links', async () => {
   await again.getByLabel('Kode på kursbeviset').fill(code.replace(/-/g, '').toLowerCase());
   await again.getByRole('button', { name: 'Sjekk koden' }).click();
   await expectHeading(again, 'Kursbeviset er ekte');
+
+  step('a revoked certificate says so, and names no one');
+  const revoked = await fetch(`${base}/api/v1/admin/certificates/${code}/revoke`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ reason: 'Utstedt ved en feil' }),
+  });
+  check(revoked.status === 200 || revoked.status === 204, `revoking answered ${revoked.status}`);
+  await again.goto(verifyUrl.replace(new URL(verifyUrl).origin, base));
+  await expectHeading(again, 'Kursbeviset er trukket tilbake');
+  check(!(await again.locator('main').innerText()).includes(certificateName), 'a revoked certificate names its holder');
+  check(!(await again.locator('main').innerText()).includes('Utstedt ved en feil'), 'a revoked certificate tells the reason');
+  await again.locator('dl').getByText('Mentoropplæring i lindrende behandling').waitFor();
+  await noEnglish(again, 'revoked certificate');
+  await shoot(again, 'links-certificate-revoked');
+  await keyboardWalk(again, 'revoked certificate', ['Kode på kursbeviset', 'Sjekk koden']);
 });

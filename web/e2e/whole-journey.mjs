@@ -7,11 +7,13 @@
 // - before: accept the invitation, read the first page, skip module 1, finish the path (the
 //   rest through the API, to keep the walk short), submit the note, register for the series.
 // - near: the first session starts in ten minutes: the start page offers "Bli med".
-// - after: all three sessions attended: the start page leads to the certificate, and its
-//   verification link shows name, programme and date.
+// - after: all three sessions attended: the start page leads to the certificate, its diploma
+//   downloads as a PDF, and its verification link shows name, programme and date.
 // Environment: as harness.mjs, and INVITATION_TOKEN, INVITEE_EMAIL, INVITEE_NAME (the
 // invitation as the coordinator sent it; for "before"), SERIES_TITLE, JOIN_URL (of the first
 // session; for "near").
+
+import { readFileSync } from 'node:fs';
 
 import {
   PHONE, check, checkLayout, desktopPage, expectHeading, keyboardWalk, newPage, shoot, signInWith, step, walk,
@@ -240,7 +242,15 @@ async function after(phone) {
   await card.getByText(/^Fullført \d{1,2}\. [a-zæøå]+ \d{4}\.$/).waitFor();
   await card.locator('code', { hasText: certificate.verification_code }).waitFor();
   await shoot(phone, 'whole-journey-certificate', signIn);
-  await keyboardWalk(phone, 'certificate', ['Skriv ut']);
+  await keyboardWalk(phone, 'certificate', ['Last ned kursbeviset (PDF)', 'Skriv ut']);
+
+  step('the diploma downloads as a PDF named after the code');
+  const [diploma] = await Promise.all([
+    phone.waitForEvent('download'),
+    phone.getByRole('button', { name: 'Last ned kursbeviset (PDF)' }).click(),
+  ]);
+  check(diploma.suggestedFilename() === `kursbevis-${certificate.verification_code}.pdf`, `the diploma is saved as ${diploma.suggestedFilename()}`);
+  check(readFileSync(await diploma.path()).subarray(0, 5).toString('latin1') === '%PDF-', 'the diploma is a PDF');
 
   step('its verification link opens a page of the client, not JSON');
   const href = await card.getByRole('link').getAttribute('href');

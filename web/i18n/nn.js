@@ -244,6 +244,10 @@ export default {
   'eller velg et passord': 'eller vel eit passord',
   'Start fra opplæringens egne sider': 'Start frå dei eigne sidene til opplæringa',
   'Av sikkerhetshensyn kan du bare lage en konto med innlogging når du starter fra invitasjonen i opplæringen. Åpne lenken i invitasjonen på e-post, og velg innloggingen der.': 'Av omsyn til tryggleiken kan du berre lage ein konto med innlogging når du startar frå invitasjonen i opplæringa. Opne lenka i invitasjonen på e-post, og vel innlogginga der.',
+  'Kursbeviset er trukket tilbake': 'Kursbeviset er trekt tilbake',
+  'Kursbeviset ble trukket tilbake {date} og gjelder ikke lenger. Spør koordinatoren din hvis du lurer på hvorfor.': 'Kursbeviset blei trekt tilbake {date} og gjeld ikkje lenger. Spør koordinatoren din om du lurer på kvifor.',
+  'Dette kursbeviset ble utstedt av mentoropplæringen, men er trukket tilbake og gjelder ikke lenger.': 'Dette kursbeviset blei utferda av mentoropplæringa, men er trekt tilbake og gjeld ikkje lenger.',
+  'Trukket tilbake': 'Trekt tilbake',
   'Innloggingen ble avbrutt': 'Innlogginga blei avbroten',
   'Du avbrøt innloggingen, så du er ikke logget inn, og ingenting er endret. Du kan prøve igjen, eller logge inn med e-post og passord.': 'Du avbraut innlogginga, så du er ikkje logga inn, og ingenting er endra. Du kan prøve igjen, eller logge inn med e-post og passord.',
   'Innloggingen er ikke koblet til en konto': 'Innlogginga er ikkje kopla til nokon konto',
@@ -417,6 +421,7 @@ export default {
   'Kontrollkode: {code}': 'Kontrollkode: {code}',
   'Hvem som helst kan sjekke kursbeviset på {link}': 'Kven som helst kan sjekke kursbeviset på {link}',
   'Skriv ut': 'Skriv ut',
+  'Last ned kursbeviset (PDF)': 'Last ned kursbeviset (PDF)',
   // screens/profile.js
   'Kommune': 'Kommune',
   'USHT': 'USHT',

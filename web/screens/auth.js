@@ -299,6 +299,17 @@ export async function verifyCertificate(code) {
       h('p', { class: 'lead' }, t('Ingen kursbevis har koden {code}. Sjekk at koden er skrevet av riktig, eller be den som viste deg kursbeviset om lenken.', { code: code.toUpperCase() })),
       h('h2', {}, t('Sjekk en kode')), another);
   }
+  if (certificate.status === 'revoked') {
+    // A withdrawn certificate names no one: only that it was issued, for what, and withdrawn.
+    return render(t('Kursbeviset er trukket tilbake'),
+      h('p', { class: 'lead' }, t('Dette kursbeviset ble utstedt av mentoropplæringen, men er trukket tilbake og gjelder ikke lenger.')),
+      h('dl', { class: 'card links-certificate' },
+        h('dt', {}, t('Opplæring')), h('dd', {}, certificate.programme),
+        h('dt', {}, t('Fullført')), h('dd', {}, formatDate(`${certificate.completed_on}T12:00:00Z`)),
+        h('dt', {}, t('Trukket tilbake')), h('dd', {}, formatDate(`${certificate.revoked_on}T12:00:00Z`)),
+        h('dt', {}, t('Kode')), h('dd', {}, code.toUpperCase())),
+      h('h2', {}, t('Sjekk et annet kursbevis')), another);
+  }
   return render(t('Kursbeviset er ekte'),
     h('p', { class: 'lead' }, t('Dette kursbeviset er utstedt av mentoropplæringen.')),
     h('dl', { class: 'card links-certificate' },

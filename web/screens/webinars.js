@@ -212,7 +212,11 @@ export async function certificateScreen() {
     }
     throw error;
   }
+  const downloadError = h('div');
+  const revoked = certificate.status === 'revoked';
   render(t('Kursbevis'),
+    // A revoked certificate is said to be so first: its check says so to anyone too.
+    revoked && alertBox(t('Kursbeviset ble trukket tilbake {date} og gjelder ikke lenger. Spør koordinatoren din hvis du lurer på hvorfor.', { date: formatDate(certificate.revoked_on) }), 'info'),
     h('section', { class: 'card certificate', 'aria-label': t('Kursbevis') },
       h('p', { class: 'kicker' }, t('Kursbevis')),
       h('p', { class: 'certificate-name' }, certificate.name),
@@ -220,5 +224,19 @@ export async function certificateScreen() {
       h('p', {}, t('Fullført {date}.', { date: formatDate(certificate.completed_on) })),
       h('p', { class: 'muted' }, parts(t('Kontrollkode: {code}'), { code: h('code', {}, certificate.verification_code) })),
       h('p', { class: 'muted' }, parts(t('Hvem som helst kan sjekke kursbeviset på {link}'), { link: h('a', { href: certificate.verify_url }, certificate.verify_url) }))),
-    h('button', { type: 'button', class: 'secondary', onclick: () => window.print() }, t('Skriv ut')));
+    // The diploma: one A4 page in the mentor's written form, for the leader or the personnel
+    // file; a revoked certificate has none.
+    h('p', { class: 'certificate-actions' },
+      !revoked && h('button', {
+        type: 'button', class: 'primary', onclick: async () => {
+          downloadError.replaceChildren();
+          try {
+            await download('/me/certificate.pdf', `kursbevis-${certificate.verification_code}.pdf`);
+          } catch (error) {
+            downloadError.append(alertBox(explain(error)));
+          }
+        },
+      }, t('Last ned kursbeviset (PDF)')),
+      h('button', { type: 'button', class: 'secondary', onclick: () => window.print() }, t('Skriv ut'))),
+    downloadError);
 }
