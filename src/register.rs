@@ -52,9 +52,119 @@ pub fn find(number: &str) -> Option<RegisteredMunicipality> {
     register.by_number.get(number).map(|&i| register.all[i])
 }
 
+/// A county (fylke) of the register: the first two digits of its municipalities' numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct County {
+    pub number: &'static str,
+    pub name: &'static str,
+}
+
+/// The counties the register's municipality numbers belong to (SSB's classification 104).
+const COUNTIES: &[County] = &[
+    County {
+        number: "03",
+        name: "Oslo",
+    },
+    County {
+        number: "11",
+        name: "Rogaland",
+    },
+    County {
+        number: "15",
+        name: "Møre og Romsdal",
+    },
+    County {
+        number: "18",
+        name: "Nordland",
+    },
+    County {
+        number: "31",
+        name: "Østfold",
+    },
+    County {
+        number: "32",
+        name: "Akershus",
+    },
+    County {
+        number: "33",
+        name: "Buskerud",
+    },
+    County {
+        number: "34",
+        name: "Innlandet",
+    },
+    County {
+        number: "39",
+        name: "Vestfold",
+    },
+    County {
+        number: "40",
+        name: "Telemark",
+    },
+    County {
+        number: "42",
+        name: "Agder",
+    },
+    County {
+        number: "46",
+        name: "Vestland",
+    },
+    County {
+        number: "50",
+        name: "Trøndelag",
+    },
+    County {
+        number: "55",
+        name: "Troms",
+    },
+    County {
+        number: "56",
+        name: "Finnmark",
+    },
+];
+
+/// Every county, by number.
+pub fn counties() -> &'static [County] {
+    COUNTIES
+}
+
+/// The county with this number, if the register has it.
+pub fn county(number: &str) -> Option<County> {
+    COUNTIES.iter().copied().find(|c| c.number == number)
+}
+
+/// The municipalities of a county, by number.
+pub fn municipalities_of(county: &str) -> impl Iterator<Item = RegisteredMunicipality> + '_ {
+    municipalities()
+        .iter()
+        .copied()
+        .filter(move |m| m.number.starts_with(county))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_municipality_is_in_a_county_and_every_county_has_municipalities() {
+        for m in municipalities() {
+            assert!(
+                county(&m.number[..2]).is_some(),
+                "{} has no county",
+                m.number
+            );
+        }
+        for c in counties() {
+            assert!(
+                municipalities_of(c.number).next().is_some(),
+                "{} is empty",
+                c.number
+            );
+        }
+        assert_eq!(county("32").map(|c| c.name), Some("Akershus"));
+        assert!(municipalities_of("32").any(|m| m.number == "3203"));
+        assert!(county("99").is_none());
+    }
 
     #[test]
     fn the_register_holds_every_municipality_once_in_number_order() {

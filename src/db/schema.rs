@@ -103,6 +103,14 @@ diesel::table! {
         name -> Text,
         county -> Text,
         created_at -> Timestamptz,
+        covers -> Array<Text>,
+    }
+}
+
+diesel::table! {
+    usht_coverage (municipality_number) {
+        municipality_number -> Text,
+        usht_id -> Uuid,
     }
 }
 
@@ -513,6 +521,7 @@ diesel::joinable!(mail_outbox -> webinar_sessions (webinar_session_id));
 
 diesel::joinable!(municipalities -> ushts (usht_id));
 diesel::joinable!(users -> municipalities (municipality_id));
+diesel::joinable!(usht_coverage -> ushts (usht_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     access_log,
@@ -548,6 +557,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     refresh_tokens,
     signups,
     users,
+    usht_coverage,
     ushts,
     webinar_attendance,
     webinar_registrations,

@@ -1529,3 +1529,132 @@ async fn the_municipality_register_is_public_with_its_source_and_date() {
     assert!(all.contains(&json!({"number": "3203", "name": "Asker"})));
     assert_eq!(all[0], json!({"number": "0301", "name": "Oslo"}));
 }
+
+#[tokio::test]
+async fn an_administrator_says_which_municipalities_each_usht_covers_and_no_two_cover_one() {
+    let app = spawn_app().await;
+    let (admin, vestland) = new_usht(&app, "USHT Vestland").await;
+    let (_, asker) = new_usht(&app, "USHT Asker").await;
+
+    // A county stands for every municipality in it; a municipality for itself.
+    let response = app
+        .patch(
+            &format!("/admin/ushts/{vestland}"),
+            &admin,
+            &json!({"covers": ["46", "4601", "46"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let usht: Value = response.json().await.unwrap();
+    assert_eq!(usht["covers"], json!(["46", "4601"]));
+    let covered = app
+        .count(
+            "SELECT count(*) FROM usht_coverage WHERE usht_id = $1::text::uuid",
+            &[&vestland],
+        )
+        .await;
+    let in_vestland = mentorsti::register::municipalities_of("46").count() as i64;
+    assert_eq!(covered, in_vestland);
+    assert!(in_vestland > 40);
+
+    // A municipality another USHT covers is refused, naming it and who covers it.
+    let response = app
+        .patch(
+            &format!("/admin/ushts/{asker}"),
+            &admin,
+            &json!({"covers": ["3203", "4601"]}),
+        )
+        .await;
+    let problem = assert_problem(response, 409, "coverage_overlap").await;
+    assert_eq!(
+        problem["covered_elsewhere"],
+        json!([{"municipality_number": "4601", "usht": "USHT Vestland"}])
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM usht_coverage WHERE usht_id = $1::text::uuid",
+            &[&asker]
+        )
+        .await,
+        0
+    );
+    let response = app
+        .patch(
+            &format!("/admin/ushts/{asker}"),
+            &admin,
+            &json!({"covers": ["3203"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+
+    // What a USHT covers is replaced whole: Vestland gives up 4601 and Asker may take it.
+    let response = app
+        .patch(
+            &format!("/admin/ushts/{vestland}"),
+            &admin,
+            &json!({"covers": ["4602"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let response = app
+        .patch(
+            &format!("/admin/ushts/{asker}"),
+            &admin,
+            &json!({"covers": ["3203", "4601"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let listed = app.get_json("/admin/ushts", &admin).await;
+    let covers: Vec<&Value> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| &u["covers"])
+        .collect();
+    assert!(covers.contains(&&json!(["3203", "4601"])));
+    assert!(covers.contains(&&json!(["4602"])));
+
+    // Numbers the register does not have, and other roles, are refused.
+    for bad in [
+        json!(["99"]),
+        json!(["9999"]),
+        json!(["3"]),
+        json!([""]),
+        json!(["46x"]),
+    ] {
+        let response = app
+            .patch(
+                &format!("/admin/ushts/{asker}"),
+                &admin,
+                &json!({ "covers": bad }),
+            )
+            .await;
+        assert_problem(response, 422, "validation_failed").await;
+    }
+    let too_many: Vec<String> = (0..401).map(|_| "3203".to_owned()).collect();
+    let response = app
+        .patch(
+            &format!("/admin/ushts/{asker}"),
+            &admin,
+            &json!({ "covers": too_many }),
+        )
+        .await;
+    assert_problem(response, 422, "validation_failed").await;
+    let response = app
+        .patch(
+            &format!("/admin/ushts/{}", Uuid::new_v4()),
+            &admin,
+            &json!({"covers": ["3203"]}),
+        )
+        .await;
+    assert_problem(response, 404, "not_found").await;
+    let (_, coordinator) = coordinator_of(&app, &asker).await;
+    let response = app
+        .patch(
+            &format!("/admin/ushts/{asker}"),
+            &coordinator,
+            &json!({"covers": ["4601"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+}

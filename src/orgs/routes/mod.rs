@@ -15,6 +15,7 @@ use crate::http::pagination::Page;
 pub fn routes(api: &mut Api) {
     api.route(ushts::__path_create_usht, ushts::create_usht);
     api.route(ushts::__path_list_ushts, ushts::list_ushts);
+    api.route(ushts::__path_update_usht, ushts::update_usht);
     api.route(
         invitations::__path_invite_coordinator,
         invitations::invite_coordinator,

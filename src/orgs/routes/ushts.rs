@@ -30,6 +30,8 @@ pub struct UshtView {
     pub county: String,
     pub municipality_count: i64,
     pub created_at: DateTime<Utc>,
+    /// County numbers (two digits) and municipality numbers (four) the USHT covers.
+    pub covers: Vec<String>,
 }
 
 impl UshtView {
@@ -40,6 +42,7 @@ impl UshtView {
             county: usht.county,
             municipality_count,
             created_at: usht.created_at,
+            covers: usht.covers,
         }
     }
 }
@@ -79,4 +82,35 @@ pub async fn list_ushts(
     let ushts = service::list_ushts(&state).await?;
     let views: Vec<UshtView> = ushts.into_iter().map(UshtView::from).collect();
     Ok(HttpResponse::Ok().json(views))
+}
+
+#[derive(Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUsht {
+    /// What the USHT covers, replacing what it covered: county numbers (two digits, e.g. `46`)
+    /// and municipality numbers (four, e.g. `3203`) of the register.
+    #[validate(length(max = 400, message = "must be at most 400 entries"))]
+    #[schema(max_items = 400, example = json!(["46", "3203"]))]
+    pub covers: Vec<String>,
+}
+
+#[utoipa::path(patch, path = "/api/v1/admin/ushts/{id}", tag = "organisations", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "USHT id")),
+    request_body = UpdateUsht,
+    responses(
+        (status = 200, description = "What the USHT covers now (every municipality it names is covered by it alone)", body = UshtView),
+        (status = 401, description = "No valid access token", body = Problem),
+        (status = 403, description = "Administrators only", body = Problem),
+        (status = 404, description = "No such USHT", body = Problem),
+        (status = 409, description = "`coverage_overlap`: another USHT covers some of them (`covered_elsewhere` lists which, and by whom); nothing was changed", body = Problem),
+        (status = 422, description = "An entry that is not a county or municipality number of the register", body = Problem)))]
+pub async fn update_usht(
+    state: web::Data<AppState>,
+    _caller: Require<roles::Admin>,
+    id: web::Path<Uuid>,
+    body: Json<UpdateUsht>,
+) -> AppResult<HttpResponse> {
+    let usht = service::set_coverage(&state, *id, &body.covers).await?;
+    let count = service::municipality_count(&state, usht.id).await?;
+    Ok(HttpResponse::Ok().json(UshtView::new(usht, count)))
 }

@@ -1,0 +1,2 @@
+DROP TABLE usht_coverage;
+ALTER TABLE ushts DROP COLUMN covers;
