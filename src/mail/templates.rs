@@ -106,6 +106,21 @@ pub fn oslo_time(at: DateTime<Utc>, language: Language) -> String {
     const DAYS_NN: [&str; 7] = [
         "måndag", "tysdag", "onsdag", "torsdag", "fredag", "laurdag", "sundag",
     ];
+    use chrono::{Datelike, Timelike};
+    let local = at.with_timezone(&Oslo);
+    let days = language.pick(DAYS_NB, DAYS_NN);
+    format!(
+        "{} {} kl. {:02}.{:02}",
+        days[local.weekday().num_days_from_monday() as usize],
+        long_date(local.date_naive()),
+        local.hour(),
+        local.minute()
+    )
+}
+
+/// A date as it is written out, "3. mai 2026": the months are the same in both forms.
+pub fn long_date(date: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
     const MONTHS: [&str; 12] = [
         "januar",
         "februar",
@@ -120,17 +135,11 @@ pub fn oslo_time(at: DateTime<Utc>, language: Language) -> String {
         "november",
         "desember",
     ];
-    use chrono::{Datelike, Timelike};
-    let local = at.with_timezone(&Oslo);
-    let days = language.pick(DAYS_NB, DAYS_NN);
     format!(
-        "{} {}. {} {} kl. {:02}.{:02}",
-        days[local.weekday().num_days_from_monday() as usize],
-        local.day(),
-        MONTHS[local.month0() as usize],
-        local.year(),
-        local.hour(),
-        local.minute()
+        "{}. {} {}",
+        date.day(),
+        MONTHS[date.month0() as usize],
+        date.year()
     )
 }
 

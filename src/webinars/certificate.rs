@@ -137,8 +137,8 @@ pub enum CertificateCheck {
     },
 }
 
-/// A day in Oslo, as certificates are dated.
-fn oslo_day(at: DateTime<Utc>) -> NaiveDate {
+/// A day in Oslo, as certificates (and the diploma's dates) are dated.
+pub(super) fn oslo_day(at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&chrono_tz::Europe::Oslo).date_naive()
 }
 

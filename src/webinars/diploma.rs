@@ -7,7 +7,7 @@
 //! vector modules. `render` is a pure function of a [`Diploma`].
 
 use actix_web::http::StatusCode;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use krilla::action::{Action, LinkAction};
 use krilla::annotation::{Annotation, LinkAnnotation, Target};
 use krilla::color::rgb;
@@ -27,6 +27,7 @@ use super::certificate;
 use super::store;
 use crate::error::{AppError, AppResult};
 use crate::language::Language;
+use crate::mail::templates::long_date;
 use crate::AppState;
 
 /// What the diploma says, gathered from the certificate, the content and the series.
@@ -107,7 +108,7 @@ pub async fn my_diploma(state: &AppState, user_id: Uuid, language: Language) -> 
                 .filter(|s| s.cancelled_at.is_none())
                 .map(|s| WebinarDone {
                     number: s.number,
-                    on: oslo_date(s.starts_at),
+                    on: certificate::oslo_day(s.starts_at),
                     minutes: s.duration_minutes,
                 })
                 .collect()
@@ -130,7 +131,7 @@ pub async fn my_diploma(state: &AppState, user_id: Uuid, language: Language) -> 
         name: certificate.name,
         programme: certificate.programme,
         modules,
-        note_submitted_on: note_submitted_at.map(oslo_date),
+        note_submitted_on: note_submitted_at.map(certificate::oslo_day),
         webinars,
         completed_on: certificate.completed_on,
         issuer: issuer(state, language),
@@ -150,34 +151,6 @@ fn issuer(state: &AppState, language: Language) -> String {
         Some(host) => format!("{name}, {host}"),
         None => name,
     }
-}
-
-fn oslo_date(at: DateTime<Utc>) -> NaiveDate {
-    at.with_timezone(&chrono_tz::Europe::Oslo).date_naive()
-}
-
-/// "3. mai 2026": the months are written the same in both forms.
-pub fn long_date(date: NaiveDate) -> String {
-    const MONTHS: [&str; 12] = [
-        "januar",
-        "februar",
-        "mars",
-        "april",
-        "mai",
-        "juni",
-        "juli",
-        "august",
-        "september",
-        "oktober",
-        "november",
-        "desember",
-    ];
-    format!(
-        "{}. {} {}",
-        date.day(),
-        MONTHS[date.month0() as usize],
-        date.year()
-    )
 }
 
 /// Minutes as the hours a diploma claims: to the nearest half hour, at least half an hour,
